@@ -1,0 +1,66 @@
+"""The ``aufruf`` command line: one command, a subcommand per job.
+
+Each subcommand lives in its own module with ``configure(parser)`` and
+``main(args) -> int``; only the module of the chosen subcommand is imported,
+so ``aufruf check-config`` runs on a laptop without pygame or GPIO libraries.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from . import __version__
+
+# name -> (module, one-line help)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "demo": ("aufruf.demo", "run the whole office on this machine (broker, controller, kiosk, display)"),
+    "check-config": ("aufruf.checkconfig", "check a site file and print a summary or every problem"),
+    "provision": ("aufruf.provision_cmd", "write broker users, passwords, ACL and mosquitto.conf"),
+    "desk": ("desk.app", "run the desk controller (the queue authority)"),
+    "kiosk": ("kiosk.app", "run a ticket kiosk (buttons, printer, LED)"),
+    "display": ("display.app", "run a waiting-room display"),
+    "status": ("aufruf.staff", "show waiting tickets, desks and devices"),
+    "issue": ("aufruf.staff", "issue a ticket (info desk)"),
+    "call": ("aufruf.staff", "send a desk command: next, recall, noshow, done, pause, resume, ..."),
+    "report": ("desk.report", "daily statistics from the ledger"),
+    "render-ticket": ("kiosk.render", "render a ticket as PNG preview and raw ESC/POS bytes"),
+    "screenshot": ("display.screenshot", "render the current board to a PNG"),
+    "install": ("aufruf.install", "install aufruf as system services on a Raspberry Pi"),
+}
+
+
+def build_parser(chosen: str | None) -> argparse.ArgumentParser:
+    """The parser; only the chosen subcommand's module is imported to add its options."""
+    parser = argparse.ArgumentParser(prog="aufruf", description="aufruf: waiting tickets and call display.")
+    parser.add_argument("--version", action="version", version=f"aufruf {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (module, helptext) in COMMANDS.items():
+        p = sub.add_parser(name, help=helptext, description=helptext)
+        if name == chosen:
+            mod = importlib.import_module(module)
+            configure = getattr(mod, f"configure_{name.replace('-', '_')}", None) or mod.configure
+            configure(p)
+            p.set_defaults(_module=mod, _name=name)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``aufruf`` console script."""
+    argv = sys.argv[1:] if argv is None else argv
+    chosen = next((a for a in argv if not a.startswith("-")), None)
+    parser = build_parser(chosen if chosen in COMMANDS else None)
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return 2
+    from . import logsetup
+    logsetup.setup(args.verbose)
+    mod = args._module
+    run = getattr(mod, f"main_{args._name.replace('-', '_')}", None) or mod.main
+    try:
+        return int(run(args) or 0)
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,702 @@
+"""The site config: one TOML file describes the whole site; every process reads it.
+
+Loading checks the file against the schema below plus cross-field rules
+(a desk serving an unknown service, a pin used twice, ...) and reports EVERY
+problem at once, each naming the file, the key path, what is wrong and what
+is allowed. Nothing here imports hardware libraries.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .errors import ConfigError
+
+ID_RE = re.compile(r"^[a-z0-9-]{1,32}$")
+SERVICE_KEY_RE = re.compile(r"^[A-Z]$")
+LANG_RE = re.compile(r"^[a-z]{2,3}$")
+HHMM_RE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+KEY_NAME_RE = re.compile(r"^KEY_[A-Z0-9_]+$")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+PRINTER_CONNECTIONS = ("usb", "serial", "network", "file", "dummy")
+KEYPAD_ACTIONS = ("next", "recall", "noshow", "done", "pause", "resume", "pause_resume",
+                  "call", "clear", "0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "ignore")
+RESERVED_KIOSK_IDS = ("info",)
+EXAMPLE_SITE = Path(__file__).resolve().parent / "data" / "site.toml"
+
+
+# ---------------------------------------------------------------- value objects
+
+@dataclass(frozen=True)
+class Service:
+    key: str
+    names: dict[str, str]
+    first: int = 1
+    last: int = 999
+    default_service_min: float = 5.0
+
+    def name(self, lang: str) -> str:
+        return self.names.get(lang) or next(iter(self.names.values()))
+
+
+@dataclass(frozen=True)
+class Desk:
+    id: str
+    labels: dict[str, str]
+    services: tuple[str, ...]
+
+    def label(self, lang: str) -> str:
+        return self.labels.get(lang) or next(iter(self.labels.values()))
+
+
+@dataclass(frozen=True)
+class Printer:
+    connection: str = "dummy"
+    profile: str | None = None
+    vendor_id: int | None = None
+    product_id: int | None = None
+    device: str | None = None
+    baudrate: int = 19200
+    host: str | None = None
+    port: int = 9100
+    path: str | None = None
+    timeout_s: float = 3.0
+    width_chars: int = 42
+    check_status: bool = True
+
+
+@dataclass(frozen=True)
+class Button:
+    service: str
+    pin: int
+
+
+@dataclass(frozen=True)
+class Kiosk:
+    id: str
+    buttons: tuple[Button, ...]
+    printer: Printer
+    led_pin: int | None = None
+    buzzer_pin: int | None = None
+    min_gap_s: float = 2.0
+    hold_test_s: float = 5.0
+    request_timeout_s: float = 3.0
+    footer: dict[str, str] = field(default_factory=dict)
+    qr_url: str | None = None
+
+
+@dataclass(frozen=True)
+class Display:
+    id: str
+    orientation: str = "auto"
+    size: tuple[int, int] | None = None
+    chime: bool = True
+    speech: bool = True
+    history: int = 8
+    highlight_s: float = 8.0
+    min_call_s: float = 4.0
+    notices: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Keypad:
+    desk: str
+    device: str
+    keymap: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Broker:
+    host: str = "localhost"
+    port: int = 1883
+    credentials_dir: str = "/etc/aufruf/credentials"
+    tls: bool = False
+    ca_file: str | None = None
+    mqtt_version: int = 5
+    keepalive_s: int = 30
+
+
+@dataclass(frozen=True)
+class InfoDesk:
+    printer: Printer | None = None
+    priority: bool = False
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    path: str
+    site_id: str
+    name: str
+    languages: tuple[str, ...]
+    timezone: str
+    day_starts: dt.time
+    opening_hours: dict[str, tuple[tuple[dt.time, dt.time], ...]] | None
+    services: tuple[Service, ...]
+    desks: tuple[Desk, ...]
+    kiosks: tuple[Kiosk, ...]
+    displays: tuple[Display, ...]
+    keypads: tuple[Keypad, ...]
+    broker: Broker
+    info_desk: InfoDesk
+    announcements: dict[str, str]
+    retention_days: int = 30
+    eta_window: int = 20
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def service(self, key: str) -> Service | None:
+        return next((s for s in self.services if s.key == key), None)
+
+    def desk(self, desk_id: str) -> Desk | None:
+        return next((d for d in self.desks if d.id == desk_id), None)
+
+    def kiosk(self, kiosk_id: str) -> Kiosk | None:
+        return next((k for k in self.kiosks if k.id == kiosk_id), None)
+
+    def display(self, display_id: str) -> Display | None:
+        return next((d for d in self.displays if d.id == display_id), None)
+
+    def service_day(self, at_ms: int) -> str:
+        """The service day (ISO date) a moment belongs to: the local date, shifted by the day boundary."""
+        local = dt.datetime.fromtimestamp(at_ms / 1000, self.tz)
+        boundary = dt.timedelta(hours=self.day_starts.hour, minutes=self.day_starts.minute)
+        return (local - boundary).date().isoformat()
+
+    def is_open(self, at: dt.datetime) -> bool:
+        """Whether the office is open at a local time (always, without opening hours)."""
+        if self.opening_hours is None:
+            return True
+        local = at.astimezone(self.tz)
+        spans = self.opening_hours.get(WEEKDAYS[local.weekday()], ())
+        t = local.time()
+        return any(a <= t < b for a, b in spans)
+
+
+# ---------------------------------------------------------------- checking
+
+class _Checker:
+    """Collects problems while walking the raw TOML tables."""
+
+    def __init__(self, path: str):
+        self.path = path
+        self.problems: list[str] = []
+
+    def bad(self, key: str, what: str) -> None:
+        self.problems.append(f"{key}: {what}")
+
+    def table(self, raw: Any, key: str) -> dict:
+        if not isinstance(raw, dict):
+            self.bad(key, f"must be a table, got {_kind(raw)}")
+            return {}
+        return raw
+
+    def keys(self, raw: dict, key: str, allowed: tuple[str, ...]) -> None:
+        for k in raw:
+            if k not in allowed:
+                hint = difflib.get_close_matches(k, allowed, n=1)
+                sug = f" (did you mean '{hint[0]}'?)" if hint else ""
+                self.bad(_join(key, k), f"unknown key{sug}; allowed: {', '.join(allowed)}")
+
+    def get(self, raw: dict, key: str, name: str, check: Callable[[Any], str | None],
+            allowed: str, default: Any = None, required: bool = False) -> Any:
+        full = _join(key, name)
+        if name not in raw:
+            if required:
+                self.bad(full, f"is required; allowed: {allowed}")
+            return default
+        value = raw[name]
+        problem = check(value)
+        if problem:
+            self.bad(full, f"{problem}; allowed: {allowed}")
+            return default
+        return value
+
+
+def _join(prefix: str, key: str) -> str:
+    return f"{prefix}.{key}" if prefix else key
+
+
+def _kind(v: Any) -> str:
+    return {bool: "a boolean", int: "an integer", float: "a number", str: "a string",
+            list: "an array", dict: "a table"}.get(type(v), type(v).__name__)
+
+
+def _is_str(v: Any) -> str | None:
+    return None if isinstance(v, str) and v.strip() else f"got {_kind(v)} {v!r}"
+
+
+def _is_id(v: Any) -> str | None:
+    if not isinstance(v, str):
+        return f"got {_kind(v)} {v!r}"
+    return None if ID_RE.match(v) else f"'{v}' is not a valid id"
+
+
+def _is_bool(v: Any) -> str | None:
+    return None if isinstance(v, bool) else f"got {_kind(v)} {v!r}"
+
+
+def _int_in(lo: int, hi: int) -> Callable[[Any], str | None]:
+    def check(v: Any) -> str | None:
+        if isinstance(v, bool) or not isinstance(v, int):
+            return f"got {_kind(v)} {v!r}"
+        return None if lo <= v <= hi else f"{v} is out of range"
+    return check
+
+
+def _num_in(lo: float, hi: float) -> Callable[[Any], str | None]:
+    def check(v: Any) -> str | None:
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            return f"got {_kind(v)} {v!r}"
+        return None if lo <= v <= hi else f"{v} is out of range"
+    return check
+
+
+def _one_of(options: tuple) -> Callable[[Any], str | None]:
+    def check(v: Any) -> str | None:
+        return None if v in options else f"got {v!r}"
+    return check
+
+
+def _hhmm(v: Any) -> str | None:
+    return None if isinstance(v, str) and HHMM_RE.match(v) else f"got {v!r}"
+
+
+def _time(s: str) -> dt.time:
+    h, m = s.split(":")
+    return dt.time(int(h), int(m))
+
+
+PIN_CHECK = _int_in(0, 27)
+PIN_ALLOWED = "a BCM GPIO number 0..27"
+
+
+def _lang_table(c: _Checker, raw: dict, key: str, name: str, languages: tuple[str, ...],
+                required: bool) -> dict[str, str]:
+    """A text per language: a table {de = "...", en = "..."} or one string for all."""
+    full = _join(key, name)
+    if name not in raw:
+        if required:
+            c.bad(full, "is required; allowed: a string or a table of texts per language "
+                        f"({', '.join(languages)})")
+        return {}
+    v = raw[name]
+    if isinstance(v, str):
+        return {lang: v for lang in languages} if v.strip() else {}
+    if not isinstance(v, dict) or not v:
+        c.bad(full, f"got {_kind(v)}; allowed: a string or a table of texts per language")
+        return {}
+    out = {}
+    for lang, text in v.items():
+        if lang not in languages:
+            c.bad(_join(full, lang), f"language not in site.languages; allowed: {', '.join(languages)}")
+        elif not isinstance(text, str) or not text.strip():
+            c.bad(_join(full, lang), f"got {_kind(text)} {text!r}; allowed: a non-empty string")
+        else:
+            out[lang] = text
+    return out
+
+
+def _printer(c: _Checker, raw: Any, key: str) -> Printer:
+    t = c.table(raw, key)
+    c.keys(t, key, ("connection", "profile", "vendor_id", "product_id", "device", "baudrate",
+                    "host", "port", "path", "timeout_s", "width_chars", "check_status"))
+    conn = c.get(t, key, "connection", _one_of(PRINTER_CONNECTIONS), " | ".join(PRINTER_CONNECTIONS),
+                 default="dummy", required=True)
+    p = Printer(
+        connection=conn,
+        profile=c.get(t, key, "profile", _is_str, "a python-escpos profile name, e.g. 'TM-T88V'"),
+        vendor_id=c.get(t, key, "vendor_id", _int_in(0, 0xFFFF), "a USB vendor id, e.g. 0x04b8"),
+        product_id=c.get(t, key, "product_id", _int_in(0, 0xFFFF), "a USB product id, e.g. 0x0202"),
+        device=c.get(t, key, "device", _is_str, "a serial device path, e.g. '/dev/ttyUSB0'"),
+        baudrate=c.get(t, key, "baudrate", _int_in(1200, 921600), "a baud rate, e.g. 19200", 19200),
+        host=c.get(t, key, "host", _is_str, "a host name or address"),
+        port=c.get(t, key, "port", _int_in(1, 65535), "a TCP port 1..65535", 9100),
+        path=c.get(t, key, "path", _is_str, "a device or file path, e.g. '/dev/usb/lp0'"),
+        timeout_s=c.get(t, key, "timeout_s", _num_in(0.1, 60), "seconds 0.1..60", 3.0),
+        width_chars=c.get(t, key, "width_chars", _int_in(24, 64), "characters per line 24..64", 42),
+        check_status=c.get(t, key, "check_status", _is_bool, "true | false", True),
+    )
+    needs = {"usb": ("vendor_id", "product_id"), "serial": ("device",), "network": ("host",),
+             "file": ("path",), "dummy": ()}
+    for n in needs.get(conn, ()):
+        if getattr(p, n) is None:
+            c.bad(_join(key, n), f"is required for connection = '{conn}'")
+    return p
+
+
+def _opening_hours(c: _Checker, raw: Any, key: str) -> dict[str, tuple[tuple[dt.time, dt.time], ...]]:
+    t = c.table(raw, key)
+    c.keys(t, key, WEEKDAYS)
+    out = {}
+    for day, spans in t.items():
+        if day not in WEEKDAYS:
+            continue
+        full = _join(key, day)
+        if isinstance(spans, str):
+            spans = [spans]
+        if not isinstance(spans, list):
+            c.bad(full, f"got {_kind(spans)}; allowed: \"HH:MM-HH:MM\" or a list of them")
+            continue
+        parsed = []
+        for s in spans:
+            m = re.match(r"^(\d\d:\d\d)-(\d\d:\d\d)$", s) if isinstance(s, str) else None
+            if not m or _hhmm(m.group(1)) or _hhmm(m.group(2)) or m.group(1) >= m.group(2):
+                c.bad(full, f"got {s!r}; allowed: \"HH:MM-HH:MM\" with the start before the end")
+                continue
+            parsed.append((_time(m.group(1)), _time(m.group(2))))
+        out[day] = tuple(sorted(parsed))
+    return out
+
+
+def _check(raw: dict, c: _Checker) -> SiteConfig | None:
+    c.keys(raw, "", ("site", "services", "desks", "kiosks", "displays", "keypads", "broker",
+                     "info_desk", "announcements", "ledger"))
+
+    # [site]
+    site = c.table(raw.get("site", {}), "site")
+    if "site" not in raw:
+        c.bad("site", "is required; allowed: a table with id, name, languages, timezone")
+    c.keys(site, "site", ("id", "name", "languages", "timezone", "day_starts", "opening_hours"))
+    site_id = c.get(site, "site", "id", _is_id, "lower-case letters, digits and '-', 1..32 chars",
+                    "site", required=True)
+    name = c.get(site, "site", "name", _is_str, "the office name as a string", "", required=True)
+    langs = c.get(site, "site", "languages",
+                  lambda v: None if isinstance(v, list) and v and all(isinstance(x, str) and LANG_RE.match(x) for x in v)
+                  and len(set(v)) == len(v) else f"got {v!r}",
+                  "a non-empty list of distinct language codes, e.g. [\"de\", \"en\"]", ["de"])
+    languages = tuple(langs)
+    tzname = c.get(site, "site", "timezone", _is_str, "an IANA time zone, e.g. 'Europe/Berlin'",
+                   "Europe/Berlin")
+    try:
+        ZoneInfo(tzname)
+    except (ZoneInfoNotFoundError, ValueError):
+        c.bad("site.timezone", f"unknown time zone {tzname!r}; allowed: an IANA time zone, e.g. 'Europe/Berlin'")
+        tzname = "UTC"
+    day_starts = _time(c.get(site, "site", "day_starts", _hhmm, "\"HH:MM\" local time, e.g. \"03:00\"",
+                             "03:00"))
+    opening = _opening_hours(c, site["opening_hours"], "site.opening_hours") if "opening_hours" in site else None
+
+    # [[services]]
+    services: list[Service] = []
+    raw_services = raw.get("services")
+    if not isinstance(raw_services, list) or not raw_services:
+        c.bad("services", "is required; allowed: one or more [[services]] tables")
+        raw_services = []
+    for i, s in enumerate(raw_services):
+        key = f"services[{i}]"
+        t = c.table(s, key)
+        c.keys(t, key, ("key", "name", "range", "default_service_min"))
+        skey = c.get(t, key, "key", lambda v: None if isinstance(v, str) and SERVICE_KEY_RE.match(v) else f"got {v!r}",
+                     "one upper-case letter A..Z", required=True)
+        rng = c.get(t, key, "range",
+                    lambda v: None if isinstance(v, list) and len(v) == 2 and all(isinstance(x, int) and not isinstance(x, bool) for x in v)
+                    and 1 <= v[0] < v[1] <= 999 else f"got {v!r}",
+                    "[first, last] with 1 <= first < last <= 999", [1, 999])
+        services.append(Service(
+            key=skey or "?", names=_lang_table(c, t, key, "name", languages, True),
+            first=rng[0], last=rng[1],
+            default_service_min=float(c.get(t, key, "default_service_min", _num_in(0.5, 240),
+                                            "minutes 0.5..240", 5.0))))
+    seen: dict[str, int] = {}
+    for i, s in enumerate(services):
+        if s.key in seen and s.key != "?":
+            c.bad(f"services[{i}].key", f"duplicate service key '{s.key}' (also services[{seen[s.key]}])")
+        seen.setdefault(s.key, i)
+    service_keys = tuple(seen)
+
+    # [[desks]]
+    desks: list[Desk] = []
+    raw_desks = raw.get("desks")
+    if not isinstance(raw_desks, list) or not raw_desks:
+        c.bad("desks", "is required; allowed: one or more [[desks]] tables")
+        raw_desks = []
+    for i, d in enumerate(raw_desks):
+        key = f"desks[{i}]"
+        t = c.table(d, key)
+        c.keys(t, key, ("id", "label", "services"))
+        did = c.get(t, key, "id", _is_id, "lower-case letters, digits and '-', 1..32 chars", "?", required=True)
+        svcs = c.get(t, key, "services",
+                     lambda v: None if isinstance(v, list) and v and all(isinstance(x, str) for x in v)
+                     and len(set(v)) == len(v) else f"got {v!r}",
+                     "a non-empty list of distinct service keys, in the order served", [], required=True)
+        for j, sk in enumerate(svcs):
+            if sk not in service_keys:
+                c.bad(f"{key}.services[{j}]", f"unknown service '{sk}'; allowed: {', '.join(service_keys) or 'none defined'}")
+        labels = _lang_table(c, t, key, "label", languages, False) or {lang: f"{did}" for lang in languages}
+        desks.append(Desk(id=did, labels=labels, services=tuple(svcs)))
+    _no_dupes(c, "desks", [d.id for d in desks])
+
+    # [[kiosks]]
+    kiosks: list[Kiosk] = []
+    for i, k in enumerate(_list(c, raw, "kiosks")):
+        key = f"kiosks[{i}]"
+        t = c.table(k, key)
+        c.keys(t, key, ("id", "buttons", "printer", "led_pin", "buzzer_pin", "min_gap_s", "hold_test_s",
+                        "request_timeout_s", "footer", "qr_url"))
+        kid = c.get(t, key, "id", _is_id, "lower-case letters, digits and '-', 1..32 chars", "?", required=True)
+        if kid in RESERVED_KIOSK_IDS:
+            c.bad(f"{key}.id", f"'{kid}' is reserved for the info desk; allowed: any other id")
+        buttons = []
+        raw_buttons = t.get("buttons")
+        if not isinstance(raw_buttons, list) or not raw_buttons:
+            c.bad(f"{key}.buttons", "is required; allowed: one or more [[kiosks.buttons]] tables with service and pin")
+            raw_buttons = []
+        for j, b in enumerate(raw_buttons):
+            bkey = f"{key}.buttons[{j}]"
+            bt = c.table(b, bkey)
+            c.keys(bt, bkey, ("service", "pin"))
+            svc = c.get(bt, bkey, "service", _is_str, "a service key", "?", required=True)
+            if svc != "?" and svc not in service_keys:
+                c.bad(f"{bkey}.service", f"unknown service '{svc}'; allowed: {', '.join(service_keys)}")
+            buttons.append(Button(service=svc, pin=c.get(bt, bkey, "pin", PIN_CHECK, PIN_ALLOWED, -1, required=True)))
+        printer = _printer(c, t.get("printer", {"connection": "dummy"}), f"{key}.printer")
+        qr = c.get(t, key, "qr_url", _is_str, "a URL template with {number}, e.g. 'https://example.org/q/{number}'")
+        if qr is not None and "{number}" not in qr:
+            c.bad(f"{key}.qr_url", "has no {number} placeholder; allowed: a URL template with {number}")
+        kiosk = Kiosk(
+            id=kid, buttons=tuple(buttons), printer=printer,
+            led_pin=c.get(t, key, "led_pin", PIN_CHECK, PIN_ALLOWED),
+            buzzer_pin=c.get(t, key, "buzzer_pin", PIN_CHECK, PIN_ALLOWED),
+            min_gap_s=float(c.get(t, key, "min_gap_s", _num_in(0, 60), "seconds 0..60", 2.0)),
+            hold_test_s=float(c.get(t, key, "hold_test_s", _num_in(1, 60), "seconds 1..60", 5.0)),
+            request_timeout_s=float(c.get(t, key, "request_timeout_s", _num_in(0.5, 30), "seconds 0.5..30", 3.0)),
+            footer=_lang_table(c, t, key, "footer", languages, False),
+            qr_url=qr,
+        )
+        pins: dict[int, str] = {}
+        for where, pin in ([(f"buttons[{j}].pin", b.pin) for j, b in enumerate(buttons)]
+                           + [("led_pin", kiosk.led_pin), ("buzzer_pin", kiosk.buzzer_pin)]):
+            if pin is None or pin < 0:
+                continue
+            if pin in pins:
+                c.bad(f"{key}.{where}", f"GPIO {pin} is already used by {key}.{pins[pin]}; allowed: a pin not used elsewhere on this kiosk")
+            else:
+                pins[pin] = where
+        kiosks.append(kiosk)
+    _no_dupes(c, "kiosks", [k.id for k in kiosks])
+
+    # [[displays]]
+    displays: list[Display] = []
+    for i, d in enumerate(_list(c, raw, "displays")):
+        key = f"displays[{i}]"
+        t = c.table(d, key)
+        c.keys(t, key, ("id", "orientation", "size", "chime", "speech", "history", "highlight_s",
+                        "min_call_s", "notices"))
+        notices: dict[str, tuple[str, ...]] = {}
+        if "notices" in t:
+            nt = c.table(t["notices"], f"{key}.notices")
+            for lang, texts in nt.items():
+                if lang not in languages:
+                    c.bad(f"{key}.notices.{lang}", f"language not in site.languages; allowed: {', '.join(languages)}")
+                elif isinstance(texts, str):
+                    notices[lang] = (texts,)
+                elif isinstance(texts, list) and all(isinstance(x, str) for x in texts):
+                    notices[lang] = tuple(texts)
+                else:
+                    c.bad(f"{key}.notices.{lang}", f"got {_kind(texts)}; allowed: a string or a list of strings")
+        size = c.get(t, key, "size",
+                     lambda v: None if isinstance(v, list) and len(v) == 2 and all(isinstance(x, int) and 160 <= x <= 8192 for x in v)
+                     else f"got {v!r}", "[width, height] in pixels, e.g. [1920, 1080]")
+        displays.append(Display(
+            id=c.get(t, key, "id", _is_id, "lower-case letters, digits and '-', 1..32 chars", "?", required=True),
+            orientation=c.get(t, key, "orientation", _one_of(("auto", "landscape", "portrait")),
+                              "auto | landscape | portrait", "auto"),
+            size=tuple(size) if size else None,
+            chime=c.get(t, key, "chime", _is_bool, "true | false", True),
+            speech=c.get(t, key, "speech", _is_bool, "true | false", True),
+            history=c.get(t, key, "history", _int_in(0, 9), "0..9 earlier calls", 8),
+            highlight_s=float(c.get(t, key, "highlight_s", _num_in(0, 120), "seconds 0..120", 8.0)),
+            min_call_s=float(c.get(t, key, "min_call_s", _num_in(0, 60), "seconds 0..60", 4.0)),
+            notices=notices,
+        ))
+    _no_dupes(c, "displays", [d.id for d in displays])
+
+    # [[keypads]]
+    desk_ids = tuple(d.id for d in desks)
+    keypads: list[Keypad] = []
+    for i, k in enumerate(_list(c, raw, "keypads")):
+        key = f"keypads[{i}]"
+        t = c.table(k, key)
+        c.keys(t, key, ("desk", "device", "keymap"))
+        desk = c.get(t, key, "desk", _is_str, "a desk id", "?", required=True)
+        if desk != "?" and desk not in desk_ids:
+            c.bad(f"{key}.desk", f"unknown desk '{desk}'; allowed: {', '.join(desk_ids)}")
+        keymap = {}
+        if "keymap" in t:
+            km = c.table(t["keymap"], f"{key}.keymap")
+            for kname, action in km.items():
+                if not KEY_NAME_RE.match(kname):
+                    c.bad(f"{key}.keymap.{kname}", "not an evdev key name; allowed: names like KEY_KPENTER, KEY_KP7")
+                elif action not in KEYPAD_ACTIONS:
+                    c.bad(f"{key}.keymap.{kname}", f"unknown action {action!r}; allowed: {', '.join(KEYPAD_ACTIONS)}")
+                else:
+                    keymap[kname] = action
+        keypads.append(Keypad(
+            desk=desk,
+            device=c.get(t, key, "device", _is_str, "an input device path, e.g. '/dev/input/by-id/usb-...-event-kbd'",
+                         "", required=True),
+            keymap=keymap))
+    _no_dupes(c, "keypads", [k.device for k in keypads], what="device")
+
+    # [broker]
+    b = c.table(raw.get("broker", {}), "broker")
+    c.keys(b, "broker", ("host", "port", "credentials_dir", "tls", "ca_file", "mqtt_version", "keepalive_s"))
+    broker = Broker(
+        host=c.get(b, "broker", "host", _is_str, "a host name or address", "localhost"),
+        port=c.get(b, "broker", "port", _int_in(1, 65535), "a TCP port 1..65535", 1883),
+        credentials_dir=c.get(b, "broker", "credentials_dir", _is_str, "a directory path",
+                              "/etc/aufruf/credentials"),
+        tls=c.get(b, "broker", "tls", _is_bool, "true | false", False),
+        ca_file=c.get(b, "broker", "ca_file", _is_str, "a PEM file path"),
+        mqtt_version=c.get(b, "broker", "mqtt_version", _one_of((5, 3)), "5 | 3 (MQTT 3.1.1)", 5),
+        keepalive_s=c.get(b, "broker", "keepalive_s", _int_in(5, 600), "seconds 5..600", 30),
+    )
+
+    # [info_desk]
+    info = c.table(raw.get("info_desk", {}), "info_desk")
+    c.keys(info, "info_desk", ("printer", "priority"))
+    info_desk = InfoDesk(
+        printer=_printer(c, info["printer"], "info_desk.printer") if "printer" in info else None,
+        priority=c.get(info, "info_desk", "priority", _is_bool, "true | false", False))
+
+    # [announcements]
+    ann = c.table(raw.get("announcements", {}), "announcements")
+    c.keys(ann, "announcements", languages)
+    announcements = dict(DEFAULT_ANNOUNCEMENTS)
+    for lang, tmpl in ann.items():
+        if lang not in languages:
+            continue
+        if not isinstance(tmpl, str) or "{number}" not in tmpl or "{desk}" not in tmpl:
+            c.bad(f"announcements.{lang}", f"got {tmpl!r}; allowed: a text with {{number}} and {{desk}}, "
+                                           "e.g. \"Nummer {number}, bitte zu {desk}\"")
+        else:
+            announcements[lang] = tmpl
+
+    # [ledger]
+    led = c.table(raw.get("ledger", {}), "ledger")
+    c.keys(led, "ledger", ("retention_days", "eta_window"))
+    retention = c.get(led, "ledger", "retention_days", _int_in(1, 3650), "days 1..3650", 30)
+    eta_window = c.get(led, "ledger", "eta_window", _int_in(3, 500), "recent tickets 3..500", 20)
+
+    if c.problems:
+        return None
+    return SiteConfig(
+        path=c.path, site_id=site_id, name=name, languages=languages, timezone=tzname,
+        day_starts=day_starts, opening_hours=opening, services=tuple(services), desks=tuple(desks),
+        kiosks=tuple(kiosks), displays=tuple(displays), keypads=tuple(keypads), broker=broker,
+        info_desk=info_desk, announcements={k: v for k, v in announcements.items() if k in languages},
+        retention_days=retention, eta_window=eta_window)
+
+
+DEFAULT_ANNOUNCEMENTS = {
+    "de": "Nummer {number}, bitte zu {desk}.",
+    "en": "Number {number}, please go to {desk}.",
+}
+
+
+def _list(c: _Checker, raw: dict, key: str) -> list:
+    v = raw.get(key, [])
+    if not isinstance(v, list):
+        c.bad(key, f"got {_kind(v)}; allowed: [[{key}]] tables")
+        return []
+    return v
+
+
+def _no_dupes(c: _Checker, key: str, ids: list[str], what: str = "id") -> None:
+    first: dict[str, int] = {}
+    for i, x in enumerate(ids):
+        if x in first and x != "?":
+            c.bad(f"{key}[{i}].{what}", f"duplicate {what} '{x}' (also {key}[{first[x]}]); allowed: a unique {what}")
+        first.setdefault(x, i)
+
+
+# ---------------------------------------------------------------- entry points
+
+def parse(text: str, path: str = "<string>") -> SiteConfig:
+    """Parse and check a site config given as TOML text; raise ConfigError with every problem."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(path, [f"not valid TOML: {e}"]) from None
+    c = _Checker(path)
+    cfg = _check(raw, c)
+    if cfg is None:
+        raise ConfigError(path, c.problems)
+    return cfg
+
+
+def load(path: str | Path) -> SiteConfig:
+    """Read and check the site file at ``path``; raise ConfigError naming the file."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as e:
+        raise ConfigError(str(p), [f"cannot read the file: {e.strerror or e}"]) from None
+    except UnicodeDecodeError:
+        raise ConfigError(str(p), ["the file is not UTF-8 text"]) from None
+    return parse(text, str(p))
+
+
+def summary(cfg: SiteConfig) -> str:
+    """A short human summary of a valid site config (for check-config)."""
+    lines = [f"site {cfg.site_id}: {cfg.name} ({', '.join(cfg.languages)}, {cfg.timezone}, "
+             f"day starts {cfg.day_starts:%H:%M})"]
+    for s in cfg.services:
+        lines.append(f"  service {s.key}: {s.name(cfg.languages[0])} ({s.key}{s.first:03d}..{s.key}{s.last:03d})")
+    for d in cfg.desks:
+        lines.append(f"  desk {d.id}: {d.label(cfg.languages[0])} serves {', '.join(d.services)}")
+    for k in cfg.kiosks:
+        btn = ", ".join(f"{b.service}@GPIO{b.pin}" for b in k.buttons)
+        lines.append(f"  kiosk {k.id}: buttons {btn}; printer {k.printer.connection}")
+    for d in cfg.displays:
+        lines.append(f"  display {d.id}: {d.orientation}, chime {'on' if d.chime else 'off'}, "
+                     f"speech {'on' if d.speech else 'off'}")
+    for k in cfg.keypads:
+        lines.append(f"  keypad for desk {k.desk}: {k.device}")
+    lines.append(f"  broker {cfg.broker.host}:{cfg.broker.port} (MQTT {'5' if cfg.broker.mqtt_version == 5 else '3.1.1'}"
+                 f"{', TLS' if cfg.broker.tls else ''}), credentials in {cfg.broker.credentials_dir}")
+    return "\n".join(lines)
+
+
+def replace_table(text: str, table: str, values: dict[str, Any]) -> str:
+    """Return site-file text with the top-level ``[table]`` replaced by ``values``.
+
+    Used by the demo and the tests to point a copy of a site file at their own
+    broker; comments elsewhere in the file are kept.
+    """
+    lines = text.splitlines()
+    out, skipping = [], False
+    for line in lines:
+        stripped = line.strip()
+        if stripped.startswith("["):
+            skipping = stripped == f"[{table}]"
+            if skipping:
+                continue
+        if not skipping:
+            out.append(line)
+    out.append("")
+    out.append(f"[{table}]")
+    for k, v in values.items():
+        out.append(f"{k} = {_toml_value(v)}")
+    return "\n".join(out) + "\n"
+
+
+def _toml_value(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, float)):
+        return repr(v)
+    if isinstance(v, str):
+        return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(v, (list, tuple)):
+        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
+    raise TypeError(f"cannot write {type(v).__name__} as TOML")

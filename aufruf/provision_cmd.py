@@ -1,0 +1,31 @@
+"""``aufruf provision FILE --out DIR``: broker users, passwords, ACL and config for a site."""
+
+import argparse
+
+from . import provision
+from .checkconfig import load_or_exit
+
+
+def configure(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", help="the site config (TOML)")
+    p.add_argument("--out", required=True, help="directory for passwd, acl, mosquitto.conf and credentials/")
+    p.add_argument("--rotate", action="store_true", help="give every user a new password")
+    p.add_argument("--port", type=int, help="listener port (default: broker.port of the site file)")
+    p.add_argument("--bind", help="listen address only (e.g. 127.0.0.1); default all")
+    p.add_argument("--controller", action="append", default=None,
+                   help="desk controller id(s) to create users for (default: main)")
+    p.add_argument("--persistence-dir", help="where Mosquitto keeps its state (default DIR/data)")
+    p.add_argument("--run-as", help="'user' line for mosquitto.conf (e.g. mosquitto)")
+    p.add_argument("--bridge", action="store_true", help="also create the user bridge-central")
+
+
+def main(args: argparse.Namespace) -> int:
+    cfg = load_or_exit(args.file)
+    names = provision.provision(cfg, args.out, rotate=args.rotate, port=args.port, bind=args.bind,
+                                run_as=args.run_as, controllers=tuple(args.controller or ["main"]),
+                                persistence_dir=args.persistence_dir, bridge=args.bridge)
+    print(f"wrote {args.out}/passwd, acl, mosquitto.conf and credentials/ for {len(names)} users:")
+    for n in names:
+        print(f"  {n}")
+    print(f"start the broker with: mosquitto -c {args.out}/mosquitto.conf")
+    return 0
