@@ -150,8 +150,9 @@ class Controller:
         day = self.cfg.service_day(now)
         if day <= self.office.day:  # a clock jumping back never reopens an old day
             return
+        old = self.office.day
         out = self.office.roll_over(day, now)
-        self.ledger.commit(day, now, out)
+        self.ledger.commit(old, now, out)  # the expired tickets belong to the old day
         self.ledger.forget_requests(now - REQUESTS_KEPT_MS)
         log.info("new service day %s: %d open tickets expired, numbers restart", day, len(out.tickets))
         self._publish_state()
