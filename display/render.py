@@ -179,6 +179,7 @@ class Renderer:
         self.cache = TextCache()
         self.layout = make_layout(surface.get_size(), display.history)
         self._keys: dict[str, Any] = {}
+        self.spots: dict[str, pygame.Rect] = {}     # where the number, arrow, ... were drawn (tests, demo)
         self.full_draws = 0
 
     def invalidate(self) -> None:
@@ -195,6 +196,7 @@ class Renderer:
         dirty: list[pygame.Rect] = []
         if self._keys.get("closed") != closed:
             self._keys = {"closed": closed}
+            self.spots = {}
             self.surface.fill(BG)
             pygame.draw.rect(self.surface, PANEL, L.header)
             self.full_draws += 1
@@ -293,6 +295,8 @@ class Renderer:
 
     def _current(self, rect: pygame.Rect, key: tuple[Call | None, bool]) -> None:
         call, lit = key
+        for k in ("current.number", "current.arrow", "current.desk"):
+            self.spots.pop(k, None)
         self.surface.fill(BG, rect)
         fg, muted = (ON_HIGHLIGHT, ON_HIGHLIGHT) if lit else (FG, MUTED)
         radius = round(min(rect.size) * 0.04)
@@ -314,7 +318,8 @@ class Renderer:
                                inner.width), inner, "center")
             return
         num = pygame.Rect(inner.left, title.bottom, inner.width, round(inner.height * 0.50))
-        self._blit(self._t(call.number, num.height, fg, True, inner.width), num, "center")
+        self.spots["current.number"] = self._blit(self._t(call.number, num.height, fg, True, inner.width), num,
+                                                  "center")
         line = pygame.Rect(inner.left, num.bottom, inner.width, round(inner.height * 0.24))
         label = self._t(self._desk_label(call.desk, self.lang), round(line.height * 0.9), fg, True,
                         round(inner.width * 0.78))
@@ -324,7 +329,8 @@ class Renderer:
         arrow = pygame.Rect(line.centerx - total // 2, 0, aw, round(line.height * 0.6))
         arrow.centery = line.centery
         draw_arrow(self.surface, arrow, fg)
-        self.surface.blit(label, label.get_rect(midleft=(arrow.right + gap, line.centery)))
+        self.spots["current.arrow"] = arrow
+        self.spots["current.desk"] = self.surface.blit(label, label.get_rect(midleft=(arrow.right + gap, line.centery)))
         others = [self._desk_label(call.desk, lang) for lang in self.langs[1:]]
         others = [o for o in dict.fromkeys(others) if o != self._desk_label(call.desk, self.lang)]
         if others:
@@ -397,6 +403,7 @@ class Renderer:
 
     def _closed(self, rect: pygame.Rect, _key: Any) -> None:
         self.surface.fill(BG, rect)
+        self.spots["closed"] = rect.copy()
         h = rect.height
         y = rect.top + round(h * 0.12)
         big = self._t(texts.labels(self.langs, "closed"), round(h * 0.16), FG, True, round(rect.width * 0.9))
