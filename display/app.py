@@ -76,6 +76,8 @@ class DisplayApp:
         self.inbox: queue.Queue[tuple] = queue.Queue()
         self.running = True
         self.frames = 0
+        self.accepted = 0           # messages applied
+        self.rejected = 0           # bad, repeated or retained-call messages (board unchanged)
         self.on_frame: Callable[[list, float], None] | None = None   # hook for benchmarks
         self._bad_seen: set[tuple[str, str]] = set()
         self._wake_type = None
@@ -106,6 +108,14 @@ class DisplayApp:
 
     def handle(self, topic: str, payload: bytes, retained: bool = False) -> bool:
         """Apply one message; False (and the board unchanged) for a bad or repeated one."""
+        ok = self._handle(topic, payload, retained)
+        if ok:
+            self.accepted += 1
+        else:
+            self.rejected += 1
+        return ok
+
+    def _handle(self, topic: str, payload: bytes, retained: bool) -> bool:
         now = self.clock()
         try:
             obj = protocol.decode(payload)
