@@ -390,15 +390,16 @@ class Renderer:
                 sub = texts.labels(self.langs, "service_closed")
             elif line.eta_min is not None and line.waiting > 0:
                 sub = texts.labels(self.langs, "eta", m=line.eta_min)
-            else:
-                sub = ""
+            else:       # nothing to estimate: the service's name in the other languages
+                sub = " · ".join(n for n in dict.fromkeys(service.name(lang) for lang in self.langs[1:])
+                                 if n != name) if service else ""
             if sub:
                 self._blit(self._t(sub, round(bottom.height * 0.75), MUTED, False, text.width), bottom)
             count = pygame.Rect(inner.right - count_w, inner.top, count_w, inner.height)
             num_r = pygame.Rect(count.left, count.top, count.width, round(count.height * 0.68))
             self._blit(self._t(str(line.waiting), num_r.height, FG, True, count.width), num_r, "right")
             lab_r = pygame.Rect(count.left, num_r.bottom, count.width, count.height - num_r.height)
-            self._blit(self._t(texts.label(self.lang, "waiting"), round(lab_r.height * 0.9), MUTED, False,
+            self._blit(self._t(texts.labels(self.langs, "waiting"), round(lab_r.height * 0.9), MUTED, False,
                                count.width), lab_r, "right")
 
     def _closed(self, rect: pygame.Rect, _key: Any) -> None:
