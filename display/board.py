@@ -102,6 +102,12 @@ class BoardModel:
 
     def tick(self, now: float) -> list[Call]:
         """Advance the announcement pipeline; returns the calls put up now (to be announced)."""
+        # the wall clock may step back (a Pi without RTC gets its time from NTP after boot):
+        # never let a call wait for a moment that already passed
+        if self.shown_at is not None and self.shown_at > now:
+            self.shown_at = now
+        if self.disconnected_since is not None and self.disconnected_since > now:
+            self.disconnected_since = now
         started: list[Call] = []
         while self.pending and (self.shown_at is None or now - self.shown_at >= self.display.min_call_s):
             call = self.pending.popleft()

@@ -9,7 +9,8 @@ cached. The arrow between number and counter is drawn as a shape, and all
 text uses the DejaVu fonts shipped in ``display/assets`` (umlauts, ß).
 
 Colours: white on a very dark blue, the fresh call on amber (#FFC20A) with
-dark text: contrast above 12:1 and no red/green distinction anywhere.
+dark text: every text at least 7:1 contrast (the deliberately quiet offline pill
+5.9:1), and no red/green distinction anywhere.
 """
 
 from __future__ import annotations

@@ -2,6 +2,7 @@
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 
@@ -13,18 +14,26 @@ from conftest import REPO
 from display.app import DisplayApp
 
 
-def aufruf(*args, **kw):
-    env = dict(os.environ, PYTHONPATH=str(REPO), SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy")
+def aufruf(*args, env_extra=None, **kw):
+    env = dict(os.environ, PYTHONPATH=str(REPO), SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy", **(env_extra or {}))
     return subprocess.Popen([sys.executable, "-m", "aufruf", *args], cwd=REPO, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
 
 
-def test_display_process_comes_up_reports_status_and_stops_cleanly(site):
+def test_display_process_comes_up_reports_status_and_stops_cleanly(site, tmp_path):
     probe = site.probe()
-    p = aufruf("display", "--config", str(site.config_path), "--id", "hall", "--windowed", "--size", "640x360")
+    notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    notify.bind(str(tmp_path / "notify"))
+    notify.settimeout(15)
+    p = aufruf("display", "--config", str(site.config_path), "--id", "hall", "--windowed", "--size", "640x360",
+               env_extra={"NOTIFY_SOCKET": str(tmp_path / "notify")})
     try:
         st = probe.wait_for("status/display/hall", lambda b: b.get("online") is True, timeout=15)
         assert st["sound"] in ("ok", "no-speech", "silent")
+        said = []
+        while not any("WATCHDOG=1" in m for m in said):       # systemd: ready after the first frame, then pings
+            said.append(notify.recv(4096).decode())
+        assert said[0].startswith("READY=1")
         start = probe.mark()
         p.send_signal(signal.SIGTERM)
         out, err = p.communicate(timeout=10)
@@ -32,6 +41,7 @@ def test_display_process_comes_up_reports_status_and_stops_cleanly(site):
         probe.wait_for("status/display/hall", lambda b: b.get("online") is False, start=start)
         assert "display hall up: 640x360" in err
     finally:
+        notify.close()
         if p.poll() is None:
             p.kill()
 

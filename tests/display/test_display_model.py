@@ -99,3 +99,15 @@ def test_services_fall_back_to_the_board_counts(cfg):
     assert [(s.key, s.waiting, s.eta_min) for s in m.services()] == [("K", 3, None), ("N", 1, None)]
     m.apply_queue(queue())
     assert [(s.key, s.waiting, s.eta_min) for s in m.services()] == [("K", 5, 12), ("N", 2, 25)]
+
+
+def test_a_clock_stepping_back_does_not_hold_queued_calls(cfg):
+    t = at(cfg)
+    d = cfg.displays[0]
+    m = model(cfg, t)
+    m.apply_call(call("a", "K017", "3"), t)
+    m.apply_call(call("b", "N005", "1"), t)
+    m.tick(t)
+    back = t - 3600                                      # NTP corrects the boot time by an hour
+    assert m.tick(back) == []
+    assert [c.number for c in m.tick(back + d.min_call_s)] == ["N005"]
