@@ -80,6 +80,8 @@ class DisplayApp:
         self.rejected = 0           # bad, repeated or retained-call messages (board unchanged)
         self.on_frame: Callable[[list, float], None] | None = None   # hook for benchmarks
         self._bad_seen: set[tuple[str, str]] = set()
+        if sound is not None and hasattr(sound, "on_idle"):
+            sound.on_idle = lambda: self._post(("sound-idle",))    # wake up: a queued call may go next
         self.link = link
         if link is not None:
             link.handler = self.receive
@@ -141,7 +143,7 @@ class DisplayApp:
     def tick(self, now: float | None = None) -> list[Call]:
         """Advance timers; calls put up now are announced (chime + speech)."""
         now = self.clock() if now is None else now
-        started = self.model.tick(now)
+        started = self.model.tick(now, hold=bool(getattr(self.sound, "busy", False)))
         for call in started:
             log.info("showing %s -> desk %s%s", call.number, call.desk, " (recall)" if call.recall else "")
             if self.sound is not None:

@@ -100,8 +100,12 @@ class BoardModel:
 
     # ------------------------------------------------------------ time
 
-    def tick(self, now: float) -> list[Call]:
-        """Advance the announcement pipeline; returns the calls put up now (to be announced)."""
+    def tick(self, now: float, hold: bool = False) -> list[Call]:
+        """Advance the announcement pipeline; returns the calls put up now (to be announced).
+
+        ``hold``: the previous announcement is still being spoken; queued calls wait for it
+        (a burst stays in step with what is heard, not only ``min_call_s`` apart).
+        """
         # the wall clock may step back (a Pi without RTC gets its time from NTP after boot):
         # never let a call wait for a moment that already passed
         if self.shown_at is not None and self.shown_at > now:
@@ -109,7 +113,8 @@ class BoardModel:
         if self.disconnected_since is not None and self.disconnected_since > now:
             self.disconnected_since = now
         started: list[Call] = []
-        while self.pending and (self.shown_at is None or now - self.shown_at >= self.display.min_call_s):
+        while self.pending and not hold and (self.shown_at is None
+                                             or now - self.shown_at >= self.display.min_call_s):
             call = self.pending.popleft()
             self.current, self.shown_at = call, now
             started.append(call)

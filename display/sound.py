@@ -21,6 +21,7 @@ import tempfile
 import threading
 import wave
 from pathlib import Path
+from typing import Callable
 
 from aufruf import protocol
 from aufruf.config import Display, SiteConfig
@@ -122,12 +123,15 @@ class SoundPlayer:
         self._q: queue.Queue[Call | None] = queue.Queue()
         self._idle = threading.Event()
         self._idle.set()
+        self._lock = threading.Lock()
+        self._queued = 0
         self._stop = threading.Event()
         self._mixer = False
         self._chime = None
         self._warned: set[str] = set()
         self._tmp = tempfile.TemporaryDirectory(prefix="aufruf-speech-")
         self._thread: threading.Thread | None = None
+        self.on_idle: Callable[[], None] | None = None     # called (on the sound thread) when all is played
 
     @property
     def state(self) -> str:
@@ -152,8 +156,15 @@ class SoundPlayer:
 
     def announce(self, call: Call) -> None:
         """Queue the chime and speech for ``call`` (returns at once)."""
-        self._idle.clear()
+        with self._lock:
+            self._queued += 1
+            self._idle.clear()
         self._q.put(call)
+
+    @property
+    def busy(self) -> bool:
+        """Still chiming or speaking (the board holds the next call of a burst until done)."""
+        return not self._idle.is_set()
 
     def wait_idle(self, timeout: float) -> bool:
         """Block until every queued announcement has been played (for tests and shutdown)."""
@@ -188,8 +199,13 @@ class SoundPlayer:
                 self._announce(call, pygame)
             except Exception:  # noqa: BLE001 - sound must never take the board down
                 log.exception("announcing %s failed", call.number)
-            if self._q.empty():
-                self._idle.set()
+            with self._lock:
+                self._queued -= 1
+                done = self._queued == 0
+                if done:
+                    self._idle.set()
+            if done and self.on_idle is not None:
+                self.on_idle()
         self._idle.set()
 
     def _announce(self, call: Call, pygame) -> None:

@@ -111,3 +111,15 @@ def test_a_clock_stepping_back_does_not_hold_queued_calls(cfg):
     back = t - 3600                                      # NTP corrects the boot time by an hour
     assert m.tick(back) == []
     assert [c.number for c in m.tick(back + d.min_call_s)] == ["N005"]
+
+
+def test_next_call_of_a_burst_waits_while_the_previous_is_still_spoken(cfg):
+    t = at(cfg)
+    d = cfg.displays[0]
+    m = model(cfg, t)
+    m.apply_call(call("a", "K017", "3"), t)
+    m.apply_call(call("b", "N005", "1"), t)
+    m.tick(t)
+    assert m.tick(t + d.min_call_s + 3, hold=True) == []     # K017 still being spoken
+    assert m.current_call().number == "K017"
+    assert [c.number for c in m.tick(t + d.min_call_s + 3.5)] == ["N005"]
