@@ -241,7 +241,7 @@ class Controller:
             out = self.office.issue(service, now, kiosk, req_id, priority)
         except Refused as e:
             b.store(scope, req_id, reply_topic, protocol.error_reply(req_id, str(e)))
-            b.log.append(lambda e=e: log.warning("refused %s id=%s: %s", where, req_id, e))
+            b.log.append(lambda e=e: log.info("refused %s id=%s: %s", where, req_id, e))
             return
         t = out.ticket
         ticket = {"number": t.number, "service": t.service, "issued_at": t.issued_at, "ahead": t.ahead}
@@ -297,7 +297,7 @@ class Controller:
                                       call_id=uuid.uuid4().hex[:16])
         except Refused as e:
             b.store(scope, cmd.id, reply_topic, protocol.error_reply(cmd.id, str(e)))
-            b.log.append(lambda e=e: log.warning("refused %s at desk %s id=%s: %s", cmd.action, desk, cmd.id, e))
+            b.log.append(lambda e=e: log.info("refused %s at desk %s id=%s: %s", cmd.action, desk, cmd.id, e))
             return
         for c in out.calls:
             b.messages.append((self.topics.call, {"v": 1, "id": c.id, "number": c.number, "desk": c.desk,

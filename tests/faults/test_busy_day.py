@@ -1,0 +1,81 @@
+"""Load: a simulated busy day (2,000 arrivals, two services, four counters), time-accelerated.
+
+The controller runs in-process on a virtual clock against the real broker and
+ledger; the script presses what staff and customers would. The run ends with
+the ledger audit and reports the waiting-time figures.
+"""
+
+import datetime as dt
+import sqlite3
+import statistics
+import uuid
+
+from audit import audit
+
+from aufruf.scenario import PLANS, Simulation
+from desk.app import DeskService
+
+
+class MqttDriver:
+    def __init__(self, site, clock):
+        self.clock = clock
+        self.kiosk = site.probe("kiosk-entrance", ("kiosk/entrance/ticket",))
+        self.staff = site.probe("staff-info", ("desk/+/reply",))
+        self.answers = {}
+        self.refusals = []
+
+    def set_time(self, at_ms):
+        self.clock[0] = at_ms
+
+    def ticket(self, service):
+        rid = uuid.uuid4().hex[:12]
+        r = self.kiosk.request("kiosk/entrance/request", "kiosk/entrance/ticket",
+                               {"v": 1, "id": rid, "service": service})
+        if r["ok"]:
+            self.answers[rid] = r["ticket"]["number"]
+            return r["ticket"]["number"]
+        self.refusals.append(r["error"])
+        return None
+
+    def command(self, desk, action, **extra):
+        return self.staff.request(f"desk/{desk}/command", f"desk/{desk}/reply",
+                                  {"v": 1, "id": uuid.uuid4().hex[:12], "action": action, **extra})
+
+    def snapshot(self, label):
+        pass
+
+
+def test_busy_day_2000_tickets(site):
+    plan = PLANS["busy-day"]
+    day = dt.date(2026, 11, 25)
+    sim = Simulation(site.cfg, plan, day, seed=42)
+    clock = [sim.t0]
+    svc = DeskService(site.cfg, "main", str(site.data), keypads=False, clock=lambda: clock[0])
+    svc.start()
+    try:
+        driver = MqttDriver(site, clock)
+        report = sim.run(driver)
+    finally:
+        svc.stop()
+    # 2,000 arrivals; three-digit numbers: 999 per service and day, the 1,000th is told so
+    assert report.tickets == {"K": 999, "N": 999}
+    assert sorted(driver.refusals) == ["no numbers left today for service K", "no numbers left today for service N"]
+    assert report.noshows > 0 and report.transfers > 0 and report.pauses == 1
+    result = audit(site.data, None, driver.answers)
+    assert result["today"] == 1998
+    con = sqlite3.connect(site.data / "ledger.db")
+    states = dict(con.execute("SELECT state, COUNT(*) FROM tickets GROUP BY state").fetchall())
+    assert states.get("waiting", 0) == 0 and states.get("called", 0) == 0   # everyone was served by closing
+    assert states["done"] + states["noshow"] == 1998
+    waits = {}
+    for svc_key, issued, first_call in con.execute(
+            "SELECT t.service, t.issued_at, MIN(e.at) FROM tickets t JOIN events e "
+            "ON e.day = t.day AND e.number = t.number AND e.kind = 'call' GROUP BY t.day, t.number"):
+        waits.setdefault(svc_key, []).append((first_call - issued) / 60000)
+    con.close()
+    for k, w in sorted(waits.items()):
+        w.sort()
+        print(f"busy day, service {k}: {len(w)} tickets, wait median {statistics.median(w):.1f} min, "
+              f"p90 {w[int(0.9 * len(w))]:.1f} min, max {w[-1]:.1f} min")
+        assert all(x >= 0 for x in w)
+    assert len(waits["K"]) + len(waits["N"]) == 1998
