@@ -131,7 +131,8 @@ def provision(cfg: SiteConfig, out: str | Path, *, rotate: bool = False, port: i
         sitetls.ensure(out / "tls", cfg.site_id, hosts, rotate=rotate)
         tls_port = tls_port or 8883
     pdir = Path(persistence_dir) if persistence_dir else out / "data"
-    pdir.mkdir(parents=True, exist_ok=True)
+    if conf_dir is None:  # staged for another root: the broker's host makes its own directory
+        pdir.mkdir(parents=True, exist_ok=True)
     conf = mosquitto_conf(Path(conf_dir) if conf_dir else out, port=port or cfg.broker.port, bind=bind,
                           run_as=run_as, persistence_dir=pdir, tls_port=tls_port if tls or tls_port else None,
                           extra=extra_conf)
