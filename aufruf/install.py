@@ -395,7 +395,7 @@ def install(args: argparse.Namespace, out: Callable[[str], None] = print) -> int
     for n in inst.notes:
         out(f"TODO: {n}")
     out("check with:  systemctl status 'aufruf-*'   journalctl -u aufruf-desk -f")
-    out(f"             {VENV}/bin/aufruf status --config {SITE_FILE}")
+    out(f"             sudo {VENV}/bin/aufruf status --config {SITE_FILE}")
     return 0
 
 
