@@ -66,7 +66,7 @@ PACKAGES: dict[str, tuple[str, ...]] = {
 OPTIONAL_PACKAGES = {"kiosk": ("python3-lgpio",)}
 # groups each role's unit joins (SupplementaryGroups=); missing ones are created
 ROLE_GROUPS = {"desk": ("input",), "kiosk": ("gpio", "lp", "dialout"),
-               "display": ("video", "render", "input", "audio", "tty")}
+               "display": ("video", "render", "input", "audio")}
 # USB vendors of common ESC/POS receipt printers: Epson, Star, Bixolon, Citizen, and the
 # chips in most unbranded 58/80 mm printers (Winbond, ICS, GD32)
 PRINTER_VENDORS = (0x04B8, 0x0519, 0x1504, 0x1D90, 0x0416, 0x0FE6, 0x28E9)
