@@ -295,8 +295,11 @@ def install(args: argparse.Namespace, out: Callable[[str], None] = print) -> int
     if inst.dry_run or inst.staged or not (VENV / "bin" / "python").exists():
         inst.command(["python3", "-m", "venv", "--system-site-packages", str(VENV)])
     inst.command([str(VENV / "bin" / "pip"), "install", "--upgrade", str(source)])
-    if "kiosk" in roles and inst.command([str(VENV / "bin" / "python"), "-c", "import lgpio"], check=False) != 0:
-        inst.command([str(VENV / "bin" / "pip"), "install", "lgpio"], check=False)
+    if "kiosk" in roles:
+        if inst.dry_run or inst.staged:
+            out("    (kiosk: pip installs lgpio into the venv unless the system's python3-lgpio is there)")
+        elif subprocess.run([str(VENV / "bin" / "python"), "-c", "import lgpio"], capture_output=True).returncode:
+            inst.command([str(VENV / "bin" / "pip"), "install", "lgpio"], check=False)
     inst.mkdir(PREFIX / "docs")
     for doc in ("deploy.md",):
         src = source / "docs" / doc
