@@ -6,7 +6,6 @@ from __future__ import annotations
 import dataclasses
 import os
 import socket
-import ssl
 import sys
 
 import pytest
