@@ -94,14 +94,22 @@ def _write(path: Path, text: str, mode: int) -> None:
 def provision(cfg: SiteConfig, out: str | Path, *, rotate: bool = False, port: int | None = None,
               bind: str | None = None, run_as: str | None = None, controllers: tuple[str, ...] = ("main",),
               persistence_dir: str | Path | None = None, bridge: bool = False,
-              tls_port: int | None = None, extra_conf: str = "") -> list[str]:
+              tls_port: int | None = None, extra_conf: str = "", tls: bool = False,
+              tls_hosts: tuple[str, ...] = (), credentials_dir: str | Path | None = None,
+              conf_dir: str | Path | None = None) -> list[str]:
     """Write passwd, acl, mosquitto.conf and credentials/<user>; return the user names.
 
     Existing passwords are kept (unless ``rotate``); users no longer in the
-    site config lose their login.
+    site config lose their login. ``tls`` also makes (or keeps) the site CA
+    and the server certificate in ``out/tls`` and adds a TLS listener on
+    ``tls_port`` (default 8883). ``credentials_dir`` puts the per-user
+    password files elsewhere than ``out/credentials``; ``conf_dir`` is where
+    ``out`` will be seen by the broker (an installer writing below a staging
+    root), used for the paths inside mosquitto.conf.
     """
     out = Path(out)
-    creds = out / "credentials"
+    out.mkdir(parents=True, exist_ok=True)
+    creds = Path(credentials_dir) if credentials_dir else out / "credentials"
     creds.mkdir(parents=True, exist_ok=True)
     os.chmod(creds, 0o750)
     ulist = users(cfg, controllers, bridge)
@@ -117,30 +125,49 @@ def provision(cfg: SiteConfig, out: str | Path, *, rotate: bool = False, port: i
         passwd_lines.append(f"{u.name}:{mosquitto_hash(pw)}")
     _write(out / "passwd", "\n".join(passwd_lines) + "\n", 0o640)
     _write(out / "acl", acl_text(cfg, ulist), 0o644)
-    conf = mosquitto_conf(out, port=port or cfg.broker.port, bind=bind, run_as=run_as,
-                          persistence_dir=Path(persistence_dir) if persistence_dir else out / "data",
-                          tls_port=tls_port, extra=extra_conf)
+    if tls:
+        from . import sitetls
+        hosts = sitetls.default_hosts(tuple(tls_hosts) + ((cfg.broker.host,) if cfg.broker.host else ()))
+        sitetls.ensure(out / "tls", cfg.site_id, hosts, rotate=rotate)
+        tls_port = tls_port or 8883
+    pdir = Path(persistence_dir) if persistence_dir else out / "data"
+    if conf_dir is None:  # staged for another root: the broker's host makes its own directory
+        pdir.mkdir(parents=True, exist_ok=True)
+    conf = mosquitto_conf(Path(conf_dir) if conf_dir else out, port=port or cfg.broker.port, bind=bind,
+                          run_as=run_as, persistence_dir=pdir, tls_port=tls_port if tls or tls_port else None,
+                          extra=extra_conf)
     _write(out / "mosquitto.conf", conf, 0o644)
     return [u.name for u in ulist]
 
 
-def mosquitto_conf(out: Path, *, port: int, bind: str | None, run_as: str | None, persistence_dir: Path,
-                   tls_port: int | None = None, extra: str = "") -> str:
-    """The broker config from ``aufruf/data/mosquitto.conf.in`` with this site's paths."""
-    persistence_dir.mkdir(parents=True, exist_ok=True)
+def mosquitto_conf(out: Path, *, port: int, bind: str | None, run_as: str | None, persistence_dir: Path | None,
+                   tls_port: int | None = None, extra: str = "", include: bool = False) -> str:
+    """The broker config from ``aufruf/data/mosquitto.conf.in`` with this site's paths.
+
+    ``include=True`` makes the form for Debian's ``/etc/mosquitto/conf.d/``:
+    without ``persistence_location``, ``log_dest`` and ``user``, which the
+    distribution's main ``mosquitto.conf`` already sets (Mosquitto refuses a
+    second ``persistence_location``); Mosquitto under systemd logs to the
+    journal through that file's or its own default destination.
+    """
     text = TEMPLATE.read_text(encoding="utf-8")
     listener = f"listener {port} {bind}" if bind else f"listener {port}"
     tls = ""
     if tls_port:
-        tls = (f"\n# TLS listener (certificates from 'aufruf provision --tls')\nlistener {tls_port}"
-               f"{' ' + bind if bind else ''}\ncafile {out / 'tls' / 'ca.crt'}\ncertfile {out / 'tls' / 'server.crt'}\n"
-               f"keyfile {out / 'tls' / 'server.key'}\n")
+        tls = (f"\n# TLS listener (site CA and server certificate from 'aufruf provision --tls');\n"
+               f"# devices set broker.tls = true and broker.ca_file to the CA certificate.\n"
+               f"listener {tls_port}{' ' + bind if bind else ''}\n"
+               f"cafile {out / 'tls' / 'ca.crt'}\ncertfile {out / 'tls' / 'server.crt'}\n"
+               f"keyfile {out / 'tls' / 'server.key'}\ntls_version tlsv1.2\n")
+    persistence = "" if include or persistence_dir is None else \
+        f"persistence_location {str(persistence_dir).rstrip('/')}/\n"
     return text.format(
         listener=listener,
         passwd=out / "passwd",
         acl=out / "acl",
-        persistence=str(persistence_dir).rstrip("/") + "/",
-        user=f"user {run_as}" if run_as else "",
+        persistence=persistence,
+        user=f"user {run_as}" if run_as and not include else "",
         tls=tls,
+        log_dest="" if include else "log_dest stderr\n",
         extra=extra,
     )

@@ -1,0 +1,152 @@
+"""The systemd units: what an admin and the processes depend on (user, groups, notify and
+watchdog, restart policy, ordering, state directory, hardening that still reaches the
+hardware), and ``systemd-analyze verify`` without a single complaint."""
+
+from __future__ import annotations
+
+import shlex
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from aufruf.cli import COMMANDS
+
+REPO = Path(__file__).resolve().parents[2]
+UNITS = REPO / "systemd"
+NAMES = ("aufruf-desk.service", "aufruf-kiosk@.service", "aufruf-display@.service")
+
+
+def parse(path: Path) -> dict[str, dict[str, list[str]]]:
+    """A unit file as section -> key -> values (keys may repeat, e.g. DeviceAllow)."""
+    out: dict[str, dict[str, list[str]]] = {}
+    section = None
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
+        if not line or line[0] in "#;":
+            continue
+        if line.startswith("["):
+            section = line.strip("[]")
+            out.setdefault(section, {})
+            continue
+        key, _, value = line.partition("=")
+        assert section, f"{path.name}: {line} outside a section"
+        out[section].setdefault(key.strip(), []).append(value.strip())
+    return out
+
+
+def one(unit, section, key) -> str:
+    values = unit[section].get(key)
+    assert values and len(values) == 1, f"{key} in [{section}]: {values}"
+    return values[0]
+
+
+def seconds(v: str) -> float:
+    units = {"ms": 0.001, "s": 1, "sec": 1, "min": 60, "m": 60, "h": 3600}
+    for suffix in sorted(units, key=len, reverse=True):
+        if v.endswith(suffix):
+            return float(v[: -len(suffix)]) * units[suffix]
+    return float(v)
+
+
+@pytest.fixture(scope="module")
+def units():
+    return {n: parse(UNITS / n) for n in NAMES}
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_common_service_settings(units, name):
+    u = units[name]
+    s = u["Service"]
+    assert one(u, "Service", "Type") == "notify"
+    assert 10 <= seconds(one(u, "Service", "WatchdogSec")) <= 120
+    assert one(u, "Service", "Restart") == "always"
+    assert 1 <= seconds(one(u, "Service", "RestartSec")) <= 30
+    # the back-off lets a crash loop end (StartLimitBurst starts within the interval)
+    assert seconds(one(u, "Unit", "StartLimitIntervalSec")) >= 60
+    assert int(one(u, "Unit", "StartLimitBurst")) >= 5
+    assert one(u, "Service", "User") == "aufruf"
+    assert "mosquitto.service" in one(u, "Unit", "After").split()
+    assert "network-online.target" in one(u, "Unit", "After").split()
+    assert "network-online.target" in one(u, "Unit", "Wants").split()
+    assert one(u, "Service", "StateDirectory") == "aufruf"
+    for key, value in {"ProtectSystem": "strict", "NoNewPrivileges": "yes", "PrivateTmp": "yes",
+                       "ProtectHome": "yes", "PrivateDevices": "no", "DevicePolicy": "closed"}.items():
+        assert one(u, "Service", key) == value, key
+    assert s["CapabilityBoundingSet"] == [""]
+    assert one(u, "Service", "StandardError") == "journal"
+    assert one(u, "Install", "WantedBy") == "multi-user.target"
+
+
+@pytest.mark.parametrize("name,role,extra", [
+    ("aufruf-desk.service", "desk", ["--id", "main", "--data", "/var/lib/aufruf"]),
+    ("aufruf-kiosk@.service", "kiosk", ["--id", "%i"]),
+    ("aufruf-display@.service", "display", ["--id", "%i"]),
+])
+def test_command_line(units, name, role, extra):
+    argv = shlex.split(one(units[name], "Service", "ExecStart"))
+    assert argv[:2] == ["/opt/aufruf/venv/bin/aufruf", role]
+    assert role in COMMANDS
+    assert argv[2:4] == ["--config", "/etc/aufruf/site.toml"]
+    assert argv[4:] == extra
+
+
+def test_desk_reloads_with_sighup_and_reaches_keypads(units):
+    u = units["aufruf-desk.service"]
+    assert one(u, "Service", "ExecReload") == "/bin/kill -HUP $MAINPID"
+    assert one(u, "Service", "SupplementaryGroups").split() == ["input"]
+    assert u["Service"]["DeviceAllow"] == ["char-input rw"]
+
+
+def test_kiosk_reaches_gpio_printer_and_serial(units):
+    u = units["aufruf-kiosk@.service"]
+    assert set(one(u, "Service", "SupplementaryGroups").split()) == {"gpio", "lp", "dialout"}
+    allowed = {v.split()[0] for v in u["Service"]["DeviceAllow"]}
+    assert {"char-gpiochip", "char-usb_device", "char-usb", "char-ttyUSB", "char-ttyACM"} <= allowed
+    # lgpio writes its notification pipes into the working directory: a writable one
+    wd = one(u, "Service", "WorkingDirectory")
+    assert wd == "%t/" + one(u, "Service", "RuntimeDirectory")
+    assert f"LG_WD={wd}" in u["Service"]["Environment"]
+
+
+def test_display_runs_on_the_console_with_kmsdrm(units):
+    u = units["aufruf-display@.service"]
+    s = u["Service"]
+    assert {"video", "render", "input", "audio"} <= set(one(u, "Service", "SupplementaryGroups").split())
+    assert "SDL_VIDEODRIVER=kmsdrm" in s["Environment"]
+    assert one(u, "Service", "TTYPath") == "/dev/tty1"
+    assert "getty@tty1.service" in one(u, "Unit", "Conflicts").split()
+    # stdin is the tty, but the log still goes to the journal
+    assert one(u, "Service", "StandardOutput") == "journal"
+    allowed = {v.split()[0] for v in s["DeviceAllow"]}
+    assert {"char-drm", "char-input", "char-alsa", "/dev/tty1"} <= allowed
+    assert "MemoryDenyWriteExecute" not in s  # Mesa needs executable memory
+
+
+def test_units_pass_systemd_analyze_verify(tmp_path):
+    exe = shutil.which("systemd-analyze")
+    if not exe:
+        pytest.skip("systemd-analyze is not installed (apt-get install -y systemd)")
+    # a root with the distribution's units (targets the units refer to), the aufruf units,
+    # and a stand-in for every program they start (verify checks that they exist)
+    root = tmp_path / "root"
+    (root / "usr/lib/systemd").mkdir(parents=True)
+    for d in ("/usr/lib/systemd/system", "/lib/systemd/system"):
+        if Path(d).is_dir():
+            shutil.copytree(d, root / "usr/lib/systemd/system", symlinks=True, dirs_exist_ok=True)
+            break
+    unitdir = root / "etc/systemd/system"
+    unitdir.mkdir(parents=True)
+    for n in NAMES:
+        shutil.copy(UNITS / n, unitdir / n)
+        for key in ("ExecStart", "ExecReload"):
+            for v in parse(UNITS / n)["Service"].get(key, []):
+                prog = root / shlex.split(v)[0].lstrip("/-@")
+                prog.parent.mkdir(parents=True, exist_ok=True)
+                prog.write_text("#!/bin/sh\n")
+                prog.chmod(0o755)
+    instances = ["aufruf-desk.service", "aufruf-kiosk@entrance.service", "aufruf-display@hall.service"]
+    r = subprocess.run([exe, "verify", f"--root={root}", "--man=no", *instances],
+                       capture_output=True, text=True, timeout=60)
+    assert (r.returncode, r.stdout + r.stderr) == (0, "")
