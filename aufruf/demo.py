@@ -1,0 +1,426 @@
+"""``aufruf demo``: the whole office on one machine, without hardware.
+
+The only place that wires every part together in one process: a broker (the
+installed Mosquitto with a generated loopback-only config, else the embedded
+amqtt broker), the desk controller, the kiosk (gpiozero MockFactory buttons,
+python-escpos Dummy printer) and the display, the same code the devices run.
+
+Window mode shows the board beside a panel with the kiosk's buttons, the last
+printed ticket and the four counters. ``--headless --scenario busy-morning``
+runs a scripted, time-accelerated morning and writes board screenshots, the
+printed tickets as PNG and a summary.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import logging
+import os
+import queue
+import shutil
+import signal
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Any, Callable
+
+from . import config, provision
+from .config import SiteConfig
+from .errors import AufrufError
+
+log = logging.getLogger("aufruf.demo")
+KIOSK, DISPLAY = "entrance", "hall"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def find_mosquitto() -> str | None:
+    """The installed Mosquitto (Debian puts it in /usr/sbin, often not on a user's PATH)."""
+    return shutil.which("mosquitto") or next(
+        (p for p in ("/usr/sbin/mosquitto", "/usr/local/sbin/mosquitto") if os.access(p, os.X_OK)), None)
+
+
+class DemoOffice:
+    """Broker, controller, kiosk and display of the model site, in this process."""
+
+    def __init__(self, workdir: Path, broker: str = "auto", clock_ms: Callable[[], int] | None = None,
+                 board_surface: Any = None, sound: bool = False):
+        self.dir = Path(workdir)
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.broker_kind = broker
+        self.clock_ms = clock_ms
+        self.board_surface = board_surface
+        self.want_sound = sound
+        self.mosquitto: subprocess.Popen | None = None
+        self.embedded = None
+        self.desk = self.kiosk = self.display = self.staff = self.sound = None
+        self.printed: "queue.Queue[tuple[str | None, bytes]]" = queue.Queue()
+        self.pin_factory = None
+        self.cfg: SiteConfig | None = None
+
+    # ------------------------------------------------------------ start / stop
+
+    def start(self) -> None:
+        use_mosquitto = self.broker_kind == "mosquitto" or (self.broker_kind == "auto" and find_mosquitto())
+        if self.broker_kind == "mosquitto" and not find_mosquitto():
+            raise AufrufError("--broker mosquitto: Mosquitto is not installed (apt-get install mosquitto)")
+        port = _free_port()
+        brokerdir = self.dir / "broker"
+        text = config.replace_table(config.EXAMPLE_SITE.read_text(encoding="utf-8"), "broker", {
+            "host": "127.0.0.1", "port": port, "credentials_dir": str(brokerdir / "credentials"),
+            "mqtt_version": 5 if use_mosquitto else 3})
+        site = self.dir / "site.toml"
+        site.write_text(text, encoding="utf-8")
+        self.cfg = cfg = config.load(site)
+        names = provision.provision(cfg, brokerdir, port=port, bind="127.0.0.1",
+                                    run_as="root" if os.geteuid() == 0 else None)
+        if use_mosquitto:
+            logf = open(self.dir / "mosquitto.log", "ab")
+            self.mosquitto = subprocess.Popen([find_mosquitto(), "-c", str(brokerdir / "mosquitto.conf")],
+                                              stdout=logf, stderr=logf, stdin=subprocess.DEVNULL)
+            self._wait_port(port)
+            log.info("broker: Mosquitto on 127.0.0.1:%d (config %s)", port, brokerdir / "mosquitto.conf")
+        else:
+            from .embedded_broker import EmbeddedBroker
+            passwords = {n: (brokerdir / "credentials" / n).read_text().strip() for n in names}
+            self.embedded = EmbeddedBroker(cfg, brokerdir, port, passwords)
+            self.embedded.start()
+
+        from desk.app import DeskService
+        from display.app import DisplayApp, subscriptions
+        from gpiozero.pins.mock import MockFactory
+        from escpos.printer import Dummy
+        from kiosk.kiosk import Kiosk
+        from .link import MqttLink
+        from .staff import StaffSession
+
+        clock_ms = self.clock_ms or (lambda: time.time_ns() // 1_000_000)
+        seconds = (lambda: clock_ms() / 1000) if self.clock_ms else None
+        self.desk = DeskService(cfg, "main", str(self.dir / "data"), keypads=False, clock=clock_ms)
+        self.desk.start()
+        self.pin_factory = MockFactory()
+        kiosk_kw = {"clock": seconds} if seconds else {}
+        self.kiosk = Kiosk(cfg, KIOSK, printer=Dummy(), pin_factory=self.pin_factory,
+                           on_printed=lambda number, raw: self.printed.put((number, raw)), **kiosk_kw)
+        self.kiosk.start()
+        if self.want_sound:
+            from display.sound import SoundPlayer
+            self.sound = SoundPlayer(cfg, cfg.display(DISPLAY))
+            self.sound.start()
+        link = MqttLink(cfg.broker, cfg.site_id, "display", DISPLAY, subscriptions=subscriptions(cfg))
+        display_kw = {"clock": seconds} if seconds else {}
+        self.display = DisplayApp(cfg, DISPLAY, link, surface=self.board_surface, sound=self.sound, **display_kw)
+        link.start()
+        self.staff = StaffSession(cfg, (f"aufruf/{cfg.site_id}/desk/+/reply",))
+        self.staff.__enter__()
+        for what, ok in (("controller", self.desk.link.wait_connected(10)), ("display", link.wait_connected(10)),
+                         ("staff", self.staff.link.wait_connected(10)), ("kiosk", self.kiosk.wait_ready(10))):
+            if not ok:
+                raise AufrufError(f"the demo's {what} could not connect to the broker")
+        log.info("demo office running in %s", self.dir)
+
+    def _wait_port(self, port: int) -> None:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if self.mosquitto and self.mosquitto.poll() is not None:
+                raise AufrufError(f"Mosquitto exited; see {self.dir / 'mosquitto.log'}")
+            try:
+                socket.create_connection(("127.0.0.1", port), 0.2).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise AufrufError("Mosquitto did not start listening")
+
+    def stop(self) -> None:
+        """Stop every part; the broker process is never left behind."""
+        for part, how in ((self.staff, lambda s: s.__exit__(None, None, None)), (self.kiosk, lambda k: k.stop()),
+                          (self.display, lambda d: d.link.stop()), (self.sound, lambda s: s.close()),
+                          (self.desk, lambda d: d.stop()), (self.embedded, lambda b: b.stop())):
+            if part is not None:
+                try:
+                    how(part)
+                except Exception:  # noqa: BLE001 - stop the rest regardless
+                    log.exception("stopping %s failed", type(part).__name__)
+        if self.mosquitto is not None and self.mosquitto.poll() is None:
+            self.mosquitto.terminate()
+            try:
+                self.mosquitto.wait(10)
+            except subprocess.TimeoutExpired:
+                self.mosquitto.kill()
+                self.mosquitto.wait()
+
+    # ------------------------------------------------------------ actions (same paths as the devices)
+
+    def press(self, service: str) -> None:
+        """Press and release the kiosk button of a service (a mock GPIO pin)."""
+        btn = next(b for b in self.cfg.kiosk(KIOSK).buttons if b.service == service)
+        pin = self.pin_factory.pin(btn.pin)
+        pin.drive_low()
+        pin.drive_high()
+
+    def command(self, desk: str, action: str, timeout: float = 5.0, **extra: str) -> dict:
+        """Send a desk command over MQTT as the staff tools do and return the reply."""
+        body = {"v": 1, "id": f"demo-{uuid.uuid4().hex[:12]}", "action": action, **extra}
+        t = f"aufruf/{self.cfg.site_id}/desk/{desk}/"
+        return self.staff.request(t + "command", t + "reply", body, timeout)
+
+    def ticket_image(self) -> Any:
+        """The last printed ticket as a PIL image of the paper (None before the first)."""
+        from kiosk.render import render_image
+        layout = self.kiosk.last_layout
+        return render_image(layout) if layout is not None else None
+
+
+# ---------------------------------------------------------------- headless scenario
+
+class ScenarioDriver:
+    """Carries a simulated morning to the demo office: pin presses, desk commands, screenshots."""
+
+    def __init__(self, office: DemoOffice, clock: list[int], out: Path):
+        self.office = office
+        self.clock = clock
+        self.out = out
+        self.last_press: dict[str, int] = {}
+        self.shots: list[dict] = []
+        (out / "tickets").mkdir(parents=True, exist_ok=True)
+
+    def set_time(self, at_ms: int) -> None:
+        self.clock[0] = max(self.clock[0], at_ms)
+
+    def ticket(self, service: str) -> str | None:
+        gap = int(self.office.cfg.kiosk(KIOSK).min_gap_s * 1000) + 1
+        if self.clock[0] - self.last_press.get(service, -gap) < gap:
+            self.clock[0] = self.last_press[service] + gap       # the next customer steps up a moment later
+        self.last_press[service] = self.clock[0]
+        self.office.press(service)
+        try:
+            number, _raw = self.office.printed.get(timeout=10)
+        except queue.Empty:
+            log.error("no ticket printed for a %s press", service)
+            return None
+        img = self.office.ticket_image()
+        if img is not None and number:
+            img.save(self.out / "tickets" / f"{number}.png")
+        return number
+
+    def command(self, desk: str, action: str, **extra: str) -> dict:
+        return self.office.command(desk, action, **extra)
+
+    def snapshot(self, label: str) -> None:
+        import pygame
+        office = self.office
+        expected = [(c.number, c.desk) for c in reversed(office.desk.controller.office.recent_calls)]
+        deadline = time.monotonic() + 10
+        app = office.display
+        while time.monotonic() < deadline:
+            app.drain()
+            if [(c.number, c.desk) for c in app.model.calls] == expected[:len(app.model.calls)] and \
+                    len(app.model.calls) == min(len(expected), 10):
+                break
+            time.sleep(0.01)
+        now = self.clock[0] / 1000
+        app.tick(now)
+        app.draw(now)
+        name = f"board-{label}.png"
+        pygame.image.save(app.surface, str(self.out / name))
+        at = dt.datetime.fromtimestamp(now, office.cfg.tz)
+        shown = {"file": name, "at": at.strftime("%H:%M"),
+                 "current": {"number": app.model.current.number, "desk": app.model.current.desk}
+                 if app.model.current else None,
+                 "calls": [{"number": c.number, "desk": c.desk} for c in app.model.calls]}
+        self.shots.append(shown)
+        log.info("screenshot %s at %s: %s", name, shown["at"],
+                 f"{shown['current']['number']} -> desk {shown['current']['desk']}" if shown["current"] else "no call")
+
+
+def run_headless(workdir: Path, out: Path, scenario: str, broker: str, size: tuple[int, int], seed: int) -> int:
+    """Run a scripted, time-accelerated morning; write screenshots, tickets and a summary."""
+    os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+    os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+    os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+    import pygame
+
+    from .scenario import PLANS, Simulation
+    if scenario not in PLANS:
+        print(f"unknown scenario {scenario!r}; allowed: {', '.join(PLANS)}", file=sys.stderr)
+        return 2
+    pygame.display.init()
+    pygame.font.init()
+    surface = pygame.Surface(size)
+    out.mkdir(parents=True, exist_ok=True)
+    day = dt.datetime.now().date()
+    cfg = config.load(config.EXAMPLE_SITE)
+    sim = Simulation(cfg, PLANS[scenario], day, seed)
+    clock = [sim.t0 - 60_000]
+    office = DemoOffice(workdir, broker, clock_ms=lambda: clock[0], board_surface=surface)
+    started = time.monotonic()
+    try:
+        office.start()
+        driver = ScenarioDriver(office, clock, out)
+        report = sim.run(driver)
+        driver.snapshot("end")
+        summary = _summary(office, report, driver, time.monotonic() - started, scenario)
+    finally:
+        office.stop()
+        pygame.quit()
+    (out / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False), encoding="utf-8")
+    text = _summary_text(summary)
+    (out / "summary.txt").write_text(text, encoding="utf-8")
+    print(text)
+    print(f"\nwrote {len(driver.shots)} board screenshots, {summary['tickets_printed']} tickets and the summary to {out}")
+    return 0
+
+
+def _summary(office: DemoOffice, report: Any, driver: ScenarioDriver, seconds: float, scenario: str) -> dict:
+    con = sqlite3.connect(f"file:{office.dir / 'data' / 'ledger.db'}?mode=ro", uri=True)
+    try:
+        day = con.execute("SELECT value FROM meta WHERE key='day'").fetchone()[0]
+        states = dict(con.execute("SELECT state, COUNT(*) FROM tickets WHERE day=? GROUP BY state", [day]))
+        issued = dict(con.execute("SELECT service, COUNT(*) FROM tickets WHERE day=? GROUP BY service", [day]))
+        per_desk = dict(con.execute("SELECT desk, COUNT(*) FROM events WHERE day=? AND kind='call' GROUP BY desk",
+                                    [day]))
+        kinds = dict(con.execute("SELECT kind, COUNT(*) FROM events WHERE day=? GROUP BY kind", [day]))
+        waits: dict[str, list[float]] = {}
+        for svc, issued_at, first in con.execute(
+                "SELECT t.service, t.issued_at, MIN(e.at) FROM tickets t JOIN events e ON e.day=t.day "
+                "AND e.number=t.number AND e.kind='call' WHERE t.day=? GROUP BY t.number", [day]):
+            waits.setdefault(svc, []).append((first - issued_at) / 60000)
+    finally:
+        con.close()
+    return {
+        "scenario": scenario,
+        "broker": "mosquitto" if office.mosquitto else "embedded (amqtt)",
+        "day": day,
+        "from": dt.datetime.fromtimestamp(report.first_ms / 1000, office.cfg.tz).strftime("%H:%M"),
+        "to": dt.datetime.fromtimestamp(report.last_ms / 1000, office.cfg.tz).strftime("%H:%M"),
+        "real_seconds": round(seconds, 1),
+        "tickets_issued": issued,
+        "tickets_printed": len(list((driver.out / "tickets").glob("*.png"))),
+        "final_states": states,
+        "calls_per_desk": per_desk,
+        "calls": kinds.get("call", 0), "recalls": kinds.get("recall", 0), "noshows": kinds.get("noshow", 0),
+        "transfers": kinds.get("transfer", 0), "pauses": kinds.get("pause", 0),
+        "wait_minutes": {k: {"median": round(statistics.median(v), 1), "max": round(max(v), 1)}
+                         for k, v in sorted(waits.items())},
+        "refused": report.refused,
+        "screenshots": driver.shots,
+    }
+
+
+def _summary_text(s: dict) -> str:
+    lines = [f"aufruf demo: a morning at Jobcenter Mitte, {s['day']} {s['from']}-{s['to']} "
+             f"({s['real_seconds']} s real time, broker: {s['broker']})",
+             f"tickets issued: {', '.join(f'{k} {v}' for k, v in sorted(s['tickets_issued'].items()))}; "
+             f"printed: {s['tickets_printed']}",
+             f"calls: {s['calls']} ({', '.join(f'desk {d}: {n}' for d, n in sorted(s['calls_per_desk'].items()))}), "
+             f"recalls {s['recalls']}, no-shows {s['noshows']}, transfers {s['transfers']}, pauses {s['pauses']}",
+             "waiting time: " + "; ".join(f"{k} median {w['median']} min, max {w['max']} min"
+                                          for k, w in s["wait_minutes"].items()),
+             f"final states: {', '.join(f'{k} {v}' for k, v in sorted(s['final_states'].items()))}"]
+    for shot in s["screenshots"]:
+        cur = shot["current"]
+        lines.append(f"  {shot['file']} at {shot['at']}: "
+                     f"{cur['number'] + ' -> desk ' + cur['desk'] if cur else 'no call yet'}")
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- window
+
+def run_window(workdir: Path, broker: str, size: tuple[int, int]) -> int:
+    """The interactive demo: the board beside the kiosk and the counters, in one window."""
+    os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+    import pygame
+
+    from .demo_panel import Panel
+    pygame.init()
+    try:
+        screen = pygame.display.set_mode(size)
+    except pygame.error as e:
+        print(f"cannot open a window ({e}); try: aufruf demo --headless", file=sys.stderr)
+        return 1
+    pygame.display.set_caption("aufruf demo: Jobcenter Mitte")
+    panel = Panel(screen)
+    office = DemoOffice(workdir, broker, board_surface=panel.board_surface, sound=True)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        office.start()
+        panel.attach(office)
+        print(panel.help_text())
+        clock = pygame.time.Clock()
+        while not stop.is_set() and panel.running:
+            for event in pygame.event.get():
+                panel.handle(event)
+            office.display.drain()
+            office.display.tick()
+            rects = [r.move(panel.board_rect.topleft) for r in office.display.draw()]
+            rects += panel.draw()
+            if rects:
+                pygame.display.update(rects)
+            clock.tick(30)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        panel.close()
+        office.stop()
+        pygame.quit()
+    print(f"demo stopped; the ledger is kept in {workdir / 'data'}")
+    return 0
+
+
+# ---------------------------------------------------------------- command line
+
+def configure(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--headless", action="store_true", help="no window: run a scripted scenario and write files")
+    p.add_argument("--scenario", default="busy-morning", help="the scripted scenario (default busy-morning)")
+    p.add_argument("--out", default="demo-out", help="where --headless writes screenshots, tickets and the summary")
+    p.add_argument("--data", help="working directory for the broker config and the ledger (default: a new "
+                                  "temporary directory)")
+    p.add_argument("--broker", choices=("auto", "mosquitto", "embedded"), default="auto",
+                   help="auto: the installed Mosquitto if there is one, else the embedded broker")
+    p.add_argument("--size", default=None, help="window size (default 1600x900) or board size with --headless "
+                                                "(default 1920x1080)")
+    p.add_argument("--seed", type=int, default=7, help="random seed of the scenario")
+
+
+def has_screen() -> bool:
+    """Whether a window can be opened (a desktop session, or SDL told explicitly where to draw)."""
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or os.environ.get("SDL_VIDEODRIVER")
+                or sys.platform in ("darwin", "win32"))
+
+
+def main(args: argparse.Namespace) -> int:
+    workdir = Path(args.data) if args.data else Path(tempfile.mkdtemp(prefix="aufruf-demo-"))
+    headless = args.headless
+    if not headless and not has_screen():
+        print("no screen here (no DISPLAY): running the scripted morning instead, as with "
+              "'aufruf demo --headless'", file=sys.stderr)
+        headless = True
+    try:
+        if headless:
+            size = _size(args.size, (1920, 1080))
+            return run_headless(workdir, Path(args.out), args.scenario, args.broker, size, args.seed)
+        return run_window(workdir, args.broker, _size(args.size, (1600, 900)))
+    except AufrufError as e:
+        print(f"aufruf demo: {e}", file=sys.stderr)
+        return 1
+
+
+def _size(text: str | None, default: tuple[int, int]) -> tuple[int, int]:
+    if not text:
+        return default
+    w, h = text.lower().split("x")
+    return int(w), int(h)
