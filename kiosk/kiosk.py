@@ -78,6 +78,8 @@ class Kiosk:
         self.controllers: dict[str, bool] = {}
         self.last_ticket: tuple[str | None, bytes] | None = None
         self.printed_count = 0
+        self.absorbed_presses = 0      # presses that took nothing because their service's request still waits
+        self.refused_presses = 0       # presses that took no number because the printer could not print
         self._fault_until = 0.0
         self._next_printer_check = 0.0
         self._printing = False
@@ -203,10 +205,12 @@ class Kiosk:
         if blocking is not None:
             log.info("kiosk %s: press of %s ignored: request %s is still waiting for the controller",
                      self.id, service, blocking.id)
+            self.absorbed_presses += 1
             return
         state = self._check_printer(now, force=True)
         if state not in CAN_PRINT:
             log.warning("kiosk %s: press of %s refused, no number taken: printer %s", self.id, service, state)
+            self.refused_presses += 1
             self.panel.beep(3)
             return
         p = self.book.open(service, now)
