@@ -16,7 +16,7 @@ setup(
     include_package_data=True,
     install_requires=[
         "paho-mqtt>=2.1,<3",
-        "sqlite-utils>=3.36,<5",
+        "sqlite-utils>=4.0,<5",
         "gpiozero>=2.0.1.post3,<3",
         "python-escpos[usb,serial]>=3.1,<4",
         "pygame-ce>=2.5,<3",

@@ -174,18 +174,45 @@ def _int(obj: dict, key: str, required: bool = True, lo: int = 0) -> int | None:
 REQ_ID_RE = re.compile(r"^[\x21-\x7e]{1,64}$")
 
 
+def _id(obj: dict) -> str:
+    v = obj.get("id")
+    if v is None:
+        raise PayloadError("missing field 'id'")
+    if not isinstance(v, str) or not REQ_ID_RE.match(v):
+        raise PayloadError("field 'id' must be 1 to 64 printable ASCII characters without spaces")
+    return v
+
+
+def _number(obj: dict, key: str = "number") -> str:
+    v = obj.get(key)
+    if v is None:
+        raise PayloadError(f"missing field '{key}'")
+    if not isinstance(v, str) or not NUMBER_RE.match(v):
+        raise PayloadError(f"field '{key}' must be a ticket number like K017")
+    return v
+
+
+def _service(obj: dict, key: str = "service") -> str:
+    v = obj.get(key)
+    if v is None:
+        raise PayloadError(f"missing field '{key}'")
+    if not isinstance(v, str) or not SERVICE_RE.match(v):
+        raise PayloadError(f"field '{key}' must be a service key like K")
+    return v
+
+
 def check_request(obj: dict) -> tuple[str, str, bool]:
     """A kiosk request: returns (id, service, priority)."""
-    rid = _str(obj, "id", REQ_ID_RE)
-    service = _str(obj, "service", SERVICE_RE, 1, 1)
+    rid = _id(obj)
+    service = _service(obj)
     priority = bool(_bool(obj, "priority", required=False))
     return rid, service, priority
 
 
 def check_printed(obj: dict) -> tuple[str, str, bool, str | None]:
     """A kiosk print report: returns (id, number, ok, error)."""
-    rid = _str(obj, "id", REQ_ID_RE)
-    number = _str(obj, "number", NUMBER_RE, 4, 4)
+    rid = _id(obj)
+    number = _number(obj)
     ok = _bool(obj, "ok")
     error = _str(obj, "error", None, 0, 200, required=False)
     return rid, number, ok, error
@@ -203,7 +230,7 @@ class Command:
 
 def check_command(obj: dict) -> Command:
     """A desk command: id, action and the action's own fields."""
-    cid = _str(obj, "id", REQ_ID_RE)
+    cid = _id(obj)
     action = obj.get("action")
     if not isinstance(action, str):
         raise PayloadError("missing field 'action'" if action is None else "field 'action' must be a string")
@@ -211,9 +238,9 @@ def check_command(obj: dict) -> Command:
         raise PayloadError(f"unknown action {action[:20]!r}; allowed: {', '.join(ACTIONS)}")
     service = number = None
     if action == "transfer":
-        service = _str(obj, "service", SERVICE_RE, 1, 1)
+        service = _service(obj)
     if action == "call":
-        number = _str(obj, "number", NUMBER_RE, 4, 4)
+        number = _number(obj)
     return Command(cid, action, service, number)
 
 
@@ -224,8 +251,8 @@ def check_ticket_reply(obj: dict) -> dict:
         t = obj.get("ticket")
         if not isinstance(t, dict):
             raise PayloadError("missing field 'ticket'")
-        _str(t, "number", NUMBER_RE, 4, 4)
-        _str(t, "service", SERVICE_RE, 1, 1)
+        _number(t)
+        _service(t)
         _int(t, "issued_at")
         _int(t, "ahead", required=False)
         _int(t, "eta_min", required=False)
@@ -237,9 +264,9 @@ def check_ticket_reply(obj: dict) -> dict:
 def check_call(obj: dict) -> dict:
     """A ``call`` event as a display receives it."""
     _str(obj, "id", REQ_ID_RE)
-    _str(obj, "number", NUMBER_RE, 4, 4)
+    _number(obj)
     _str(obj, "desk", ID_RE)
-    _str(obj, "service", SERVICE_RE, 1, 1)
+    _service(obj)
     _int(obj, "at")
     _bool(obj, "recall")
     return obj
@@ -253,7 +280,7 @@ def check_board(obj: dict) -> dict:
     for c in calls:
         if not isinstance(c, dict):
             raise PayloadError("each call must be an object")
-        _str(c, "number", NUMBER_RE, 4, 4)
+        _number(c)
         _str(c, "desk", ID_RE)
         _int(c, "at")
     waiting = obj.get("waiting")
@@ -286,7 +313,7 @@ def check_desk_state(obj: dict) -> dict:
     if obj.get("status") not in DESK_STATES:
         raise PayloadError(f"field 'status' must be one of {', '.join(DESK_STATES)}")
     if obj.get("ticket") is not None:
-        _str(obj, "ticket", NUMBER_RE, 4, 4)
+        _number(obj, "ticket")
     _int(obj, "since")
     return obj
 

@@ -1,0 +1,1 @@
+"""The desk controller: queue ledger, dispatch rules, keypads, commands over MQTT."""

@@ -1,0 +1,175 @@
+"""USB keypads at the counters, read through evdev: one keypad per desk.
+
+:class:`KeyDecoder` is the pure part (key names -> desk commands, with the digit
+buffer for "call number"); :class:`KeypadReader` is the thin adapter that opens
+``/dev/input/by-id/...``, grabs the device (so keystrokes do not reach the
+console), and reopens it after it was unplugged, without a restart.
+
+Default keymap (numeric keypad; NumLock on or off both work):
+
+==========================  =========================================
+key                         action
+==========================  =========================================
+Enter, +                    next (Enter after digits: call that number)
+. (Del)                     recall
+-                           no-show
+/                           done
+*                           pause / resume
+0-9                         digits of a number of the desk's first service
+Backspace                   clear the digits
+==========================  =========================================
+"""
+
+from __future__ import annotations
+
+import logging
+import select
+import threading
+import uuid
+from typing import Callable
+
+log = logging.getLogger("aufruf.keypad")
+
+DEFAULT_KEYMAP: dict[str, str] = {
+    "KEY_KPENTER": "next", "KEY_ENTER": "next", "KEY_KPPLUS": "next",
+    "KEY_KPDOT": "recall", "KEY_DELETE": "recall", "KEY_KPCOMMA": "recall",
+    "KEY_KPMINUS": "noshow", "KEY_MINUS": "noshow",
+    "KEY_KPSLASH": "done", "KEY_SLASH": "done",
+    "KEY_KPASTERISK": "pause_resume",
+    "KEY_BACKSPACE": "clear", "KEY_ESC": "clear",
+    "KEY_NUMLOCK": "ignore",
+    # digits with NumLock on, with NumLock off (navigation keys), and the top row
+    "KEY_KP0": "0", "KEY_KP1": "1", "KEY_KP2": "2", "KEY_KP3": "3", "KEY_KP4": "4",
+    "KEY_KP5": "5", "KEY_KP6": "6", "KEY_KP7": "7", "KEY_KP8": "8", "KEY_KP9": "9",
+    "KEY_INSERT": "0", "KEY_END": "1", "KEY_DOWN": "2", "KEY_PAGEDOWN": "3", "KEY_LEFT": "4",
+    "KEY_RIGHT": "6", "KEY_HOME": "7", "KEY_UP": "8", "KEY_PAGEUP": "9",
+    "KEY_0": "0", "KEY_1": "1", "KEY_2": "2", "KEY_3": "3", "KEY_4": "4",
+    "KEY_5": "5", "KEY_6": "6", "KEY_7": "7", "KEY_8": "8", "KEY_9": "9",
+}
+ENTER_KEYS = ("KEY_KPENTER", "KEY_ENTER")
+
+
+class KeyDecoder:
+    """Turns key presses of one desk's keypad into protocol commands (dicts), or None."""
+
+    def __init__(self, desk: str, first_service: str, is_paused: Callable[[], bool],
+                 keymap: dict[str, str] | None = None):
+        self.desk = desk
+        self.first_service = first_service
+        self.is_paused = is_paused
+        self.keymap = {**DEFAULT_KEYMAP, **(keymap or {})}
+        self.digits = ""
+
+    def press(self, key: str) -> dict | None:
+        """One key-down; returns the command to send, if the key completes one."""
+        action = self.keymap.get(key)
+        if action is None or action == "ignore":
+            return None
+        if action.isdigit():
+            if len(self.digits) < 3:
+                self.digits += action
+            else:
+                log.warning("desk %s keypad: more than 3 digits, cleared", self.desk)
+                self.digits = ""
+            return None
+        if action == "clear":
+            self.digits = ""
+            return None
+        if self.digits and (key in ENTER_KEYS or action == "call"):
+            number = f"{self.first_service}{int(self.digits):03d}"
+            self.digits = ""
+            return self._cmd("call", number=number)
+        self.digits = ""
+        if action == "call":
+            return None
+        if action == "pause_resume":
+            action = "resume" if self.is_paused() else "pause"
+        return self._cmd(action)
+
+    def _cmd(self, action: str, **extra: str) -> dict:
+        return {"v": 1, "id": f"kp{self.desk}-{uuid.uuid4().hex[:12]}", "action": action, **extra}
+
+
+class KeypadReader:
+    """Reads one keypad device on its own thread; reopens it after an unplug."""
+
+    def __init__(self, device: str, decoder: KeyDecoder, emit: Callable[[str, dict], None],
+                 retry_s: float = 2.0, opener: Callable[[str], object] | None = None):
+        self.device = device
+        self.decoder = decoder
+        self.emit = emit
+        self.retry_s = retry_s
+        self._opener = opener
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.opened = 0
+        self.attempts = 0
+        self.connected = threading.Event()
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name=f"keypad-{self.decoder.desk}", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread:
+            self._thread.join(5)
+
+    def handle_event(self, event) -> None:
+        """One evdev InputEvent: key-downs (EV_KEY, value 1) are decoded, the rest ignored."""
+        from evdev import ecodes
+        if event.type != ecodes.EV_KEY or event.value != 1:
+            return
+        name = ecodes.KEY.get(event.code)
+        if isinstance(name, list):
+            name = next((n for n in name if n in self.decoder.keymap), name[0])
+        if not name:
+            return
+        cmd = self.decoder.press(name)
+        if cmd is not None:
+            self.emit(self.decoder.desk, cmd)
+
+    def _open(self):
+        if self._opener is not None:
+            return self._opener(self.device)
+        from evdev import InputDevice
+        return InputDevice(self.device)
+
+    def _run(self) -> None:
+        missing_logged = False
+        while not self._stop.is_set():
+            self.attempts += 1
+            try:
+                dev = self._open()
+            except OSError as e:
+                if not missing_logged:
+                    log.warning("keypad of desk %s not available at %s (%s); waiting for it",
+                                self.decoder.desk, self.device, e.strerror or e)
+                    missing_logged = True
+                self._stop.wait(self.retry_s)
+                continue
+            missing_logged = False
+            self.opened += 1
+            try:
+                try:
+                    dev.grab()
+                except OSError:
+                    log.warning("keypad of desk %s: cannot grab %s; keys also reach the console",
+                                self.decoder.desk, self.device)
+                log.info("keypad of desk %s ready: %s", self.decoder.desk, self.device)
+                self.connected.set()
+                self.decoder.digits = ""
+                while not self._stop.is_set():
+                    r, _, _ = select.select([dev.fd], [], [], 0.5)
+                    if r:
+                        for ev in dev.read():
+                            self.handle_event(ev)
+            except OSError as e:
+                log.warning("keypad of desk %s unplugged (%s); waiting for it to return",
+                            self.decoder.desk, e.strerror or e)
+            finally:
+                self.connected.clear()
+                try:
+                    dev.close()
+                except Exception:  # noqa: BLE001 - the device is gone already
+                    pass

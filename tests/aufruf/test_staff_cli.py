@@ -1,0 +1,58 @@
+"""`aufruf issue`, `aufruf call`, `aufruf status` as a user runs them, against a running controller."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from desk.app import DeskService
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def aufruf(site, *args):
+    return subprocess.run([sys.executable, "-m", "aufruf", *args, "--config", str(site.config_path)],
+                          cwd=REPO, env=dict(os.environ, PYTHONPATH=str(REPO)), capture_output=True, text=True,
+                          timeout=30)
+
+
+@pytest.fixture
+def desk(site):
+    svc = DeskService(site.cfg, "main", str(site.data), keypads=False)
+    svc.start()
+    yield svc
+    svc.stop()
+
+
+def test_issue_call_and_status(site, desk):
+    r = aufruf(site, "issue", "--service", "K")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("K001: 0 ahead, about 0 min")
+    assert aufruf(site, "issue", "--service", "n").stdout.startswith("N001: 0 ahead")
+    r = aufruf(site, "call", "--desk", "3", "next")
+    assert r.returncode == 0 and r.stdout.strip() == "Schalter 3: next K001"
+    r = aufruf(site, "call", "--desk", "4", "next")
+    assert r.returncode == 1 and "refused: queue empty" in r.stderr
+    r = aufruf(site, "status")
+    assert r.returncode == 0, r.stderr
+    out = r.stdout
+    assert "K Kurzanliegen: 0" in out and "N Neumeldung: 1" in out
+    assert "3 Schalter 3: serving K001 since" in out
+    assert "controller main: online" in out
+    assert "kiosk entrance: unknown (never seen)" in out
+
+
+def test_call_transfer_needs_a_service_and_unknown_desk_is_refused(site, desk):
+    assert aufruf(site, "call", "--desk", "3", "transfer").returncode == 2
+    r = aufruf(site, "call", "--desk", "9", "next")
+    assert r.returncode == 1 and "unknown desk 9" in r.stderr
+
+
+def test_controller_down_gives_a_clear_answer(site):
+    r = aufruf(site, "call", "--desk", "3", "next", "--timeout", "1")
+    assert r.returncode == 3 and "no answer from the desk controller" in r.stderr
+    site.stop()
+    r = aufruf(site, "status", "--timeout", "1")
+    assert r.returncode == 3 and "cannot reach the broker" in r.stderr

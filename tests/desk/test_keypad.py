@@ -1,0 +1,71 @@
+"""USB keypads: real evdev InputEvent objects through the decoder and reader; unplug survives."""
+
+import threading
+
+from evdev import InputEvent, ecodes
+
+from desk.keypad import KeyDecoder, KeypadReader
+
+
+def key(name, value=1):
+    return InputEvent(0, 0, ecodes.EV_KEY, ecodes.ecodes[name], value)
+
+
+def reader(paused=False, keymap=None):
+    sent = []
+    dec = KeyDecoder("3", "K", lambda: paused, keymap)
+    return KeypadReader("/nonexistent", dec, lambda desk, cmd: sent.append((desk, cmd))), sent
+
+
+def actions(sent):
+    return [(c["action"], c.get("number")) for _, c in sent]
+
+
+def test_default_keymap_with_numlock_on_and_off():
+    r, sent = reader()
+    for name in ("KEY_KPENTER", "KEY_KPPLUS", "KEY_KPDOT", "KEY_DELETE", "KEY_KPMINUS", "KEY_KPSLASH",
+                 "KEY_KPASTERISK", "KEY_NUMLOCK"):
+        r.handle_event(key(name))
+    assert actions(sent) == [("next", None), ("next", None), ("recall", None), ("recall", None),
+                             ("noshow", None), ("done", None), ("pause", None)]
+    assert all(d == "3" for d, _ in sent) and len({c["id"] for _, c in sent}) == len(sent)
+
+
+def test_digits_then_enter_call_that_number_of_the_first_service():
+    r, sent = reader()
+    for name in ("KEY_KP1", "KEY_KP7", "KEY_KPENTER", "KEY_END", "KEY_INSERT", "KEY_PAGEDOWN", "KEY_ENTER"):
+        r.handle_event(key(name))
+    assert actions(sent) == [("call", "K017"), ("call", "K103")]
+
+
+def test_key_release_and_repeat_are_ignored_and_backspace_clears():
+    r, sent = reader()
+    r.handle_event(key("KEY_KPENTER", 0))
+    r.handle_event(key("KEY_KPENTER", 2))
+    r.handle_event(key("KEY_KP4"))
+    r.handle_event(key("KEY_BACKSPACE"))
+    r.handle_event(key("KEY_KPENTER"))
+    assert actions(sent) == [("next", None)]
+
+
+def test_star_resumes_a_paused_desk_and_custom_keymap_wins():
+    r, sent = reader(paused=True, keymap={"KEY_KPPLUS": "done"})
+    r.handle_event(key("KEY_KPASTERISK"))
+    r.handle_event(key("KEY_KPPLUS"))
+    assert actions(sent) == [("resume", None), ("done", None)]
+
+
+def test_a_missing_or_unplugged_keypad_is_retried_without_crashing():
+    r, _ = reader()
+    r.retry_s = 0.01
+    r.start()
+    try:
+        done = threading.Event()
+        for _ in range(200):
+            if r.attempts >= 3:
+                done.set()
+                break
+            threading.Event().wait(0.01)
+        assert done.is_set() and r.opened == 0 and r._thread.is_alive()
+    finally:
+        r.stop()
