@@ -29,8 +29,7 @@ def blink_period(pin, edges=6, timeout=5.0) -> float:
     """The LED pin's median time between state changes, from MockPin's recorded states."""
     pin.clear_states()
     wait_until(lambda: len(pin.states) > edges, timeout, "the LED to blink")
-    times = [s.timestamp for s in pin.states[1:]]
-    gaps = sorted(b - a for a, b in zip(times, times[1:]))
+    gaps = sorted(s.timestamp for s in pin.states[2:])   # MockPin records the time since the previous change
     return gaps[len(gaps) // 2]
 
 
