@@ -41,8 +41,13 @@ def main(args: argparse.Namespace) -> int:
     except Exception as e:  # noqa: BLE001 - no GPIO chip, no permission, missing backend
         print(f"cannot open the GPIO pins: {e}. On a laptop run with GPIOZERO_PIN_FACTORY=mock.", file=sys.stderr)
         return 1
+    announced = threading.Event()          # ping the watchdog only after READY=1 went out
+
+    def ping() -> None:
+        if announced.is_set():
+            notifier.ping()
     try:
-        kiosk = Kiosk(cfg, args.id, pin_factory=pin_factory, on_tick=notifier.ping)
+        kiosk = Kiosk(cfg, args.id, pin_factory=pin_factory, on_tick=ping)
     except LinkError as e:
         print(e, file=sys.stderr)
         return 1
@@ -55,6 +60,7 @@ def main(args: argparse.Namespace) -> int:
     kiosk.start()
     kiosk.wait_ready(10)
     notifier.ready(f"kiosk {args.id}: printer {kiosk.printer_state}")
+    announced.set()
     log.info("kiosk %s running: buttons %s, printer %s (%s)", args.id,
              ", ".join(f"{b.service}@GPIO{b.pin}" for b in kiosk.kcfg.buttons), kiosk.kcfg.printer.connection,
              kiosk.printer_state)

@@ -333,8 +333,9 @@ class Kiosk:
             (log.info if state == OK else log.warning)("kiosk %s: printer %s (was %s)", self.id, state,
                                                        self.printer_state)
             self.printer_state = state
-            if self.link.is_connected():
-                self.link.publish_status_now()
+            # publish even while (re)connecting: paho sends it once connected, and a state that
+            # changed just after the connect's own status went out must not be lost
+            self.link.publish_status_now()
 
     def _update_led(self, now: float) -> None:
         controller_down = bool(self.controllers) and not any(self.controllers.values())

@@ -62,16 +62,15 @@ class Panel:
         """Set the LED to ``ready``, ``busy``, ``fault`` or ``off`` (no-op when unchanged)."""
         if mode == self.mode:
             return
-        self.mode = mode
-        if self.led is None:
-            return
-        if mode == READY:
-            self.led.on()
-        elif mode in BLINK:
-            on, off = BLINK[mode]
-            self.led.blink(on_time=on, off_time=off, background=True)
-        else:
-            self.led.off()
+        if self.led is not None:
+            if mode == READY:
+                self.led.on()
+            elif mode in BLINK:
+                on, off = BLINK[mode]
+                self.led.blink(on_time=on, off_time=off, background=True)
+            else:
+                self.led.off()
+        self.mode = mode          # set last: whoever sees the mode sees the LED in it
 
     def beep(self, times: int = 1) -> None:
         """Short beeps in the background (a press was taken: 1; refused: 3)."""
