@@ -77,6 +77,7 @@ class Kiosk:
         self.printer_state = OK
         self.controllers: dict[str, bool] = {}
         self.last_ticket: tuple[str | None, bytes] | None = None
+        self.last_layout: tl.Layout | None = None      # render.render_image(kiosk.last_layout) shows it
         self.printed_count = 0
         self.absorbed_presses = 0      # presses that took nothing because their service's request still waits
         self.refused_presses = 0       # presses that took no number because the printer could not print
@@ -285,7 +286,7 @@ class Kiosk:
         self.printed_count += 1
         log.info("kiosk %s: printed %s (%s ahead)", self.id, data.number,
                  "?" if data.ahead is None else data.ahead)
-        self._after_print(data.number, raw)
+        self._after_print(data.number, raw, layout)
 
     def _print_test(self, service: str) -> None:
         data = tl.TicketData(service=service, number=None, issued_at_ms=time.time_ns() // 1_000_000)
@@ -297,9 +298,10 @@ class Kiosk:
             log.error("kiosk %s: test print failed: %s", self.id, e)
             self._set_printer_state(self.printer.state)
             return
-        self._after_print(None, raw)
+        self._after_print(None, raw, layout)
 
-    def _after_print(self, number: str | None, raw: bytes) -> None:
+    def _after_print(self, number: str | None, raw: bytes, layout: tl.Layout) -> None:
+        self.last_layout = layout
         self.last_ticket = (number, raw)
         if self.on_printed is not None:
             try:

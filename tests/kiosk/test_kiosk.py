@@ -63,6 +63,8 @@ def test_press_requests_prints_and_reports(site, make_kiosk, pins):
     assert b"K017" in out and b"Ahead of you: 4" in out and out.endswith(b"\x1dVB\x00")
     wait_until(lambda: printed, what="on_printed")
     assert printed[0][0] == "K017" and printed[0][1] in out
+    from kiosk.render import render_image
+    assert render_image(k.last_layout).height > 400          # what the demo shows as "the last ticket"
     pins.pin(BUTTON_K).drive_high()
 
 
