@@ -205,3 +205,20 @@ def test_refused_request_and_garbage_replies_change_nothing(site, make_kiosk, pi
     wait_until(lambda: k.led_mode == panel.READY, timeout=5, what="ready after refusal")
     assert probe.all("kiosk/entrance/printed") == []
     assert k._thread.is_alive() and printer.tickets == []
+
+
+def test_broker_gone_shows_fault_and_a_press_meanwhile_is_served_after_it_returns(site, make_kiosk, pins):
+    printer = StatusDummy()
+    k = make_kiosk(printer)
+    site.stop()
+    wait_until(lambda: k.led_mode == panel.FAULT, what="fault without the broker")
+    pins.pin(BUTTON_K).drive_low()          # a customer presses while the broker is away
+    pins.pin(BUTTON_K).drive_high()
+    wait_until(lambda: k.book.pending, what="the request kept")
+    site.start()
+    probe = site.probe()
+    req = probe.wait_for("kiosk/entrance/request", timeout=40)   # sent again after the reconnect
+    answer(probe, req, "K006")
+    assert probe.wait_for("kiosk/entrance/printed")["number"] == "K006"
+    wait_until(lambda: k.led_mode == panel.READY, what="ready after the broker returned")
+    assert printer.output.count(b"K006") == 1

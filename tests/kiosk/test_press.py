@@ -48,3 +48,23 @@ def test_hold_gives_one_test_print_and_bounce_does_not_restart_the_hold():
     g.release(9.5)
     g.press(12.0)
     assert g.tick(16.9) is None and g.tick(17.0) == TEST
+
+
+from hypothesis import given, strategies as st  # noqa: E402
+
+
+@given(st.lists(st.tuples(st.booleans(), st.floats(0.0, 3.0)), max_size=60),
+       st.floats(0.0, 5.0))
+def test_any_edge_sequence_gives_tickets_at_least_the_gap_apart_and_one_per_down(edges, gap):
+    g = PressGate(min_gap_s=gap, hold_s=5.0)
+    t, tickets, downs = 0.0, [], 0
+    for down, dt_ in edges:
+        t += dt_
+        if down:
+            downs += 1
+            if g.press(t) == TICKET:
+                tickets.append(t)
+        else:
+            g.release(t)
+    assert len(tickets) <= downs
+    assert all(b - a >= gap for a, b in zip(tickets, tickets[1:]))
