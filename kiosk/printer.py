@@ -59,6 +59,7 @@ class PrinterPort:
     """
 
     def __init__(self, source: Printer | Any, check_status: bool = True, profile_name: str | None = None):
+        self.spec: Printer | None = source if isinstance(source, Printer) else None
         if isinstance(source, Printer):
             self._factory: Callable[[], Any] = lambda: make_printer(source)
             self.check_status = source.check_status
@@ -122,3 +123,8 @@ class PrinterPort:
             self._drop()
             self.state = OFFLINE
             raise PrintError(str(e) or type(e).__name__) from e
+
+
+def open_printer(spec: Printer) -> PrinterPort:
+    """A printer port for a ``[...printer]`` table (used by ``aufruf issue --print`` at the info desk)."""
+    return PrinterPort(spec)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any, Union
 from zoneinfo import ZoneInfo
 
-from aufruf.config import Kiosk, SiteConfig
+from aufruf.config import Kiosk, Printer, SiteConfig
 
 MAX_PAPER_MM = 70.0
 LINE_MM = 25.4 / 6          # the printers' default line spacing (ESC 2): 1/6 inch
@@ -275,3 +275,34 @@ def load_profile(profile_name: str | None) -> Any:
     """The python-escpos capability profile of a printer (the default profile when None)."""
     from escpos.capabilities import get_profile
     return get_profile(profile_name)
+
+
+def print_ticket(printer: Any, cfg: SiteConfig, ticket: dict[str, Any], kiosk: Kiosk | None = None) -> bytes:
+    """Print one issued ticket (the ``ticket`` object of a reply) on a printer; return the bytes sent.
+
+    ``printer`` is a :class:`kiosk.printer.PrinterPort` (checked first: paper out or
+    offline raise :class:`kiosk.printer.PrintError` without printing) or a
+    python-escpos printer object. Without ``kiosk`` (the info desk) the footer and
+    QR code of the site's first kiosk are used, so every ticket looks the same.
+    """
+    from .printer import CAN_PRINT, PrinterPort, PrintError
+    if kiosk is None:
+        first = cfg.kiosks[0] if cfg.kiosks else None
+        spec = printer.spec if isinstance(printer, PrinterPort) and printer.spec is not None else Printer()
+        kiosk = Kiosk(id="info", buttons=(), printer=spec, footer=first.footer if first else {},
+                      qr_url=first.qr_url if first else None)
+    data = TicketData.from_reply(ticket)
+    if isinstance(printer, PrinterPort):
+        state = printer.check()
+        if state not in CAN_PRINT:
+            raise PrintError(f"printer {state}")
+        profile_name = printer.profile_name
+    else:
+        profile_name = None
+    layout = build(cfg, kiosk, data, load_profile(profile_name))
+    raw = escpos_bytes(layout, profile_name)
+    if isinstance(printer, PrinterPort):
+        printer.print_bytes(raw)
+    else:
+        printer._raw(raw)
+    return raw

@@ -62,3 +62,20 @@ def test_check_status_off_trusts_the_printer():
     d = StatusDummy()
     d.paper = 0
     assert PrinterPort(d, check_status=False).check() == OK
+
+
+def test_info_desk_ticket_is_printed_like_a_kiosk_ticket_and_refused_without_paper(tmp_path):
+    from aufruf import config
+    from kiosk.printer import open_printer
+    from kiosk.ticket_layout import print_ticket
+    cfg = config.load(config.EXAMPLE_SITE)
+    ticket = {"number": "N004", "service": "N", "issued_at": 1_764_088_200_000, "ahead": 2, "eta_min": 30}
+    port = open_printer(Printer(connection="file", path=str(tmp_path / "lp0")))
+    raw = print_ticket(port, cfg, ticket)
+    assert (tmp_path / "lp0").read_bytes() == raw
+    assert b"N004" in raw and b"Ahead of you: 2" in raw and b"Please keep your ticket ready." in raw
+    d = StatusDummy()
+    d.paper = 0
+    with pytest.raises(PrintError, match="paper_out"):
+        print_ticket(PrinterPort(d), cfg, ticket)
+    assert d.tickets == []
