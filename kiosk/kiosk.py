@@ -144,7 +144,9 @@ class Kiosk:
         self._ready.set()
         while not self._stopped.is_set():
             now = self.clock()
-            deadlines = [d for d in (self.book.next_deadline(), self._next_printer_check,
+            # retries wait for the link while it is down (the reconnect resends everything)
+            retry = self.book.next_deadline() if self.link.is_connected() else None
+            deadlines = [d for d in (retry, self._next_printer_check,
                                      self._fault_until if self._fault_until > now else None,
                                      *(g.next_deadline() for g in self.gates.values())) if d is not None]
             wait = max(0.0, min(deadlines) - now) if deadlines else 1.0

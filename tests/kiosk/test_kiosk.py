@@ -222,3 +222,19 @@ def test_broker_gone_shows_fault_and_a_press_meanwhile_is_served_after_it_return
     assert probe.wait_for("kiosk/entrance/printed")["number"] == "K006"
     wait_until(lambda: k.led_mode == panel.READY, what="ready after the broker returned")
     assert printer.output.count(b"K006") == 1
+
+
+def test_waiting_for_the_broker_with_a_request_open_does_not_spin(site, make_kiosk, pins):
+    import resource
+    k = make_kiosk(StatusDummy())
+    site.stop()
+    wait_until(lambda: not k.link.is_connected(), what="link down")
+    pins.pin(BUTTON_K).drive_low()
+    wait_until(lambda: k.book.pending, what="the request kept")
+    wait_until(lambda: k.book.overdue(time.monotonic()), what="the retry deadline to pass")
+    before = resource.getrusage(resource.RUSAGE_SELF)
+    t0 = time.monotonic()
+    time.sleep(1.5)                            # past the retry deadline, broker still away: the worker idles
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    assert cpu < 0.3 * (time.monotonic() - t0)    # a spinning worker would burn a whole core
