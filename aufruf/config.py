@@ -88,6 +88,7 @@ class Kiosk:
     min_gap_s: float = 2.0
     hold_test_s: float = 5.0
     request_timeout_s: float = 3.0
+    late_print_s: float = 60.0
     footer: dict[str, str] = field(default_factory=dict)
     qr_url: str | None = None
 
@@ -441,7 +442,7 @@ def _check(raw: dict, c: _Checker) -> SiteConfig | None:
         key = f"kiosks[{i}]"
         t = c.table(k, key)
         c.keys(t, key, ("id", "buttons", "printer", "led_pin", "buzzer_pin", "min_gap_s", "hold_test_s",
-                        "request_timeout_s", "footer", "qr_url"))
+                        "request_timeout_s", "late_print_s", "footer", "qr_url"))
         kid = c.get(t, key, "id", _is_id, "lower-case letters, digits and '-', 1..32 chars", "?", required=True)
         if kid in RESERVED_KIOSK_IDS:
             c.bad(f"{key}.id", f"'{kid}' is reserved for the info desk; allowed: any other id")
@@ -469,6 +470,7 @@ def _check(raw: dict, c: _Checker) -> SiteConfig | None:
             min_gap_s=float(c.get(t, key, "min_gap_s", _num_in(0, 60), "seconds 0..60", 2.0)),
             hold_test_s=float(c.get(t, key, "hold_test_s", _num_in(1, 60), "seconds 1..60", 5.0)),
             request_timeout_s=float(c.get(t, key, "request_timeout_s", _num_in(0.5, 30), "seconds 0.5..30", 3.0)),
+            late_print_s=float(c.get(t, key, "late_print_s", _num_in(0, 3600), "seconds 0..3600", 60.0)),
             footer=_lang_table(c, t, key, "footer", languages, False),
             qr_url=qr,
         )

@@ -1,0 +1,352 @@
+"""The ticket kiosk: press -> request -> ticket -> print -> printed, on one worker thread.
+
+Everything the kiosk does happens on its own worker thread, fed through a
+``queue.Queue`` by gpiozero's threads (button edges) and paho's thread (MQTT
+messages, connects). The rules are in :mod:`kiosk.press` and
+:mod:`kiosk.requests`; this module only wires them to the adapters:
+the panel (gpiozero), the printer (python-escpos) and the MQTT link.
+
+A press first checks the printer: with paper out or the printer offline no
+number is taken (the LED shows the fault, the retained status says why).
+Otherwise it publishes ``kiosk/<id>/request`` and waits for the matching
+``kiosk/<id>/ticket``; the ticket is printed and reported with
+``kiosk/<id>/printed`` (``ok:false`` when printing failed after the number was
+issued, so the controller voids it).
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from typing import Any, Callable
+
+from aufruf import protocol
+from aufruf.config import SiteConfig
+from aufruf.errors import PayloadError
+from aufruf.link import MqttLink
+
+from . import panel as panel_mod
+from . import press, requests
+from . import ticket_layout as tl
+from .printer import CAN_PRINT, OK, PrinterPort, PrintError
+
+log = logging.getLogger("aufruf.kiosk")
+
+PRINTER_RECHECK_OK_S = 30.0      # re-ask a healthy printer this often
+PRINTER_RECHECK_FAULT_S = 2.0    # and a faulty one this often (refilled paper is noticed quickly)
+REFUSED_FAULT_S = 3.0            # show the fault this long after the controller refused a request
+OnPrinted = Callable[[str | None, bytes], None]
+
+
+class Kiosk:
+    """One ticket kiosk. The kiosk owns its link: :meth:`start` starts it, :meth:`stop` stops it.
+
+    ``printer`` is a python-escpos printer object (e.g. ``Dummy``), a
+    :class:`~kiosk.printer.PrinterPort`, or None for the connection in the config.
+    ``on_printed(number or None for a test print, escpos_bytes)`` runs on the
+    worker thread after every successful print.
+    """
+
+    def __init__(self, cfg: SiteConfig, kiosk_id: str, link: MqttLink | None = None, printer: Any = None,
+                 pin_factory: Any = None, clock: Callable[[], float] = time.monotonic,
+                 on_printed: OnPrinted | None = None, new_id: Callable[[], str] | None = None,
+                 on_tick: Callable[[], None] | None = None):
+        kcfg = cfg.kiosk(kiosk_id)
+        if kcfg is None:
+            raise ValueError(f"no kiosk '{kiosk_id}' in {cfg.path}; "
+                             f"configured: {', '.join(k.id for k in cfg.kiosks) or 'none'}")
+        self.cfg = cfg
+        self.kcfg = kcfg
+        self.id = kiosk_id
+        self.clock = clock
+        self.on_printed = on_printed
+        self.on_tick = on_tick
+        self.topics = protocol.Topics(cfg.site_id)
+        if isinstance(printer, PrinterPort):
+            self.printer = printer
+        elif printer is None:
+            self.printer = PrinterPort(kcfg.printer)
+        else:
+            self.printer = PrinterPort(printer, check_status=kcfg.printer.check_status,
+                                       profile_name=kcfg.printer.profile)
+        self.gates = {b.service: press.PressGate(kcfg.min_gap_s, kcfg.hold_test_s) for b in kcfg.buttons}
+        self.book = requests.RequestBook(kiosk_id, kcfg.request_timeout_s, kcfg.late_print_s, new_id)
+        self.events: queue.Queue = queue.Queue()
+        self.printer_state = OK
+        self.controllers: dict[str, bool] = {}
+        self.last_ticket: tuple[str | None, bytes] | None = None
+        self.last_layout: tl.Layout | None = None      # render.render_image(kiosk.last_layout) shows it
+        self.printed_count = 0
+        self.absorbed_presses = 0      # presses that took nothing because their service's request still waits
+        self.refused_presses = 0       # presses that took no number because the printer could not print
+        self._fault_until = 0.0
+        self._next_printer_check = 0.0
+        self._printing = False
+        self._thread: threading.Thread | None = None
+        self._stopped = threading.Event()
+        self._ready = threading.Event()
+
+        if link is None:
+            link = MqttLink(cfg.broker, cfg.site_id, "kiosk", kiosk_id)
+        self.link = link
+        link.handler = self._on_message
+        link.status_extra = lambda: {"printer": self.printer_state}
+        subs = (self.topics.ticket(kiosk_id), f"{self.topics.root}status/controller/+")
+        link.subscriptions = tuple(dict.fromkeys((*link.subscriptions, *subs)))
+        link.on_connect(lambda: self.events.put(("connected",)))
+        link.on_disconnect(lambda: self.events.put(("disconnected",)))
+        self.panel = panel_mod.Panel(kcfg, pin_factory, self._on_edge)
+
+    # ------------------------------------------------------------ lifecycle
+
+    def start(self) -> None:
+        """Start the worker thread and the MQTT link."""
+        self._thread = threading.Thread(target=self._run, name=f"kiosk-{self.id}", daemon=True)
+        self._thread.start()
+        self.link.start()
+
+    def stop(self) -> None:
+        """Stop the worker, the link and release the GPIO pins."""
+        self._stopped.set()
+        self.events.put(("stop",))
+        if self._thread is not None:
+            self._thread.join(10)
+        self.link.stop()
+        self.panel.close()
+
+    def wait_ready(self, timeout: float) -> bool:
+        """Block until the worker has checked the printer once."""
+        return self._ready.wait(timeout)
+
+    @property
+    def led_mode(self) -> str | None:
+        return self.panel.mode
+
+    def poke(self) -> None:
+        """Wake the worker (it re-evaluates its timers; for tests with an injected clock)."""
+        self.events.put(("poke",))
+
+    # ------------------------------------------------------------ inputs (other threads)
+
+    def _on_edge(self, edge: str, service: str) -> None:
+        self.events.put((edge, service, self.clock()))
+
+    def _on_message(self, topic: str, payload: bytes, retained: bool) -> None:
+        self.events.put(("message", topic, payload))
+
+    # ------------------------------------------------------------ the worker
+
+    def _run(self) -> None:
+        self._check_printer(self.clock(), force=True)
+        self._update_led(self.clock())
+        self._ready.set()
+        while not self._stopped.is_set():
+            now = self.clock()
+            # retries wait for the link while it is down (the reconnect resends everything)
+            retry = self.book.next_deadline() if self.link.is_connected() else None
+            deadlines = [d for d in (retry, self._next_printer_check,
+                                     self._fault_until if self._fault_until > now else None,
+                                     *(g.next_deadline() for g in self.gates.values())) if d is not None]
+            wait = max(0.0, min(deadlines) - now) if deadlines else 1.0
+            try:
+                ev = self.events.get(timeout=min(wait, 1.0))
+            except queue.Empty:
+                ev = None
+            try:
+                if ev is not None:
+                    if ev[0] == "stop":
+                        break
+                    self._handle(ev)
+                self._tick(self.clock())
+                self._update_led(self.clock())
+            except Exception:  # noqa: BLE001 - one bad event must not stop the kiosk
+                log.exception("kiosk %s: handling %s failed", self.id, ev[0] if ev else "timers")
+            if self.on_tick is not None:
+                self.on_tick()
+        self.panel.show(panel_mod.OFF)
+
+    def _handle(self, ev: tuple) -> None:
+        kind = ev[0]
+        if kind == "press":
+            self._on_press(ev[1], ev[2])
+        elif kind == "release":
+            gate = self.gates.get(ev[1])
+            if gate is not None:
+                gate.release(ev[2])
+        elif kind == "message":
+            self._on_mqtt(ev[1], ev[2])
+        elif kind == "connected":
+            now = self.clock()
+            for p in self.book.resend_all(now):
+                log.info("kiosk %s: reconnected, sending request %s (%s) again", self.id, p.id, p.service)
+                self._send(p)
+
+    def _tick(self, now: float) -> None:
+        for service, gate in self.gates.items():
+            if gate.tick(now) == press.TEST:
+                log.info("kiosk %s: button %s held %.0f s: test print (no number)", self.id, service,
+                         self.kcfg.hold_test_s)
+                self._print_test(service)
+        if self.link.is_connected():
+            for p in self.book.due(now):
+                log.warning("kiosk %s: no answer to request %s (%s), sending it again (attempt %d)",
+                            self.id, p.id, p.service, p.attempts)
+                self._send(p)
+        if now >= self._next_printer_check:
+            self._check_printer(now)
+
+    # ------------------------------------------------------------ press -> request
+
+    def _on_press(self, service: str, t: float) -> None:
+        gate = self.gates.get(service)
+        if gate is None or gate.press(t) != press.TICKET:
+            return
+        now = self.clock()
+        blocking = self.book.blocking(service, now)
+        if blocking is not None:
+            log.info("kiosk %s: press of %s ignored: request %s is still waiting for the controller",
+                     self.id, service, blocking.id)
+            self.absorbed_presses += 1
+            return
+        state = self._check_printer(now, force=True)
+        if state not in CAN_PRINT:
+            log.warning("kiosk %s: press of %s refused, no number taken: printer %s", self.id, service, state)
+            self.refused_presses += 1
+            self.panel.beep(3)
+            return
+        p = self.book.open(service, now)
+        if p is None:
+            return
+        self.panel.beep(1)
+        log.info("kiosk %s: press of %s, request %s", self.id, service, p.id)
+        self._send(p)
+
+    def _send(self, p: requests.Pending) -> None:
+        self.link.publish(self.topics.request(self.id), {"v": 1, "id": p.id, "service": p.service})
+
+    # ------------------------------------------------------------ ticket -> print -> printed
+
+    def _on_mqtt(self, topic: str, payload: bytes) -> None:
+        if topic.startswith(f"{self.topics.root}status/controller/"):
+            try:
+                body = protocol.check_status(protocol.decode(payload))
+            except PayloadError:
+                return
+            self.controllers[topic.rsplit("/", 1)[1]] = bool(body["online"])
+            return
+        if topic != self.topics.ticket(self.id):
+            return
+        try:
+            reply = protocol.check_ticket_reply(protocol.decode(payload))
+        except PayloadError as e:
+            log.warning("kiosk %s: bad ticket reply ignored: %s", self.id, e)
+            return
+        rid = reply["id"]
+        now = self.clock()
+        if self.book.was_answered(rid):
+            return                                   # QoS 1 may deliver an answer twice
+        closed = self.book.answer(rid, now)
+        if not reply["ok"]:
+            if closed is not None:
+                log.warning("kiosk %s: controller refused request %s (%s): %s", self.id, rid,
+                            closed[0].service, reply["error"])
+                self._fault_until = now + REFUSED_FAULT_S
+                self.panel.beep(3)
+            return
+        data = tl.TicketData.from_reply(reply["ticket"])
+        if closed is None:
+            # an answer to a request this process never made (it restarted meanwhile): nobody waits for it
+            log.warning("kiosk %s: ticket %s answers unknown request %s: voided", self.id, data.number, rid)
+            self._report(rid, data.number, False, "unknown request (kiosk restarted)")
+            return
+        pending, fate = closed
+        if fate == requests.VOID:
+            log.warning("kiosk %s: ticket %s came %.0f s after the press: voided, not printed", self.id,
+                        data.number, now - pending.created)
+            self._report(rid, data.number, False, "answer too late, customer gone")
+            return
+        self._print_ticket(rid, data)
+
+    def _print_ticket(self, rid: str, data: tl.TicketData) -> None:
+        layout = tl.build(self.cfg, self.kcfg, data, self._profile())
+        raw = tl.escpos_bytes(layout, self.printer.profile_name)
+        self._printing = True
+        self.panel.show(panel_mod.BUSY)
+        try:
+            self.printer.print_bytes(raw)
+        except PrintError as e:
+            log.error("kiosk %s: ticket %s could not be printed (%s): voided", self.id, data.number, e)
+            self._report(rid, data.number, False, f"print failed: {e}"[:200])
+            self._set_printer_state(self.printer.state)
+            self._next_printer_check = self.clock() + PRINTER_RECHECK_FAULT_S
+            return
+        finally:
+            self._printing = False
+        self._report(rid, data.number, True)
+        self.printed_count += 1
+        log.info("kiosk %s: printed %s (%s ahead)", self.id, data.number,
+                 "?" if data.ahead is None else data.ahead)
+        self._after_print(data.number, raw, layout)
+
+    def _print_test(self, service: str) -> None:
+        data = tl.TicketData(service=service, number=None, issued_at_ms=time.time_ns() // 1_000_000)
+        layout = tl.build(self.cfg, self.kcfg, data, self._profile())
+        raw = tl.escpos_bytes(layout, self.printer.profile_name)
+        try:
+            self.printer.print_bytes(raw)
+        except PrintError as e:
+            log.error("kiosk %s: test print failed: %s", self.id, e)
+            self._set_printer_state(self.printer.state)
+            return
+        self._after_print(None, raw, layout)
+
+    def _after_print(self, number: str | None, raw: bytes, layout: tl.Layout) -> None:
+        self.last_layout = layout
+        self.last_ticket = (number, raw)
+        if self.on_printed is not None:
+            try:
+                self.on_printed(number, raw)
+            except Exception:  # noqa: BLE001
+                log.exception("on_printed callback failed")
+
+    def _report(self, rid: str, number: str, ok: bool, error: str | None = None) -> None:
+        body: dict[str, Any] = {"v": 1, "id": rid, "number": number, "ok": ok}
+        if error:
+            body["error"] = error
+        self.link.publish(self.topics.printed(self.id), body)
+
+    def _profile(self) -> Any:
+        try:
+            return self.printer.profile
+        except Exception:  # noqa: BLE001 - an unreachable printer still has its configured profile
+            return tl.load_profile(self.printer.profile_name)
+
+    # ------------------------------------------------------------ printer state and LED
+
+    def _check_printer(self, now: float, force: bool = False) -> str:
+        if force or now >= self._next_printer_check:
+            state = self.printer.check()
+            self._set_printer_state(state)
+            self._next_printer_check = now + (PRINTER_RECHECK_OK_S if state == OK else PRINTER_RECHECK_FAULT_S)
+        return self.printer_state
+
+    def _set_printer_state(self, state: str) -> None:
+        if state != self.printer_state:
+            (log.info if state == OK else log.warning)("kiosk %s: printer %s (was %s)", self.id, state,
+                                                       self.printer_state)
+            self.printer_state = state
+            # publish even while (re)connecting: paho sends it once connected, and a state that
+            # changed just after the connect's own status went out must not be lost
+            self.link.publish_status_now()
+
+    def _update_led(self, now: float) -> None:
+        controller_down = bool(self.controllers) and not any(self.controllers.values())
+        if (self.printer_state not in CAN_PRINT or not self.link.is_connected() or controller_down
+                or self.book.overdue(now) or now < self._fault_until):
+            self.panel.show(panel_mod.FAULT)
+        elif self.book.pending or self._printing:
+            self.panel.show(panel_mod.BUSY)
+        else:
+            self.panel.show(panel_mod.READY)

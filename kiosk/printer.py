@@ -1,0 +1,130 @@
+"""The kiosk's printer: a python-escpos connection chosen by the config, its state, reconnects.
+
+:func:`make_printer` builds the python-escpos object for ``[kiosks.printer]``
+(``usb``, ``serial``, ``network``, ``file`` or ``dummy``); the library is
+imported only here, when a kiosk actually runs. :class:`PrinterPort` asks the
+printer for paper and online status where the connection can answer (USB,
+serial, network), treats connections that cannot (file, dummy) as "ok", sends
+whole tickets in one write, and after any error drops the connection so the
+next check or print opens it afresh: a replugged cable or refilled paper is
+noticed without a restart.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Callable
+
+from aufruf.config import Printer
+
+log = logging.getLogger("aufruf.kiosk")
+
+OK = "ok"
+PAPER_LOW = "paper_low"
+PAPER_OUT = "paper_out"
+OFFLINE = "offline"
+CAN_PRINT = (OK, PAPER_LOW)
+
+
+class PrintError(Exception):
+    """A ticket could not be handed to the printer."""
+
+
+def make_printer(spec: Printer) -> Any:
+    """The python-escpos printer object for a ``[kiosks.printer]`` table (not yet opened)."""
+    from escpos import printer as ep
+    profile = spec.profile
+    if spec.connection == "usb":
+        return ep.Usb(spec.vendor_id, spec.product_id, timeout=int(spec.timeout_s * 1000), profile=profile)
+    if spec.connection == "serial":
+        return ep.Serial(devfile=spec.device, baudrate=spec.baudrate, timeout=spec.timeout_s, profile=profile)
+    if spec.connection == "network":
+        return ep.Network(spec.host, port=spec.port, timeout=spec.timeout_s, profile=profile)
+    if spec.connection == "file":
+        return ep.File(devfile=spec.path, profile=profile)
+    return ep.Dummy(profile=profile)
+
+
+def can_report_status(p: Any) -> bool:
+    """Whether the connection can read the printer's answer (python-escpos File and Dummy cannot)."""
+    from escpos.escpos import Escpos
+    return type(p)._read is not Escpos._read
+
+
+class PrinterPort:
+    """One printer, opened lazily, checked on demand, reopened after errors.
+
+    ``source`` is a printer spec (a connection is made from it) or a ready
+    python-escpos object (e.g. ``Dummy``, used as is and never replaced).
+    """
+
+    def __init__(self, source: Printer | Any, check_status: bool = True, profile_name: str | None = None):
+        self.spec: Printer | None = source if isinstance(source, Printer) else None
+        if isinstance(source, Printer):
+            self._factory: Callable[[], Any] = lambda: make_printer(source)
+            self.check_status = source.check_status
+            self.profile_name = source.profile
+        else:
+            self._factory = lambda: source
+            self.check_status = check_status
+            self.profile_name = profile_name
+        self._p: Any = None
+        self.state = OK
+
+    @property
+    def profile(self) -> Any:
+        """The printer's python-escpos capability profile."""
+        return self._open().profile
+
+    def _open(self) -> Any:
+        if self._p is None:
+            self._p = self._factory()
+        return self._p
+
+    def _drop(self) -> None:
+        p, self._p = self._p, None
+        if p is not None:
+            try:
+                p.close()
+            except Exception:  # noqa: BLE001 - closing a broken connection may fail too
+                pass
+
+    def check(self) -> str:
+        """Ask the printer (where it can tell): ``ok``, ``paper_low``, ``paper_out`` or ``offline``."""
+        if not self.check_status:
+            self.state = OK
+            return self.state
+        try:
+            p = self._open()
+            if not can_report_status(p):
+                p.device             # opens a file connection: a missing device file is "offline"
+                self.state = OK
+                return self.state
+            paper = p.paper_status()
+            if paper == 0:
+                self.state = PAPER_OUT
+            elif not p.is_online():
+                self.state = OFFLINE
+            else:
+                self.state = PAPER_LOW if paper == 1 else OK
+        except NotImplementedError:
+            self.state = OK
+        except Exception as e:  # noqa: BLE001 - USB/serial/socket errors all mean "cannot print now"
+            log.debug("printer check failed: %s", e)
+            self._drop()
+            self.state = OFFLINE
+        return self.state
+
+    def print_bytes(self, data: bytes) -> None:
+        """Hand a whole ticket to the printer in one write; raise :class:`PrintError` on failure."""
+        try:
+            self._open()._raw(data)
+        except Exception as e:  # noqa: BLE001
+            self._drop()
+            self.state = OFFLINE
+            raise PrintError(str(e) or type(e).__name__) from e
+
+
+def open_printer(spec: Printer) -> PrinterPort:
+    """A printer port for a ``[...printer]`` table (used by ``aufruf issue --print`` at the info desk)."""
+    return PrinterPort(spec)

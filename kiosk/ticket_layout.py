@@ -1,0 +1,308 @@
+"""The ticket layout: what a ticket says, as printer-neutral elements.
+
+A ticket is built once as a :class:`Layout` (a tuple of lines, gaps, a QR code
+and a cut) and then interpreted twice: :func:`to_escpos` sends it to any
+python-escpos printer object (the real one, or ``Dummy`` for the exact bytes),
+and ``kiosk.render`` draws it as a paper-like PNG preview. Both read the same
+elements, so the preview shows what the printer prints.
+
+The number is printed in the printer's own large font (``GS !`` character
+size, not a bitmap), in the largest size that keeps the ticket within
+:data:`MAX_PAPER_MM` of paper. Text goes out in a code page that has German
+umlauts, ß and € (CP858 where the printer profile has it), set through
+python-escpos's encoding support.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import textwrap
+from dataclasses import dataclass
+from typing import Any, Union
+from zoneinfo import ZoneInfo
+
+from aufruf.config import Kiosk, Printer, SiteConfig
+
+MAX_PAPER_MM = 70.0
+LINE_MM = 25.4 / 6          # the printers' default line spacing (ESC 2): 1/6 inch
+CHAR_H_MM = 3.0             # font A: 24 dots at 203 dpi
+DOTS_PER_MM = 8.0           # 203 dpi
+CUTTER_MM = 12.0            # print head to cutter: the blank top of every ticket
+TEAR_FEED_LINES = 4         # printers without a cutter: feed this much to tear off
+QR_MODULE_DOTS = 3
+NUMBER_SIZES = (8, 7, 6, 5, 4, 3)
+# code pages with ä ö ü ß and €, in order of preference
+PREFERRED_CODEPAGES = ("CP858", "CP1252", "ISO_8859-15")
+
+# texts printed on the ticket, per language (a language without an entry uses English)
+TEXTS: dict[str, dict[str, str]] = {
+    "de": {"ahead": "Vor Ihnen: {n}", "eta": "Wartezeit ca. {m} Min.", "test": "TESTDRUCK",
+           "test_note": "Kein Ticket - keine Nummer vergeben", "kiosk": "Automat",
+           "printer": "Drucker", "date": "%d.%m.%Y  %H:%M"},
+    "en": {"ahead": "Ahead of you: {n}", "eta": "Wait about {m} min", "test": "TEST PRINT",
+           "test_note": "Not a ticket - no number taken", "kiosk": "Kiosk",
+           "printer": "Printer", "date": "%Y-%m-%d  %H:%M"},
+}
+CHARSET_SAMPLE = "ÄÖÜ äöü ß €"
+
+
+@dataclass(frozen=True)
+class TicketData:
+    """What the controller told us about one ticket (``number=None`` for a test print)."""
+
+    service: str
+    number: str | None
+    issued_at_ms: int
+    ahead: int | None = None
+    eta_min: int | None = None
+
+    @classmethod
+    def from_reply(cls, ticket: dict[str, Any]) -> "TicketData":
+        """From the ``ticket`` object of a checked ``kiosk/<id>/ticket`` reply."""
+        return cls(service=ticket["service"], number=ticket["number"], issued_at_ms=ticket["issued_at"],
+                   ahead=ticket.get("ahead"), eta_min=ticket.get("eta_min"))
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of text; ``width``/``height`` are the printer's character size multipliers (1..8)."""
+
+    text: str
+    align: str = "center"
+    bold: bool = False
+    width: int = 1
+    height: int = 1
+
+
+@dataclass(frozen=True)
+class Gap:
+    """Blank paper, in printer dots (ESC J)."""
+
+    dots: int
+
+
+@dataclass(frozen=True)
+class Qr:
+    """A QR code the printer draws itself (module size in dots)."""
+
+    data: str
+    module: int = QR_MODULE_DOTS
+
+
+@dataclass(frozen=True)
+class Cut:
+    """Feed to the cutter and cut (or feed to tear off on printers without a cutter)."""
+
+    has_cutter: bool = True
+
+
+Element = Union[Line, Gap, Qr, Cut]
+
+
+@dataclass(frozen=True)
+class Layout:
+    """A whole ticket: its elements, its width in characters and its code page."""
+
+    elements: tuple[Element, ...]
+    width_chars: int
+    codepage: str | None
+
+    @property
+    def number_line(self) -> Line | None:
+        return next((e for e in self.elements if isinstance(e, Line) and e.height > 1), None)
+
+
+# ---------------------------------------------------------------- building
+
+def texts(lang: str) -> dict[str, str]:
+    return TEXTS.get(lang, TEXTS["en"])
+
+
+def choose_codepage(profile: Any) -> str | None:
+    """The first code page with umlauts and € that the printer profile has (None: let python-escpos pick)."""
+    pages = profile.get_code_pages()
+    return next((p for p in PREFERRED_CODEPAGES if p in pages), None)
+
+
+def has_cutter(profile: Any) -> bool:
+    return bool(profile.supports("paperFullCut") or profile.supports("paperPartCut"))
+
+
+def _wrap(text: str, width: int, **kw: Any) -> list[Line]:
+    return [Line(t, **kw) for t in (textwrap.wrap(text, width) or [""])]
+
+
+def wait_line(lang: str, ahead: int | None, eta_min: int | None) -> str | None:
+    """"Ahead of you: 4 · Wait about 12 min" in one language; parts that are unknown are left out."""
+    t = texts(lang)
+    parts = []
+    if ahead is not None:
+        parts.append(t["ahead"].format(n=ahead))
+    if eta_min is not None:
+        parts.append(t["eta"].format(m=eta_min))
+    return " · ".join(parts) if parts else None
+
+
+def build(cfg: SiteConfig, kiosk: Kiosk, data: TicketData, profile: Any) -> Layout:
+    """The layout of one ticket (or of a test print when ``data.number`` is None)."""
+    width = kiosk.printer.width_chars
+    langs = cfg.languages
+    tz = ZoneInfo(cfg.timezone)
+    when = dt.datetime.fromtimestamp(data.issued_at_ms / 1000, tz)
+    first = texts(langs[0])
+    service = cfg.service(data.service)
+    cutter = has_cutter(profile)
+
+    head: list[Element] = [*_wrap(cfg.name, width, bold=True)]
+    if data.number is None:
+        head += [Line(" / ".join(dict.fromkeys(texts(lang)["test"] for lang in langs)), bold=True)]
+    if service is not None:
+        for i, lang in enumerate(langs):
+            name = service.names.get(lang)
+            if name and (i == 0 or name != service.name(langs[0])):
+                head += _wrap(name, width, bold=(i == 0))
+    head.append(Gap(8))
+
+    tail: list[Element] = [Gap(8), Line(when.strftime(first["date"]))]
+    if data.number is None:
+        tail += [Line(f"{first['kiosk']} {kiosk.id}"), Line(CHARSET_SAMPLE)]
+        for lang in langs:
+            tail += _wrap(texts(lang)["test_note"], width)
+    else:
+        for lang in langs:
+            wl = wait_line(lang, data.ahead, data.eta_min)
+            if wl:
+                tail += _wrap(wl, width)
+        for lang in langs:
+            if kiosk.footer.get(lang):
+                tail += _wrap(kiosk.footer[lang], width)
+        if kiosk.qr_url:
+            tail += [Qr(kiosk.qr_url.replace("{number}", data.number))]
+    tail.append(Cut(cutter))
+
+    big = data.number if data.number is not None else "TEST"
+    chosen: Layout | None = None
+    for size in NUMBER_SIZES:
+        w = min(size, max(1, width // len(big)))
+        layout = Layout((*head, Line(big, bold=True, width=w, height=size), *tail), width,
+                        choose_codepage(profile))
+        chosen = layout
+        if paper_mm(layout) <= MAX_PAPER_MM:
+            break
+    assert chosen is not None
+    return chosen
+
+
+# ---------------------------------------------------------------- measuring
+
+def qr_modules(data: str) -> int:
+    """How many modules a side the QR code of ``data`` has (error correction L, as printed)."""
+    import qrcode
+    q = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_L, border=0)
+    q.add_data(data)
+    q.make(fit=True)
+    return q.modules_count
+
+
+def element_mm(e: Element) -> float:
+    """Paper an element takes, in millimetres (estimated from the printer's dot geometry)."""
+    if isinstance(e, Line):
+        return max(LINE_MM, CHAR_H_MM * e.height + 1.0)
+    if isinstance(e, Gap):
+        return e.dots / DOTS_PER_MM
+    if isinstance(e, Qr):
+        return qr_modules(e.data) * e.module / DOTS_PER_MM + 1.0
+    if isinstance(e, Cut):
+        return CUTTER_MM if e.has_cutter else TEAR_FEED_LINES * LINE_MM + CUTTER_MM
+    raise TypeError(e)
+
+
+def paper_mm(layout: Layout) -> float:
+    """The length of paper one ticket uses, cutter margin included."""
+    return sum(element_mm(e) for e in layout.elements)
+
+
+# ---------------------------------------------------------------- printing
+
+def to_escpos(layout: Layout, p: Any) -> None:
+    """Send a layout to a python-escpos printer object (``Dummy`` gives the exact bytes)."""
+    p.hw("INIT")
+    if layout.codepage:
+        # select the page explicitly (ESC t), then let python-escpos switch pages
+        # only for characters this page does not have (e.g. Turkish ş)
+        p.charcode(layout.codepage)
+        p.magic.disabled = False
+    size = (1, 1)
+
+    def text_size(w: int, h: int) -> None:
+        nonlocal size
+        if (w, h) != size:
+            if w > 1 or h > 1:
+                p.set(custom_size=True, width=w, height=h)
+            else:
+                p.set(normal_textsize=True)
+            size = (w, h)
+
+    for e in layout.elements:
+        if isinstance(e, Line):
+            text_size(e.width, e.height)
+            p.set(align=e.align, bold=e.bold)
+            p.textln(e.text)
+        elif isinstance(e, Gap):
+            p._raw(b"\x1bJ" + bytes([max(0, min(255, e.dots))]))
+        elif isinstance(e, Qr):
+            text_size(1, 1)
+            p.set(align="center")
+            p.qr(e.data, size=e.module, native=bool(p.profile.supports("qrCode")), center=False)
+        elif isinstance(e, Cut):
+            text_size(1, 1)
+            p.set(align="left", bold=False)
+            if e.has_cutter:
+                p.cut(feed=False)   # GS V B 0: feed to the cutter, then cut
+            else:
+                p.print_and_feed(TEAR_FEED_LINES)
+
+
+def escpos_bytes(layout: Layout, profile_name: str | None) -> bytes:
+    """The exact ESC/POS bytes of a layout for a printer profile."""
+    from escpos.printer import Dummy
+    d = Dummy(profile=profile_name)
+    to_escpos(layout, d)
+    return d.output
+
+
+def load_profile(profile_name: str | None) -> Any:
+    """The python-escpos capability profile of a printer (the default profile when None)."""
+    from escpos.capabilities import get_profile
+    return get_profile(profile_name)
+
+
+def print_ticket(printer: Any, cfg: SiteConfig, ticket: dict[str, Any], kiosk: Kiosk | None = None) -> bytes:
+    """Print one issued ticket (the ``ticket`` object of a reply) on a printer; return the bytes sent.
+
+    ``printer`` is a :class:`kiosk.printer.PrinterPort` (checked first: paper out or
+    offline raise :class:`kiosk.printer.PrintError` without printing) or a
+    python-escpos printer object. Without ``kiosk`` (the info desk) the footer and
+    QR code of the site's first kiosk are used, so every ticket looks the same.
+    """
+    from .printer import CAN_PRINT, PrinterPort, PrintError
+    if kiosk is None:
+        first = cfg.kiosks[0] if cfg.kiosks else None
+        spec = printer.spec if isinstance(printer, PrinterPort) and printer.spec is not None else Printer()
+        kiosk = Kiosk(id="info", buttons=(), printer=spec, footer=first.footer if first else {},
+                      qr_url=first.qr_url if first else None)
+    data = TicketData.from_reply(ticket)
+    if isinstance(printer, PrinterPort):
+        state = printer.check()
+        if state not in CAN_PRINT:
+            raise PrintError(f"printer {state}")
+        profile_name = printer.profile_name
+    else:
+        profile_name = None
+    layout = build(cfg, kiosk, data, load_profile(profile_name))
+    raw = escpos_bytes(layout, profile_name)
+    if isinstance(printer, PrinterPort):
+        printer.print_bytes(raw)
+    else:
+        printer._raw(raw)
+    return raw
