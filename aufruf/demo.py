@@ -199,6 +199,8 @@ class ScenarioDriver:
 
     def set_time(self, at_ms: int) -> None:
         self.clock[0] = max(self.clock[0], at_ms)
+        self.office.display.drain()                 # the display lives through the morning too
+        self.office.display.tick(self.clock[0] / 1000)
 
     def ticket(self, service: str) -> str | None:
         gap = int(self.office.cfg.kiosk(KIOSK).min_gap_s * 1000) + 1
@@ -225,14 +227,13 @@ class ScenarioDriver:
         expected = [(c.number, c.desk) for c in reversed(office.desk.controller.office.recent_calls)]
         deadline = time.monotonic() + 10
         app = office.display
-        while time.monotonic() < deadline:
+        now = self.clock[0] / 1000
+        while time.monotonic() < deadline:       # until the board shows what the ledger says
             app.drain()
-            if [(c.number, c.desk) for c in app.model.calls] == expected[:len(app.model.calls)] and \
-                    len(app.model.calls) == min(len(expected), 10):
+            app.tick(now)
+            if [(c.number, c.desk) for c in app.model.calls] == expected[:10] and not app.model.pending:
                 break
             time.sleep(0.01)
-        now = self.clock[0] / 1000
-        app.tick(now)
         app.draw(now)
         name = f"board-{label}.png"
         pygame.image.save(app.surface, str(self.out / name))

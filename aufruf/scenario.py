@@ -48,7 +48,7 @@ class Plan:
 
 
 PLANS = {
-    "busy-morning": Plan("busy-morning", dt.time(8, 0), 3.0, 60, {"K": 0.75, "N": 0.25}, {"K": 4.0, "N": 12.0},
+    "busy-morning": Plan("busy-morning", dt.time(8, 0), 3.0, 90, {"K": 0.75, "N": 0.25}, {"K": 5.0, "N": 15.0},
                          noshow_p=0.06, transfer_p=0.05, pause=("4", 1.0, 20.0), snapshots=4),
     # 2,000 arrivals: three-digit numbers give each service at most 999 tickets a day, so the
     # last arrival of each service is told "no numbers left today"

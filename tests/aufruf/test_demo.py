@@ -1,0 +1,56 @@
+"""`aufruf demo --headless`: the scripted morning runs with Mosquitto and with the embedded broker;
+its summary matches the ledger and its screenshots show the calls the ledger recorded."""
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize("broker", ["mosquitto", "embedded"])
+def test_headless_busy_morning(tmp_path, broker):
+    out, work = tmp_path / "out", tmp_path / "work"
+    r = subprocess.run([sys.executable, "-m", "aufruf", "demo", "--headless", "--scenario", "busy-morning",
+                        "--out", str(out), "--data", str(work), "--broker", broker],
+                       cwd=REPO, env=dict(os.environ, PYTHONPATH=str(REPO)), capture_output=True, text=True,
+                       timeout=180)
+    assert r.returncode == 0, r.stderr[-3000:]
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["broker"].startswith(broker)
+    assert summary["tickets_issued"] == {"K": 68, "N": 22}
+    assert summary["tickets_printed"] == 90
+    assert summary["noshows"] > 0 and summary["transfers"] > 0 and summary["pauses"] == 1
+    assert sum(summary["calls_per_desk"].values()) == summary["calls"]
+    assert "tickets issued: K 68, N 22" in r.stdout
+    con = sqlite3.connect(work / "data" / "ledger.db")
+    calls = con.execute("SELECT number, desk, at FROM events WHERE kind IN ('call', 'recall') "
+                        "ORDER BY seq").fetchall()
+    states = dict(con.execute("SELECT state, COUNT(*) FROM tickets GROUP BY state").fetchall())
+    con.close()
+    assert states == summary["final_states"] and sum(states.values()) == 90
+    recorded = {(n, d) for n, d, _ in calls}
+    assert len(summary["screenshots"]) == 5
+    previous = None
+    for shot in summary["screenshots"]:
+        img = Image.open(out / shot["file"])
+        assert img.size == (1920, 1080)
+        # every call on the screenshot is a call of the ledger, the newest first
+        shown = [(c["number"], c["desk"]) for c in shot["calls"]]
+        assert shown and set(shown) <= recorded
+        assert shot["current"] and (shot["current"]["number"], shot["current"]["desk"]) in recorded
+        newest_first = iter(reversed([c[:2] for c in calls]))
+        assert all(s in newest_first for s in shown), "the board's order is not the ledger's"
+        pixels = img.convert("RGB").tobytes()
+        assert pixels != previous, "two screenshots look the same"
+        previous = pixels
+    # the last screenshot shows the last call of the morning
+    assert shown[0] == calls[-1][:2]
+    tickets = sorted(p.name for p in (out / "tickets").glob("*.png"))
+    assert len(tickets) == 90 and tickets[0] == "K001.png"
