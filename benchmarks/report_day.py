@@ -25,9 +25,9 @@ from desk.dispatch import Office, Refused  # noqa: E402
 from desk.ledger import Ledger  # noqa: E402
 
 # arrivals per hour (K, N) from 08:00 to 17:00: a morning peak, a lull at lunch
-PROFILE = {8: (26, 5), 9: (38, 7), 10: (40, 6), 11: (30, 5), 12: (18, 3), 13: (22, 4), 14: (28, 5),
-           15: (24, 4), 16: (14, 3), 17: (6, 1)}
-MEAN_SERVICE = {"K": 5.0, "N": 16.0}
+PROFILE = {8: (24, 5), 9: (34, 6), 10: (36, 6), 11: (28, 5), 12: (16, 3), 13: (20, 4), 14: (26, 5),
+           15: (22, 4), 16: (12, 3), 17: (5, 1)}
+MEAN_SERVICE = {"K": 4.5, "N": 15.0}
 
 
 def simulate_day(cfg, ledger: Ledger, office: Office, day: dt.date, rng: random.Random) -> int:
@@ -111,7 +111,7 @@ def main() -> int:
     db = history.open_readonly(data)
     t0 = time.perf_counter()
     one = report.load_figures(db, cfg, [last])
-    text = report.format_report(cfg, one, last)
+    text = report.format_report(cfg, one, report.period([last]))
     t_day = time.perf_counter() - t0
     t0 = time.perf_counter()
     report.load_figures(db, cfg, days)
@@ -133,7 +133,7 @@ def main() -> int:
     print(f"ledger file: {(data / 'ledger.db').stat().st_size / 1024:.0f} KiB")
     if a.png:
         t0 = time.perf_counter()
-        chart.render(cfg, one, last, a.png)
+        chart.render(cfg, one, report.period([last]), a.png)
         print(f"chart {a.png}: {(time.perf_counter() - t0) * 1000:.0f} ms")
     print()
     print(text)

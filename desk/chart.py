@@ -8,12 +8,13 @@ Pillow's bundled font.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
-from aufruf.config import SiteConfig
+from aufruf.config import WEEKDAYS, SiteConfig
 
 from .stats import Figures
 
@@ -85,7 +86,10 @@ def render(cfg: SiteConfig, figures: Figures, period: str, path: str | Path, siz
         d.text((W // 2, H // 2), "no tickets in this period", font=_font(24), fill=GREY, anchor="mm")
         img.resize(size, Image.LANCZOS).save(path, "PNG")
         return
-    hours = list(range(hours[0], hours[-1] + 1))
+    first, last = hours[0], hours[-1]
+    for span in _opening_hours(cfg, figures.days):  # show the whole opening time, not only the busy hours
+        first, last = min(first, span[0]), max(last, span[1])
+    hours = list(range(first, last + 1))
 
     def series(metric: str) -> dict[str, list[float | None]]:
         out = {}
@@ -106,7 +110,7 @@ def render(cfg: SiteConfig, figures: Figures, period: str, path: str | Path, siz
     _panel(d, "Arrivals per hour", "tickets", series("arrivals"), hours, colours,
            (left, top1, right, bottom1), integer=True, labels=True)
     _panel(d, "Median wait per hour of arrival", "minutes", series("wait"), hours, colours,
-           (left, top2, right, bottom2), integer=False, labels=False)
+           (left, top2, right, bottom2), integer=False, labels=True)
     # hour axis under the lower panel
     step = (right - left) / len(hours)
     f = _font(14)
@@ -117,6 +121,19 @@ def render(cfg: SiteConfig, figures: Figures, period: str, path: str | Path, siz
     d.text(((left + right) / 2, bottom2 + 34 * s), f"hour of arrival ({cfg.timezone})", font=_font(15), fill=GREY,
            anchor="ma")
     img.resize(size, Image.LANCZOS).save(path, "PNG")
+
+
+def _opening_hours(cfg: SiteConfig, days: list[str]) -> list[tuple[int, int]]:
+    """(first hour, last hour) the office is open on each of ``days`` (from [site.opening_hours])."""
+    if not cfg.opening_hours:
+        return []
+    out = []
+    for d in days[:31]:
+        spans = cfg.opening_hours.get(WEEKDAYS[dt.date.fromisoformat(d).weekday()], ())
+        for a, b in spans:
+            end = b.hour - (1 if b.minute == 0 else 0)
+            out.append((a.hour, max(a.hour, end)))
+    return out
 
 
 def _panel(d: ImageDraw.ImageDraw, title: str, unit: str, data: dict[str, list[float | None]], hours: list[int],
@@ -158,11 +175,19 @@ def _panel(d: ImageDraw.ImageDraw, title: str, unit: str, data: dict[str, list[f
                 run = []
                 continue
             run.append(pos(i, v))
-        for i, v in enumerate(vs):
-            if v is None:
-                continue
+    for i in range(len(hours)):
+        # the points of one hour, highest first; a label that would collide with the one above goes beside
+        pts = sorted(((vs[i], k) for k, vs in data.items() if vs[i] is not None), key=lambda p: -p[0])
+        above_y = None
+        for v, k in pts:
             x, y = pos(i, v)
             r = 6 * s
-            d.ellipse([x - r, y - r, x + r, y + r], fill=c, outline=BG, width=2 * s)
-            if labels and v > 0:
-                d.text((x, y - 10 * s), f"{v:.0f}", font=lf, fill=c, anchor="md")
+            d.ellipse([x - r, y - r, x + r, y + r], fill=colours[k], outline=BG, width=2 * s)
+            if not labels or v <= 0:
+                continue
+            txt = f"{v:.0f}" if integer or v >= 10 else f"{v:.1f}"
+            if above_y is not None and y - above_y < 26 * s:
+                d.text((x + 10 * s, y + 2 * s), txt, font=lf, fill=colours[k], anchor="lm")  # beside the point
+            else:
+                d.text((x, y - 10 * s), txt, font=lf, fill=colours[k], anchor="md")
+                above_y = y

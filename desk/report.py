@@ -114,7 +114,10 @@ def _days(cfg: SiteConfig, args: argparse.Namespace) -> list[str]:
 
 
 def period(days: list[str]) -> str:
-    return days[0] if len(days) == 1 else f"{days[0]} to {days[-1]}"
+    """'2026-11-25 (Wed)' or '2026-11-01 to 2026-11-25'."""
+    if len(days) == 1:
+        return f"{days[0]} ({dt.date.fromisoformat(days[0]):%a})"
+    return f"{days[0]} to {days[-1]}"
 
 
 def load_figures(db: Any, cfg: SiteConfig, days: list[str]) -> Figures:
