@@ -223,13 +223,13 @@ def to_csv(cfg: SiteConfig, figures: Figures) -> str:
     """One row per service, 'all', counter, and (hour, service)."""
     buf = io.StringIO()
     wr = csv.writer(buf, lineterminator="\n")
-    wr.writerow(("period",) + CSV_FIELDS)
-    per = period(figures.days)
+    wr.writerow(("from", "to") + CSV_FIELDS)
+    span = (figures.days[0], figures.days[-1]) if figures.days else ("", "")
 
     def row(section: str, key: str, name: str, hour: str, g: Group) -> None:
         def r(x: float | None) -> str:
             return "" if x is None else f"{x:.2f}"
-        wr.writerow((per, section, key, name, hour) + tuple(g[c] for c in stats.COUNTS) +
+        wr.writerow(span + (section, key, name, hour) + tuple(g[c] for c in stats.COUNTS) +
                     (r(g.wait.median()), r(g.wait.percentile(90)), r(g.wait.max()), r(g.service.median()),
                      r(g.eta_error.median())))
     for k in _service_keys(cfg, figures):

@@ -57,8 +57,9 @@ def test_csv_and_png(data, tmp_path):
     assert r.returncode == 0, r.stderr
     rows = list(csv.DictReader(io.StringIO(out_csv.read_text())))
     k = next(x for x in rows if x["section"] == "service" and x["key"] == "K")
-    assert (k["period"], k["issued"], k["served"], k["wait_median_min"], k["wait_p90_min"],
-            k["service_median_min"], k["estimate_error_median_min"]) == (DAY, "6", "4", "5.00", "54.00", "6.00", "5.00")
+    assert (k["from"], k["to"], k["issued"], k["served"], k["wait_median_min"], k["wait_p90_min"],
+            k["service_median_min"], k["estimate_error_median_min"]) == (DAY, DAY, "6", "4", "5.00", "54.00", "6.00",
+                                                                    "5.00")
     d4 = next(x for x in rows if x["section"] == "counter" and x["key"] == "4")
     assert (d4["name"], d4["called"], d4["served"], d4["noshow"]) == ("Schalter 4", "2", "1", "1")
     h9k = next(x for x in rows if x["section"] == "hour" and x["hour"] == "09" and x["key"] == "K")
@@ -80,8 +81,9 @@ def test_range_report_adds_days(data):
                "--csv", "-")
     assert r.returncode == 0, r.stderr
     assert "Jobcenter Mitte (jc-mitte): 2026-11-25 to 2026-11-27" in r.stdout
-    k = next(x for x in csv.DictReader(io.StringIO(r.stdout[r.stdout.index("period,"):]))
+    k = next(x for x in csv.DictReader(io.StringIO(r.stdout[r.stdout.index("from,to,"):]))
              if x["section"] == "service" and x["key"] == "K")
+    assert (k["from"], k["to"]) == (DAY, "2026-11-27")
     assert (k["issued"], k["served"], k["wait_median_min"], k["wait_max_min"]) == ("12", "8", "5.00", "54.00")
 
 
