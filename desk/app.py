@@ -8,12 +8,13 @@ import signal
 import sys
 import threading
 import time
+from typing import Callable
 
 from aufruf import protocol
 from aufruf.checkconfig import load_or_exit
 from aufruf.config import SiteConfig
 from aufruf.errors import AufrufError
-from aufruf.link import MqttLink
+from aufruf.link import MqttLink, now_ms
 from aufruf.watchdog import Notifier
 
 from .controller import Controller
@@ -36,10 +37,10 @@ class DeskService:
     """The running controller: ledger, queue rules, MQTT link and local keypads."""
 
     def __init__(self, cfg: SiteConfig, controller_id: str, data_dir: str, keypads: bool = True,
-                 password: str | None = None):
+                 password: str | None = None, clock: Callable[[], int] = now_ms):
         self.cfg = cfg
         self.ledger = Ledger(data_dir)
-        self.controller = Controller(cfg, self.ledger, controller_id=controller_id)
+        self.controller = Controller(cfg, self.ledger, controller_id=controller_id, clock=clock)
         self.link = MqttLink(cfg.broker, cfg.site_id, "controller", controller_id,
                              subscriptions=Controller.subscriptions(cfg.site_id),
                              handler=self.controller.on_message, session_expiry_s=SESSION_EXPIRY_S,

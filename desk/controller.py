@@ -32,6 +32,7 @@ from .today import TodayFeed
 log = logging.getLogger("aufruf.desk")
 
 REQUESTS_KEPT_MS = 2 * 86_400_000
+MAX_BATCH = 64
 IDLE_CLEANUP_S = 1.0
 
 
@@ -112,26 +113,39 @@ class Controller:
         while not self._stop.is_set():
             self.healthy_at = time.monotonic()
             try:
-                kind, a, b = self._q.get(timeout=IDLE_CLEANUP_S)
+                item = self._q.get(timeout=IDLE_CLEANUP_S)
             except queue.Empty:
                 self._idle()
                 continue
             try:
-                if kind == "msg":
+                if item[0] == "msg":
                     self._check_day()
-                    self._handle(a, b)
-                    self.handled += 1
-                elif kind == "resync":
+                    self._handle_batch(self._drain(item))
+                elif item[0] == "resync":
                     self._publish_state()
-                elif kind == "reload":
-                    self._reload(a)
-                elif kind == "call":
-                    a()
-                elif kind == "stop":
+                elif item[0] == "reload":
+                    self._reload(item[1])
+                elif item[0] == "call":
+                    item[1]()
+                elif item[0] == "stop":
                     break
             except Exception:  # noqa: BLE001 - one bad message must never stop the controller
-                log.exception("handling %s %s failed; reloading the queue state from the ledger", kind, a)
+                log.exception("handling %s failed; reloading the queue state from the ledger", item[0])
                 self.office = self._load_office()
+
+    def _drain(self, first: tuple) -> list[tuple[str, bytes]]:
+        """The first message and whatever else is already waiting (up to MAX_BATCH): one commit for all."""
+        batch = [(first[1], first[2])]
+        while len(batch) < MAX_BATCH:
+            try:
+                item = self._q.get_nowait()
+            except queue.Empty:
+                break
+            if item[0] != "msg":
+                self._q.put(item)  # control items run after this batch
+                break
+            batch.append((item[1], item[2]))
+        return batch
 
     def run_in_worker(self, fn: Callable[[], None]) -> None:
         """Run ``fn`` on the worker thread (tests and tools that need a consistent view)."""
@@ -164,23 +178,45 @@ class Controller:
 
     # ------------------------------------------------------------ messages
 
-    def _handle(self, topic: str, payload: bytes) -> None:
+    def _handle_batch(self, items: list[tuple[str, bytes]]) -> None:
+        """Apply messages to the queue state, commit them in ONE transaction, then publish."""
+        b = Batch()
+        for topic, payload in items:
+            self._handle(b, topic, payload)
+            self.handled += 1
+        rows = []
+        if b.writes:
+            rows = self.ledger.commit_many(self.office.day, self.clock(), b.outcomes, b.messages, b.requests,
+                                           self._take_acked())
+        for line in b.log:
+            line()
+        self._publish_rows(rows)
+        for topic, payload in b.direct:
+            self._publish(topic, payload)
+        for d in sorted(b.desks):
+            if d in self.office.desks:
+                self._publish(self.topics.desk_state(d), self.office.desk_state(d), retain=True)
+        if b.state_changed:
+            self._publish_queue_and_board(self.clock())
+
+    def _handle(self, b: "Batch", topic: str, payload: bytes) -> None:
         try:
             kind, dev = self.topics.parse(topic)
         except PayloadError as e:
             log.warning("ignored message on %s: %s", topic, e)
             return
         if kind == "kiosk/request":
-            self._on_request(dev, payload)
+            self._on_request(b, dev, payload)
         elif kind == "kiosk/printed":
-            self._on_printed(dev, payload)
+            self._on_printed(b, dev, payload)
         elif kind == "desk/command":
-            self._on_command(dev, payload)
+            self._on_command(b, dev, payload)
 
-    def _refuse(self, reply_topic: str | None, req_id: str | None, reason: str, where: str) -> None:
+    def _refuse(self, b: "Batch", reply_topic: str | None, req_id: str | None, reason: str, where: str) -> None:
+        """An answer that is not stored: the message could not even be read as a request."""
         log.warning("refused %s%s: %s", where, f" id={req_id}" if req_id else "", reason)
-        if reply_topic and self.link:
-            self.link.publish(reply_topic, protocol.error_reply(req_id, reason))
+        if reply_topic:
+            b.direct.append((reply_topic, protocol.error_reply(req_id, reason)))
 
     def _reply_topic(self, builder: Callable[[str], str], dev: str) -> str | None:
         try:
@@ -188,7 +224,7 @@ class Controller:
         except PayloadError:
             return None
 
-    def _on_request(self, kiosk: str, payload: bytes) -> None:
+    def _on_request(self, b: "Batch", kiosk: str, payload: bytes) -> None:
         reply_topic = self._reply_topic(self.topics.ticket, kiosk)
         where = f"kiosk/{kiosk}/request"
         req_id = None
@@ -197,11 +233,11 @@ class Controller:
             req_id = _safe_id(obj)
             req_id, service, priority = protocol.check_request(obj)
         except PayloadError as e:
-            return self._refuse(reply_topic, req_id, str(e), where)
+            return self._refuse(b, reply_topic, req_id, str(e), where)
         if reply_topic is None or (kiosk != "info" and self.cfg.kiosk(kiosk) is None):
-            return self._refuse(reply_topic, req_id, f"unknown kiosk {kiosk}", where)
+            return self._refuse(b, reply_topic, req_id, f"unknown kiosk {kiosk}", where)
         scope = f"kiosk/{kiosk}"
-        if self._answer_repeat(scope, req_id, reply_topic):
+        if self._answer_repeat(b, scope, req_id, reply_topic):
             return
         now = self.clock()
         try:
@@ -209,45 +245,43 @@ class Controller:
                 raise Refused("priority tickets are only issued at the info desk")
             out = self.office.issue(service, now, kiosk, req_id, priority)
         except Refused as e:
-            reply = protocol.error_reply(req_id, str(e))
-            rows = self.ledger.commit(self.office.day, now, None, [(reply_topic, reply, False)],
-                                      (scope, req_id, reply), self._take_acked())
-            log.warning("refused %s id=%s: %s", where, req_id, e)
-            return self._publish_rows(rows)
+            b.store(scope, req_id, reply_topic, protocol.error_reply(req_id, str(e)))
+            b.log.append(lambda e=e: log.warning("refused %s id=%s: %s", where, req_id, e))
+            return
         t = out.ticket
         ticket = {"number": t.number, "service": t.service, "issued_at": t.issued_at, "ahead": t.ahead}
         if t.eta_min is not None:
             ticket["eta_min"] = t.eta_min
         if t.priority:
             ticket["priority"] = True
-        reply = {"v": 1, "id": req_id, "ok": True, "ticket": ticket}
-        rows = self.ledger.commit(self.office.day, now, out, [(reply_topic, reply, False)], (scope, req_id, reply),
-                                  self._take_acked())
-        log.info("issued %s at kiosk %s (ahead %s, eta %s min)", t.number, kiosk, t.ahead, t.eta_min)
-        self._publish_rows(rows)
-        self._publish_queue_and_board(now)
+        b.outcomes.append(out)
+        b.store(scope, req_id, reply_topic, {"v": 1, "id": req_id, "ok": True, "ticket": ticket})
+        b.state_changed = True
+        b.log.append(lambda: log.info("issued %s at kiosk %s (ahead %s, eta %s min)", t.number, kiosk, t.ahead,
+                                      t.eta_min))
 
-    def _on_printed(self, kiosk: str, payload: bytes) -> None:
+    def _on_printed(self, b: "Batch", kiosk: str, payload: bytes) -> None:
         where = f"kiosk/{kiosk}/printed"
         try:
             obj = protocol.decode(payload)
             req_id, number, ok, error = protocol.check_printed(obj)
         except PayloadError as e:
-            return self._refuse(None, None, str(e), where)
+            return self._refuse(b, None, None, str(e), where)
         t = self.office.tickets.get(number)
         if t is None or t.kiosk != kiosk or t.request_id != req_id:
-            return self._refuse(None, req_id, f"{number} was not issued to kiosk {kiosk} for request {req_id}", where)
-        now = self.clock()
-        out = self.office.printed(number, ok, now)
+            return self._refuse(b, None, req_id, f"{number} was not issued to kiosk {kiosk} for request {req_id}",
+                                where)
+        out = self.office.printed(number, ok, self.clock())
         if not out.tickets:
             if not ok:
                 log.info("print of %s failed at kiosk %s but it is already %s; kept", number, kiosk, t.state)
             return
-        self.ledger.commit(self.office.day, now, out, (), None, self._take_acked())
-        log.warning("voided %s: kiosk %s could not print it (%s)", number, kiosk, error or "no reason given")
-        self._publish_queue_and_board(now)
+        b.outcomes.append(out)
+        b.state_changed = True
+        b.log.append(lambda: log.warning("voided %s: kiosk %s could not print it (%s)", number, kiosk,
+                                         error or "no reason given"))
 
-    def _on_command(self, desk: str, payload: bytes) -> None:
+    def _on_command(self, b: "Batch", desk: str, payload: bytes) -> None:
         reply_topic = self._reply_topic(self.topics.reply, desk)
         where = f"desk/{desk}/command"
         cmd_id = None
@@ -256,42 +290,37 @@ class Controller:
             cmd_id = _safe_id(obj)
             cmd = protocol.check_command(obj)
         except PayloadError as e:
-            return self._refuse(reply_topic, cmd_id, str(e), where)
+            return self._refuse(b, reply_topic, cmd_id, str(e), where)
         if reply_topic is None:
-            return self._refuse(None, cmd.id, f"unknown desk {desk}", where)
+            return self._refuse(b, None, cmd.id, f"unknown desk {desk}", where)
         scope = f"desk/{desk}"
-        if self._answer_repeat(scope, cmd.id, reply_topic):
+        if self._answer_repeat(b, scope, cmd.id, reply_topic):
             return
         now = self.clock()
         try:
             out = self.office.command(desk, cmd.action, now, service=cmd.service, number=cmd.number,
                                       call_id=uuid.uuid4().hex[:16])
         except Refused as e:
-            reply = protocol.error_reply(cmd.id, str(e))
-            rows = self.ledger.commit(self.office.day, now, None, [(reply_topic, reply, False)],
-                                      (scope, cmd.id, reply), self._take_acked())
-            log.warning("refused %s at desk %s id=%s: %s", cmd.action, desk, cmd.id, e)
-            return self._publish_rows(rows)
-        reply = {"v": 1, "id": cmd.id, "ok": True, "ticket": out.ticket.number if out.ticket else None}
-        messages = []
+            b.store(scope, cmd.id, reply_topic, protocol.error_reply(cmd.id, str(e)))
+            b.log.append(lambda e=e: log.warning("refused %s at desk %s id=%s: %s", cmd.action, desk, cmd.id, e))
+            return
         for c in out.calls:
-            messages.append((self.topics.call, {"v": 1, "id": c.id, "number": c.number, "desk": c.desk,
-                                                "service": c.service, "at": c.at, "recall": c.recall}, False))
-        messages.append((reply_topic, reply, False))
-        rows = self.ledger.commit(self.office.day, now, out, messages, (scope, cmd.id, reply), self._take_acked())
-        log.info("desk %s %s%s", desk, cmd.action, f" {out.ticket.number}" if out.ticket else "")
-        self._publish_rows(rows)
-        for d in out.desks:
-            self._publish(self.topics.desk_state(d.id), self.office.desk_state(d.id), retain=True)
-        self._publish_queue_and_board(now)
+            b.messages.append((self.topics.call, {"v": 1, "id": c.id, "number": c.number, "desk": c.desk,
+                                                  "service": c.service, "at": c.at, "recall": c.recall}, False))
+        number = out.ticket.number if out.ticket else None
+        b.outcomes.append(out)
+        b.store(scope, cmd.id, reply_topic, {"v": 1, "id": cmd.id, "ok": True, "ticket": number})
+        b.desks.update(d.id for d in out.desks)
+        b.state_changed = True
+        b.log.append(lambda: log.info("desk %s %s%s", desk, cmd.action, f" {number}" if number else ""))
 
-    def _answer_repeat(self, scope: str, req_id: str, reply_topic: str) -> bool:
+    def _answer_repeat(self, b: "Batch", scope: str, req_id: str, reply_topic: str) -> bool:
         """A repeated id gets the SAME answer again and changes nothing."""
-        reply = self.ledger.reply_for(scope, req_id)
+        reply = b.replies.get((scope, req_id)) or self.ledger.reply_for(scope, req_id)
         if reply is None:
             return False
         log.info("repeated %s id=%s: answered again", scope, req_id)
-        self._publish(reply_topic, reply)
+        b.direct.append((reply_topic, reply))
         return True
 
     # ------------------------------------------------------------ publishing
@@ -346,6 +375,30 @@ class Controller:
         log.info("reloaded %s: %d services, %d desks (%d added, %d removed)", path, len(cfg.services),
                  len(cfg.desks), len(added), len(removed))
         self._publish_state()
+
+
+class Batch:
+    """What a run of messages changed, committed together before anything is published."""
+
+    def __init__(self) -> None:
+        self.outcomes: list[Outcome] = []
+        self.messages: list[tuple[str, dict, bool]] = []           # outbox rows
+        self.requests: list[tuple[str, str, dict]] = []            # (scope, id, reply) for idempotency
+        self.replies: dict[tuple[str, str], dict] = {}
+        self.direct: list[tuple[str, dict]] = []                   # answers that are not stored
+        self.desks: set[str] = set()
+        self.state_changed = False
+        self.log: list[Callable[[], None]] = []                    # log lines, written after the commit
+
+    def store(self, scope: str, req_id: str, reply_topic: str, reply: dict) -> None:
+        """A reply that is committed (outbox + idempotency record) and then published."""
+        self.requests.append((scope, req_id, reply))
+        self.replies[(scope, req_id)] = reply
+        self.messages.append((reply_topic, reply, False))
+
+    @property
+    def writes(self) -> bool:
+        return bool(self.outcomes or self.messages or self.requests)
 
 
 _ID_RE = re.compile(r"^[\x21-\x7e]{1,64}$")

@@ -152,7 +152,13 @@ class Ledger:
 
     def commit(self, day: str, now: int, outcome: Outcome | None, messages: Iterable[tuple[str, dict, bool]] = (),
                request: tuple[str, str, dict] | None = None, acked: Iterable[int] = ()) -> list[tuple[int, str, str, bool]]:
-        """Write an outcome, its outgoing messages and the request's reply in ONE transaction.
+        """Write one outcome, its messages and its reply in one transaction (see :meth:`commit_many`)."""
+        return self.commit_many(day, now, [outcome] if outcome else [], messages, [request] if request else [], acked)
+
+    def commit_many(self, day: str, now: int, outcomes: Iterable[Outcome],
+                    messages: Iterable[tuple[str, dict, bool]] = (), requests: Iterable[tuple[str, str, dict]] = (),
+                    acked: Iterable[int] = ()) -> list[tuple[int, str, str, bool]]:
+        """Write outcomes, their outgoing messages and the requests' replies in ONE transaction.
 
         Returns the outbox rows (seq, topic, payload, retain) to publish now. ``acked``
         outbox rows (delivered earlier) are deleted in the same transaction.
@@ -160,7 +166,7 @@ class Ledger:
         rows = []
         with self.db.atomic():
             c = self.db.conn
-            if outcome is not None:
+            for outcome in outcomes:
                 if outcome.new_day:
                     c.execute("INSERT OR REPLACE INTO meta VALUES ('day', ?)", [outcome.new_day])
                 for t in outcome.tickets:
@@ -173,8 +179,7 @@ class Ledger:
                     c.execute("INSERT INTO events (at, day, kind, number, desk, service, call_id) VALUES (?,?,?,?,?,?,?)",
                               [now, day, kind, number or None, desk, t.queue if t else None,
                                call_ids.get((number, desk)) if kind in ("call", "recall") else None])
-            if request is not None:
-                scope, req_id, reply = request
+            for scope, req_id, reply in requests:
                 c.execute("INSERT OR REPLACE INTO requests VALUES (?, ?, ?, ?)",
                           [scope, req_id, json.dumps(reply, separators=(",", ":")), now])
             for topic, payload, retain in messages:

@@ -1,0 +1,322 @@
+"""``aufruf display``: the waiting-room board on the display Pi.
+
+:class:`DisplayApp` wires the MQTT link, the :class:`~display.board.BoardModel`,
+the :class:`~display.render.Renderer` and the sound. MQTT messages arrive on
+paho's thread and are handed over through a queue; the main loop blocks on
+that queue until a message comes or the next timer (clock, highlight end) is due. The app
+can also be driven in-process (the demo, tests): ``handle(topic, payload)``,
+``tick(now)``, ``draw(now)`` on any surface.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import queue
+import signal
+import sys
+import time
+from typing import Any, Callable
+
+from aufruf import protocol
+from aufruf.config import SiteConfig
+from aufruf.errors import PayloadError
+
+from .board import OFFLINE_AFTER_S, BoardModel, Call
+
+log = logging.getLogger("aufruf.display")
+
+WINDOW_DEFAULT = (1280, 720)
+
+
+def subscriptions(cfg: SiteConfig) -> tuple[str, ...]:
+    """The topics a display reads."""
+    t = protocol.Topics(cfg.site_id)
+    return (t.call, t.board, t.queue)
+
+
+def parse_size(text: str | None) -> tuple[int, int] | None:
+    """``1920x1080`` -> (1920, 1080); raises ValueError with a readable reason."""
+    if not text:
+        return None
+    try:
+        w, h = (int(x) for x in text.lower().split("x"))
+    except ValueError:
+        raise ValueError(f"size {text!r} is not WIDTHxHEIGHT, e.g. 1920x1080") from None
+    if not (160 <= w <= 8192 and 160 <= h <= 8192):
+        raise ValueError(f"size {text!r} is out of range (160..8192 per side)")
+    return w, h
+
+
+class DisplayApp:
+    """One display: applies messages to the model, announces new calls, paints what changed."""
+
+    def __init__(self, cfg: SiteConfig, display_id: str, link: Any = None, *, surface: Any = None,
+                 sound: Any = None, clock: Callable[[], float] = time.time,
+                 offline_after_s: float = OFFLINE_AFTER_S, window: bool = False, notifier: Any = None):
+        display = cfg.display(display_id)
+        if display is None:
+            raise ValueError(f"no display '{display_id}' in the site config; known: "
+                             f"{', '.join(d.id for d in cfg.displays) or 'none'}")
+        self.cfg = cfg
+        self.display = display
+        self.topics = protocol.Topics(cfg.site_id)
+        self.clock = clock
+        self.model = BoardModel(cfg, display, offline_after_s=offline_after_s, now=clock())
+        self.sound = sound
+        self.window = window
+        self.notifier = notifier
+        self.surface = surface
+        self.renderer = None
+        self.screen = None          # the window, when the board is drawn rotated into ``surface``
+        if surface is not None:
+            from .render import Renderer
+            self.renderer = Renderer(cfg, display, surface)
+        self.inbox: queue.Queue[tuple] = queue.Queue()
+        self.running = True
+        self.frames = 0
+        self.accepted = 0           # messages applied
+        self.rejected = 0           # bad, repeated or retained-call messages (board unchanged)
+        self.on_frame: Callable[[list, float], None] | None = None   # hook for benchmarks
+        self._bad_seen: set[tuple[str, str]] = set()
+        if sound is not None and hasattr(sound, "on_idle"):
+            sound.on_idle = lambda: self._post(("sound-idle",))    # wake up: a queued call may go next
+        self.link = link
+        if link is not None:
+            link.handler = self.receive
+            link.on_connect(lambda: self._post(("link", True)))
+            link.on_disconnect(lambda: self._post(("link", False)))
+            if link.is_connected():
+                self.model.set_connected(True, clock())
+
+    # ------------------------------------------------------------ input (any thread)
+
+    def receive(self, topic: str, payload: bytes, retained: bool) -> None:
+        """The link's handler (paho's thread): queue the message and wake the main loop."""
+        self._post(("msg", topic, payload, retained))
+
+    def _post(self, item: tuple) -> None:
+        self.inbox.put(item)
+
+    # ------------------------------------------------------------ main thread
+
+    def handle(self, topic: str, payload: bytes, retained: bool = False) -> bool:
+        """Apply one message; False (and the board unchanged) for a bad or repeated one."""
+        ok = self._handle(topic, payload, retained)
+        if ok:
+            self.accepted += 1
+        else:
+            self.rejected += 1
+        return ok
+
+    def _handle(self, topic: str, payload: bytes, retained: bool) -> bool:
+        now = self.clock()
+        try:
+            obj = protocol.decode(payload)
+            if topic == self.topics.board:
+                self.model.apply_board(protocol.check_board(obj))
+            elif topic == self.topics.queue:
+                self.model.apply_queue(protocol.check_queue(obj))
+            elif topic == self.topics.call:
+                protocol.check_call(obj)
+                if retained:
+                    log.info("ignored a retained call %s (calls are events; old ones are not replayed)",
+                             obj["number"])
+                    return False
+                if not self.model.apply_call(obj, now):
+                    log.debug("call id %s seen before (redelivery): ignored", obj["id"])
+                    return False
+                log.info("call %s -> desk %s%s received", obj["number"], obj["desk"],
+                         " (recall)" if obj["recall"] else "")
+            else:
+                return False
+        except PayloadError as e:
+            key = (topic, str(e))
+            if key not in self._bad_seen:
+                if len(self._bad_seen) < 256:
+                    self._bad_seen.add(key)
+                log.warning("bad payload on %s: %s (board unchanged)", topic, e)
+            return False
+        return True
+
+    def tick(self, now: float | None = None) -> list[Call]:
+        """Advance timers; calls put up now are announced (chime + speech)."""
+        now = self.clock() if now is None else now
+        started = self.model.tick(now, hold=bool(getattr(self.sound, "busy", False)))
+        for call in started:
+            log.info("showing %s -> desk %s%s", call.number, call.desk, " (recall)" if call.recall else "")
+            if self.sound is not None:
+                self.sound.announce(call)
+        return started
+
+    def draw(self, now: float | None = None) -> list:
+        """Paint what changed onto the surface; returns the changed rectangles."""
+        if self.renderer is None:
+            return []
+        return self.renderer.draw(self.model, self.clock() if now is None else now)
+
+    def drain(self) -> int:
+        """Apply everything the link has queued; returns how many items."""
+        n = 0
+        while True:
+            try:
+                item = self.inbox.get_nowait()
+            except queue.Empty:
+                return n
+            n += 1
+            self._apply(item)
+
+    def _apply(self, item: tuple) -> None:
+        if item[0] == "msg":
+            self.handle(item[1], item[2], item[3])
+        elif item[0] == "link":
+            self.model.set_connected(item[1], self.clock())
+            log.info("broker %s", "connected" if item[1] else "lost; showing the last board")
+
+    def _timeout(self, now: float, max_wait: float) -> float:
+        """Sleep until the next second (clock, ticker) or the model's next deadline."""
+        wait = min(max_wait, 1.0 - (now % 1.0) + 0.005)
+        deadline = self.model.next_deadline(now)
+        if deadline is not None:
+            wait = min(wait, max(0.0, deadline - now))
+        return wait
+
+    def step(self, max_wait: float = 1.0) -> list:
+        """One turn of the main loop: wait for a message or the next timer, apply, tick, draw.
+
+        It blocks on the inbox queue, not in ``pygame.event.wait(timeout)``: for video drivers
+        without a native wait (the dummy driver, measured) SDL polls every millisecond, 2 % of a
+        core for an idle board against under 0.1 % for a blocking queue.
+        Window events (close, Esc) are read at each turn, at least once a second.
+        """
+        wait = self._timeout(self.clock(), max_wait)
+        try:
+            self._apply(self.inbox.get(timeout=wait))
+        except queue.Empty:
+            pass
+        if self.window:
+            import pygame
+            for e in pygame.event.get():
+                if e.type == pygame.QUIT or (e.type == pygame.KEYDOWN and e.key in (pygame.K_ESCAPE, pygame.K_q)):
+                    self.running = False
+        self.drain()
+        now = self.clock()
+        self.tick(now)
+        rects = self.draw(now)
+        if rects:
+            self.present(rects)
+            self.frames += 1
+            if self.on_frame is not None:
+                self.on_frame(rects, now)
+        if self.notifier is not None:
+            self.notifier.ping()
+        return rects
+
+    def present(self, rects: list) -> None:
+        """Show the changed rectangles on the screen (a rotated board: the whole frame)."""
+        if not self.window:
+            return
+        import pygame
+        if self.screen is not None:
+            self.screen.blit(pygame.transform.rotate(self.surface, 90), (0, 0))
+            pygame.display.flip()
+        else:
+            pygame.display.update(rects)
+
+    def run(self) -> None:
+        """The main loop until a quit event or :meth:`stop`."""
+        self.drain()
+        self.tick()
+        self.present(self.draw() or [])
+        if self.notifier is not None:
+            self.notifier.ready(f"display {self.display.id}")
+        while self.running:
+            self.step()
+
+    def stop(self) -> None:
+        """Ask the main loop to end (from a signal handler or another thread)."""
+        self.running = False
+        self._post(("stop",))
+
+
+# ---------------------------------------------------------------- command line
+
+def configure(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--config", required=True, help="the site config (TOML)")
+    p.add_argument("--id", required=True, help="this display's id from [[displays]]")
+    p.add_argument("--windowed", action="store_true", help="a window instead of full screen (desktop, demo)")
+    p.add_argument("--size", help="WIDTHxHEIGHT of the board, e.g. 1920x1080 or 1080x1920")
+
+
+def _open_screen(display, size: tuple[int, int] | None, windowed: bool):
+    """Open the window or the full screen; returns (screen, upright board surface when rotated, else None)."""
+    import pygame
+    pygame.display.init()
+    pygame.display.set_caption("aufruf")
+    if windowed:
+        if size is None:
+            size = WINDOW_DEFAULT[::-1] if display.orientation == "portrait" else WINDOW_DEFAULT
+        return pygame.display.set_mode(size), None
+    screen = pygame.display.set_mode(size or (0, 0), pygame.FULLSCREEN)
+    pygame.mouse.set_visible(False)
+    w, h = screen.get_size()
+    want_portrait = display.orientation == "portrait"
+    if display.orientation != "auto" and want_portrait != (h > w):
+        # the monitor hangs turned by 90 degrees: draw the board upright and rotate each frame
+        return screen, pygame.Surface((h, w))
+    return screen, None
+
+
+def main(args: argparse.Namespace) -> int:
+    from aufruf.checkconfig import load_or_exit
+    from aufruf.errors import LinkError
+    from aufruf.link import MqttLink
+    from aufruf.watchdog import Notifier
+
+    cfg = load_or_exit(args.config)
+    display = cfg.display(args.id)
+    if display is None:
+        print(f"no display '{args.id}' in {args.config}; known: {', '.join(d.id for d in cfg.displays) or 'none'}",
+              file=sys.stderr)
+        return 1
+    try:
+        size = parse_size(args.size) or display.size
+    except ValueError as e:
+        print(e, file=sys.stderr)
+        return 2
+    os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+    import pygame
+
+    from .sound import SoundPlayer
+    sound = SoundPlayer(cfg, display)
+    try:
+        link = MqttLink(cfg.broker, cfg.site_id, "display", display.id, subscriptions=subscriptions(cfg),
+                        status_extra=lambda: {"sound": sound.state})
+    except LinkError as e:
+        print(e, file=sys.stderr)
+        return 1
+    try:
+        screen, board = _open_screen(display, size, args.windowed)
+    except pygame.error as e:
+        print(f"cannot open the screen: {e}", file=sys.stderr)
+        return 1
+    pygame.font.init()
+    notifier = Notifier()
+    app = DisplayApp(cfg, display.id, link, surface=board or screen, sound=sound, window=True, notifier=notifier)
+    if board is not None:
+        app.screen = screen
+    signal.signal(signal.SIGTERM, lambda *_: app.stop())
+    sound.start()
+    link.start()
+    log.info("display %s up: %dx%d%s", display.id, *(board or screen).get_size(),
+             " (rotated)" if board is not None else "")
+    try:
+        app.run()
+    finally:
+        notifier.stopping()
+        link.stop()
+        sound.close()
+        pygame.quit()
+    return 0
+

@@ -1,0 +1,200 @@
+"""What the waiting-room board shows, as pure state: no pygame, no MQTT, no clock of its own.
+
+:class:`BoardModel` applies the protocol's ``call``, ``board`` and ``queue``
+payloads (already validated) and keeps the announcement pipeline: calls that
+arrive together are shown one after the other, each for at least
+``min_call_s``; a shown call is highlighted for ``highlight_s``. Every method
+that depends on time takes ``now`` (seconds since the epoch), so tests and the
+demo drive it with their own clock. The renderer reads the model; the app
+turns the calls that :meth:`BoardModel.tick` starts into chime and speech.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import OrderedDict, deque
+from dataclasses import dataclass
+
+from aufruf.config import Display, SiteConfig
+
+SEEN_IDS = 512          # call ids remembered against QoS 1 redelivery
+OFFLINE_AFTER_S = 10.0  # broker gone this long -> the offline mark
+TICKER_S = 10.0         # one footer notice this long
+
+
+@dataclass(frozen=True)
+class Call:
+    """A call on the board: a ticket number sent to a desk."""
+
+    number: str
+    desk: str
+    at: int = 0                 # ms, the controller's clock
+    recall: bool = False
+    id: str | None = None       # the call event id (None: known from the retained board only)
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.number, self.desk)
+
+
+@dataclass(frozen=True)
+class ServiceLine:
+    """Waiting count and estimated wait of one service."""
+
+    key: str
+    waiting: int
+    eta_min: int | None
+    open: bool
+
+
+class BoardModel:
+    """The board's state and its timing rules."""
+
+    def __init__(self, cfg: SiteConfig, display: Display, *, offline_after_s: float = OFFLINE_AFTER_S,
+                 ticker_s: float = TICKER_S, now: float = 0.0):
+        self.cfg = cfg
+        self.display = display
+        self.offline_after_s = offline_after_s
+        self.ticker_s = ticker_s
+        self.calls: list[Call] = []                 # newest first, as the board payload says
+        self.waiting: dict[str, int] = {}           # from the board payload
+        self.queue: dict[str, ServiceLine] = {}     # from the queue payload
+        self.current: Call | None = None            # the call being announced / last announced
+        self.shown_at: float | None = None          # when ``current`` was put up by a call event
+        self.pending: deque[Call] = deque()         # call events waiting for their turn
+        self._seen: OrderedDict[str, None] = OrderedDict()
+        self.connected = False
+        self.disconnected_since: float | None = now
+        self.started_at = now
+        self.notices = self._notices()
+
+    # ------------------------------------------------------------ inputs
+
+    def apply_board(self, obj: dict) -> None:
+        """The retained ``board`` payload (validated by ``protocol.check_board``)."""
+        self.calls = [Call(c["number"], c["desk"], c["at"]) for c in obj["calls"]]
+        self.waiting = dict(obj["waiting"])
+
+    def apply_queue(self, obj: dict) -> None:
+        """The retained ``queue`` payload (validated by ``protocol.check_queue``)."""
+        self.queue = {k: ServiceLine(k, s["waiting"], s.get("eta_min"), s["open"])
+                      for k, s in obj["services"].items()}
+
+    def apply_call(self, obj: dict, now: float) -> bool:
+        """A ``call`` event (validated by ``protocol.check_call``); False for a repeated id."""
+        cid = obj["id"]
+        if cid in self._seen:
+            return False
+        self._seen[cid] = None
+        while len(self._seen) > SEEN_IDS:
+            self._seen.popitem(last=False)
+        self.pending.append(Call(obj["number"], obj["desk"], obj["at"], bool(obj["recall"]), cid))
+        return True
+
+    def set_connected(self, connected: bool, now: float) -> None:
+        """The broker link came up or went away."""
+        if connected:
+            self.connected, self.disconnected_since = True, None
+        elif self.connected or self.disconnected_since is None:
+            self.connected, self.disconnected_since = False, now
+
+    # ------------------------------------------------------------ time
+
+    def tick(self, now: float, hold: bool = False) -> list[Call]:
+        """Advance the announcement pipeline; returns the calls put up now (to be announced).
+
+        ``hold``: the previous announcement is still being spoken; queued calls wait for it
+        (a burst stays in step with what is heard, not only ``min_call_s`` apart).
+        """
+        # the wall clock may step back (a Pi without RTC gets its time from NTP after boot):
+        # never let a call wait for a moment that already passed
+        if self.shown_at is not None and self.shown_at > now:
+            self.shown_at = now
+        if self.disconnected_since is not None and self.disconnected_since > now:
+            self.disconnected_since = now
+        started: list[Call] = []
+        while self.pending and not hold and (self.shown_at is None
+                                             or now - self.shown_at >= self.display.min_call_s):
+            call = self.pending.popleft()
+            self.current, self.shown_at = call, now
+            started.append(call)
+            self._remember(call)
+        return started
+
+    def next_deadline(self, now: float) -> float | None:
+        """The next moment the model changes by itself (a queued call, highlight end, offline mark)."""
+        times = []
+        if self.shown_at is not None:
+            if self.pending:
+                times.append(self.shown_at + self.display.min_call_s)
+            end = self.shown_at + self.display.highlight_s
+            if end > now:
+                times.append(end)
+        if not self.connected and self.disconnected_since is not None:
+            t = self.disconnected_since + self.offline_after_s
+            if t > now:
+                times.append(t)
+        return min(times) if times else None
+
+    def _remember(self, call: Call) -> None:
+        """Put a shown call at the top of the known calls (the board payload may come later)."""
+        self.calls = [call] + [c for c in self.calls if c.key != call.key]
+        del self.calls[10:]
+
+    # ------------------------------------------------------------ views
+
+    def highlighted(self, now: float) -> bool:
+        return self.shown_at is not None and now - self.shown_at < self.display.highlight_s
+
+    def offline(self, now: float) -> bool:
+        return (not self.connected and self.disconnected_since is not None
+                and now - self.disconnected_since >= self.offline_after_s)
+
+    def current_call(self) -> Call | None:
+        """The big call: the one announced last, else the newest on the retained board."""
+        if self.current is not None:
+            return self.current
+        waiting = {c.key for c in self.pending}
+        return next((c for c in self.calls if c.key not in waiting), None)
+
+    def history(self) -> list[Call]:
+        """The earlier calls under the big one (newest first, at most ``display.history``)."""
+        cur = self.current_call()
+        skip = {c.key for c in self.pending}
+        if cur is not None:
+            skip.add(cur.key)
+        return [c for c in self.calls if c.key not in skip][:self.display.history]
+
+    def services(self) -> list[ServiceLine]:
+        """One line per configured service: the queue state, else the board's waiting count."""
+        out = []
+        for s in self.cfg.services:
+            line = self.queue.get(s.key)
+            if line is None:
+                line = ServiceLine(s.key, self.waiting.get(s.key, 0), None, True)
+            out.append(line)
+        return out
+
+    def total_waiting(self) -> int:
+        return sum(line.waiting for line in self.services())
+
+    def closed(self, now: float) -> bool:
+        """Outside opening hours with nobody left to call: the closed screen."""
+        if self.cfg.is_open(dt.datetime.fromtimestamp(now, dt.timezone.utc)):
+            return False
+        return self.total_waiting() == 0 and not self.pending and not self.highlighted(now)
+
+    def notice(self, now: float) -> tuple[str, str] | None:
+        """The footer notice shown at ``now``: (language, text), rotating through the languages."""
+        if not self.notices:
+            return None
+        i = int(max(0.0, now - self.started_at) // self.ticker_s) % len(self.notices)
+        return self.notices[i]
+
+    def _notices(self) -> list[tuple[str, str]]:
+        """Notices interleaved by language: de 1, en 1, de 2, en 2, ..."""
+        per_lang = [(lang, self.display.notices.get(lang, ())) for lang in self.cfg.languages]
+        out = []
+        for i in range(max((len(t) for _, t in per_lang), default=0)):
+            out.extend((lang, texts[i]) for lang, texts in per_lang if i < len(texts))
+        return out

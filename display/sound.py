@@ -1,0 +1,231 @@
+"""Chime and spoken calls: a two-tone gong synthesised here, speech through espeak-ng.
+
+:class:`SoundPlayer` plays, for every call handed to :meth:`SoundPlayer.announce`,
+the gong and then the call in each site language, one call after the other,
+on its own thread (the board never waits for sound). It records what it
+played in ``log`` and the espeak-ng commands it ran in ``commands``, so tests
+count chimes and speech with SDL's dummy audio driver. No audio device or no
+espeak-ng is logged once; the board goes on silently.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import math
+import queue
+import shutil
+import struct
+import subprocess
+import tempfile
+import threading
+import wave
+from pathlib import Path
+from typing import Callable
+
+from aufruf import protocol
+from aufruf.config import Display, SiteConfig
+
+from .board import Call
+
+log = logging.getLogger("aufruf.display")
+
+RATE = 22050
+STRIKES = ((0.0, 659.25), (0.55, 523.25))        # E5 then C5: the classic two-tone "ding-dong"
+PARTIALS = ((1.0, 1.0, 2.2), (2.0, 0.35, 4.0), (2.76, 0.18, 6.0), (5.4, 0.06, 9.0))  # ratio, level, decay/s
+GONG_S = 2.2
+SPEECH_RATE = 140
+
+
+def gong_wav(rate: int = RATE) -> bytes:
+    """The chime as a 16-bit mono WAV file (bytes): two bell-like strikes with decaying partials."""
+    n = int(GONG_S * rate)
+    out = [0.0] * n
+    for start, freq in STRIKES:
+        s0 = int(start * rate)
+        for ratio, level, decay in PARTIALS:
+            w = 2 * math.pi * freq * ratio / rate
+            k = math.exp(-decay / rate)
+            amp = level
+            for i in range(n - s0):
+                out[s0 + i] += amp * math.sin(w * i)
+                amp *= k
+        attack = int(0.004 * rate)
+        for i in range(attack):
+            # soften the strike's first milliseconds (no click)
+            out[s0 + i] *= 0.5 + 0.5 * i / attack
+    peak = max(abs(x) for x in out) or 1.0
+    fade = int(0.05 * rate)
+    for i in range(fade):
+        out[n - 1 - i] *= i / fade
+    scale = 0.7 * 32767 / peak
+    pcm = struct.pack(f"<{n}h", *(int(x * scale) for x in out))
+    buf = io.BytesIO()
+    with wave.open(buf, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(pcm)
+    return buf.getvalue()
+
+
+def announcement_texts(cfg: SiteConfig, call: Call) -> list[tuple[str, str]]:
+    """What is said for a call, per site language: the config's template with number and desk filled in."""
+    desk = cfg.desk(call.desk)
+    out = []
+    for lang in cfg.languages:
+        template = cfg.announcements.get(lang)
+        if not template:
+            continue
+        label = desk.label(lang) if desk else call.desk
+        try:
+            text = template.format(number=protocol.spoken_number(call.number), desk=label)
+        except (KeyError, IndexError, ValueError):
+            text = f"{protocol.spoken_number(call.number)}, {label}"
+        out.append((lang, text))
+    return out
+
+
+class Speaker:
+    """Renders a sentence to a WAV file with espeak-ng (the mixer then plays it after the chime)."""
+
+    def __init__(self, binary: str | None = None, rate: int = SPEECH_RATE):
+        self.binary = binary or shutil.which("espeak-ng")
+        self.rate = rate
+
+    @property
+    def available(self) -> bool:
+        return self.binary is not None
+
+    def command(self, lang: str, text: str, out: Path) -> list[str]:
+        return [self.binary or "espeak-ng", "-v", lang, "-s", str(self.rate), "-w", str(out), text]
+
+    def render(self, lang: str, text: str, out: Path) -> list[str]:
+        """Write ``text`` spoken in ``lang`` to ``out``; returns the command; raises OSError on failure."""
+        cmd = self.command(lang, text, out)
+        r = subprocess.run(cmd, capture_output=True, timeout=10)
+        if r.returncode != 0 or not out.exists():
+            raise OSError(f"espeak-ng failed ({r.returncode}): {r.stderr.decode(errors='replace').strip()[:200]}")
+        return cmd
+
+
+class SoundPlayer:
+    """Chime + speech for each call, in order, on a worker thread."""
+
+    def __init__(self, cfg: SiteConfig, display: Display, speaker: Speaker | None = None, *,
+                 wait_played: bool = True):
+        self.cfg = cfg
+        self.wait_played = wait_played      # False: do not wait for a sound to end (tests, dummy audio)
+        self.display = display
+        self.speaker = speaker or Speaker()
+        self.log: list[tuple[str, ...]] = []          # ("chime", number) / ("speech", lang, text)
+        self.commands: list[list[str]] = []
+        self._q: queue.Queue[Call | None] = queue.Queue()
+        self._idle = threading.Event()
+        self._idle.set()
+        self._lock = threading.Lock()
+        self._queued = 0
+        self._stop = threading.Event()
+        self._mixer = False
+        self._chime = None
+        self._warned: set[str] = set()
+        self._tmp = tempfile.TemporaryDirectory(prefix="aufruf-speech-")
+        self._thread: threading.Thread | None = None
+        self.on_idle: Callable[[], None] | None = None     # called (on the sound thread) when all is played
+
+    @property
+    def state(self) -> str:
+        """For the device status: 'ok', 'silent' (no audio device) or 'no-speech'."""
+        if not self._mixer:
+            return "silent"
+        return "ok" if self.speaker.available or not self.display.speech else "no-speech"
+
+    def start(self) -> None:
+        """Open the audio device (or note once that there is none) and start the worker."""
+        import pygame
+        try:
+            if not pygame.mixer.get_init():
+                pygame.mixer.init(frequency=RATE, size=-16, channels=1, buffer=1024)
+            self._mixer = True
+        except pygame.error as e:
+            self._warn("mixer", f"no audio device ({e}): calls are shown but not heard")
+        if self._mixer and self.display.speech and not self.speaker.available:
+            self._warn("espeak", "espeak-ng is not installed: calls are chimed but not spoken")
+        self._thread = threading.Thread(target=self._run, name="display-sound", daemon=True)
+        self._thread.start()
+
+    def announce(self, call: Call) -> None:
+        """Queue the chime and speech for ``call`` (returns at once)."""
+        with self._lock:
+            self._queued += 1
+            self._idle.clear()
+        self._q.put(call)
+
+    @property
+    def busy(self) -> bool:
+        """Still chiming or speaking (the board holds the next call of a burst until done)."""
+        return not self._idle.is_set()
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Block until every queued announcement has been played (for tests and shutdown)."""
+        return self._idle.wait(timeout)
+
+    def close(self) -> None:
+        self._stop.set()
+        self._q.put(None)
+        if self._thread is not None:
+            self._thread.join(5)
+        self._tmp.cleanup()
+
+    # ------------------------------------------------------------ worker
+
+    def _warn(self, key: str, text: str) -> None:
+        if key not in self._warned:
+            self._warned.add(key)
+            log.warning(text)
+
+    def _play(self, sound) -> None:
+        sound.play()
+        if self.wait_played:
+            self._stop.wait(sound.get_length())
+
+    def _run(self) -> None:
+        import pygame
+        while not self._stop.is_set():
+            call = self._q.get()
+            if call is None:
+                break
+            try:
+                self._announce(call, pygame)
+            except Exception:  # noqa: BLE001 - sound must never take the board down
+                log.exception("announcing %s failed", call.number)
+            with self._lock:
+                self._queued -= 1
+                done = self._queued == 0
+                if done:
+                    self._idle.set()
+            if done and self.on_idle is not None:
+                self.on_idle()
+        self._idle.set()
+
+    def _announce(self, call: Call, pygame) -> None:
+        if not self._mixer:
+            return
+        if self.display.chime:
+            if self._chime is None:
+                self._chime = pygame.mixer.Sound(file=io.BytesIO(gong_wav()))
+            self._play(self._chime)
+            self.log.append(("chime", call.number))
+        if not self.display.speech or not self.speaker.available:
+            return
+        for lang, text in announcement_texts(self.cfg, call):
+            out = Path(self._tmp.name) / f"{lang}.wav"
+            try:
+                self.commands.append(self.speaker.render(lang, text, out))
+                speech = pygame.mixer.Sound(str(out))
+            except (OSError, subprocess.SubprocessError, pygame.error) as e:
+                self._warn(f"speech-{lang}", f"speech in '{lang}' failed: {e}")
+                continue
+            self._play(speech)
+            self.log.append(("speech", lang, text))
+        log.info("announced %s -> desk %s%s", call.number, call.desk, " (recall)" if call.recall else "")
