@@ -221,7 +221,7 @@ CSV_FIELDS = ("section", "key", "name", "hour", "issued", "called", "served", "n
 
 
 def to_csv(cfg: SiteConfig, figures: Figures) -> str:
-    """One row per service, 'all', counter, and (hour, service)."""
+    """One row per service, 'all', counter, and (hour, service); counts that do not apply are empty."""
     buf = io.StringIO()
     wr = csv.writer(buf, lineterminator="\n")
     wr.writerow(("from", "to") + CSV_FIELDS)
@@ -230,7 +230,8 @@ def to_csv(cfg: SiteConfig, figures: Figures) -> str:
     def row(section: str, key: str, name: str, hour: str, g: Group) -> None:
         def r(x: float | None) -> str:
             return "" if x is None else f"{x:.2f}"
-        wr.writerow(span + (section, key, name, hour) + tuple(g[c] for c in stats.COUNTS) +
+        shown = {"counter": stats.DESK_COUNTS, "hour": ("issued",)}.get(section, stats.COUNTS)
+        wr.writerow(span + (section, key, name, hour) + tuple(g[c] if c in shown else "" for c in stats.COUNTS) +
                     (r(g.wait.median()), r(g.wait.percentile(90)), r(g.wait.max()), r(g.service.median()),
                      r(g.eta_error.median())))
     for k in _service_keys(cfg, figures):
