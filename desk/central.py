@@ -118,6 +118,7 @@ def format_sites(sites: dict[str, dict[str, Any]], now_ms: int) -> str:
         return "no site has published stats/today on this broker (are the sites bridged to it?)"
     lines = []
     w = max(len(s) for s in sites)
+    nw = max(len(str(p.get("name", ""))) for p in sites.values())
     for site in sorted(sites):
         p = sites[site]
         parts = []
@@ -131,7 +132,7 @@ def format_sites(sites: dict[str, dict[str, Any]], now_ms: int) -> str:
         at = p.get("updated_at")
         age = "" if not isinstance(at, int) else (
             f" (updated {_age(now_ms - at)} ago{', STALE' if now_ms - at > STALE_MS else ''})")
-        lines.append(f"{site:<{w}}  {p.get('name', '')}  {p.get('day', '?')}  " + " | ".join(parts) + age)
+        lines.append(f"{site:<{w}}  {str(p.get('name', '')):<{nw}}  {p.get('day', '?')}  " + " | ".join(parts) + age)
     return "\n".join(lines)
 
 
@@ -168,7 +169,8 @@ def main(args: argparse.Namespace) -> int:
     now = int(dt.datetime.now(dt.timezone.utc).timestamp() * 1000)
     if args.csv:
         _csv(sites, args.csv)
-    print(format_sites(sites, now))
+    if args.csv != "-":
+        print(format_sites(sites, now))
     return 0
 
 

@@ -29,21 +29,21 @@ MAX_DAYS = 3660
 
 
 def configure(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--config", help="the site config (TOML); needed except with --central")
-    p.add_argument("--data", default=DEFAULT_DATA, help=f"the controller's ledger directory (default {DEFAULT_DATA})")
-    p.add_argument("--date", type=_day, help="one service day, YYYY-MM-DD (default: today)")
-    p.add_argument("--from", dest="date_from", type=_day, help="first day of a range (with --to)")
-    p.add_argument("--to", dest="date_to", type=_day, help="last day of a range, included (default: today)")
-    p.add_argument("--csv", metavar="FILE", help="also write the figures as CSV ('-' for standard output)")
+    p.add_argument("--config", metavar="FILE", help="the site config (TOML); needed except with --central")
+    p.add_argument("--data", default=DEFAULT_DATA, metavar="DIR", help=f"the controller's ledger directory (default {DEFAULT_DATA})")
+    p.add_argument("--date", type=_day, metavar="DAY", help="one service day, YYYY-MM-DD (default: today)")
+    p.add_argument("--from", dest="date_from", type=_day, metavar="DAY", help="first day of a range (with --to)")
+    p.add_argument("--to", dest="date_to", type=_day, metavar="DAY", help="last day of a range, included (default: today)")
+    p.add_argument("--csv", metavar="FILE", help="also write the figures as CSV ('-': the CSV alone on standard output)")
     p.add_argument("--png", metavar="FILE", help="also draw a chart of arrivals and median waits per hour")
     g = p.add_argument_group("central statistics (many sites)")
     g.add_argument("--central", action="store_true", help="read the stats/today summaries of all sites from a broker")
     g.add_argument("--broker", metavar="HOST:PORT", help="the central broker (port default 1883)")
     g.add_argument("--user", help="MQTT user at the central broker")
-    g.add_argument("--password-file", help="file holding that user's password (preferred)")
+    g.add_argument("--password-file", metavar="FILE", help="file holding that user's password (preferred)")
     g.add_argument("--password", help="the password itself (visible to other local users: prefer --password-file)")
     g.add_argument("--tls", action="store_true", help="connect with TLS")
-    g.add_argument("--ca-file", help="CA certificate for --tls")
+    g.add_argument("--ca-file", metavar="FILE", help="CA certificate for --tls")
     g.add_argument("--timeout", type=float, default=5.0, help="seconds to wait for the broker (default 5)")
     e = p.add_argument_group("erasing (data protection)")
     e.add_argument("--erase-before", type=_day, metavar="DAY",
@@ -84,7 +84,8 @@ def main(args: argparse.Namespace) -> int:
         print(f"aufruf report: {e}", file=sys.stderr)
         return 1
     title = period(days)
-    print(format_report(cfg, figures, title))
+    if args.csv != "-":
+        print(format_report(cfg, figures, title))
     if args.csv:
         text = to_csv(cfg, figures)
         if args.csv == "-":

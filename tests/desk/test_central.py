@@ -76,15 +76,16 @@ def test_central_report_prints_one_line_per_site(central):
         assert pub.wait_ack(mid)[0]
     assert pub.wait_ack(pub.publish("aufruf/broken/stats/today", b"not json", retain=True, raw=True))[0]
     pub.close()
-    r = report("--broker", f"127.0.0.1:{port}", "--user", "central", "--password-file", str(pwfile), "--csv", "-")
+    r = report("--broker", f"127.0.0.1:{port}", "--user", "central", "--password-file", str(pwfile),
+               "--csv", str(pwfile.parent / "sites.csv"))
     assert r.returncode == 0, r.stderr
     lines = [ln for ln in r.stdout.splitlines() if ln.startswith("jc-") and " issued, " in ln]
     assert len(lines) == 2
     assert lines[0].startswith("jc-mitte  Jobcenter Mitte  2026-11-25  K: 40 issued, 35 served, 1 no-show, "
                                "4 waiting, wait 6.2 min (updated ")
-    assert lines[1].startswith("jc-nord   Jobcenter Nord  2026-11-25  K: 7 issued, 2 served")
+    assert lines[1].startswith("jc-nord   Jobcenter Nord   2026-11-25  K: 7 issued, 2 served")
     assert "STALE" in lines[0]                                       # 2026-11-25 is long ago for this clock
-    assert "jc-nord,Jobcenter Nord,2026-11-25,K,7,2,1,4,6.25,1795600000000" in r.stdout
+    assert "jc-nord,Jobcenter Nord,2026-11-25,K,7,2,1,4,6.25,1795600000000" in (pwfile.parent / "sites.csv").read_text()
     assert "broken" not in r.stdout
 
 

@@ -87,6 +87,8 @@ def test_the_controller_aggregates_the_old_day_and_applies_the_retention_at_the_
         assert days_in(led.path, "daily") == ["2026-11-21", "2026-11-22", "2026-11-23"]
         agg = history.aggregate(led.db, "2026-11-23")
         assert agg["services"]["N"]["counts"]["expired"] == 1   # N002 expired at the boundary, then aggregated
+        today = ctl.today.summary(ctl, now[0])                   # stats/today now counts the new, empty day
+        assert today["day"] == "2026-11-24" and today["services"]["N"]["issued"] == 0
     finally:
         led.close()
 
