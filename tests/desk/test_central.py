@@ -97,3 +97,32 @@ def test_central_report_answers_a_wrong_password_and_a_dead_broker(central):
     assert r.returncode == 3 and "cannot reach the central broker" in r.stderr
     r = report("--broker", "nohost:abc")
     assert r.returncode == 2 and "port must be a number" in r.stderr
+
+
+def test_a_bridged_site_shows_up_in_the_central_report(site, central):
+    """The documented bridge: the site broker forwards stats/today to the central broker."""
+    port, pwfile = central
+    conf = site.brokerdir / "mosquitto.conf"
+    conf.write_text(conf.read_text() + "\n".join([
+        "", "connection central", f"address 127.0.0.1:{port}", "remote_username central",
+        "remote_password s3cret", "cleansession false", "notifications false",
+        f"topic aufruf/{site.site_id}/stats/today out 1", ""]))
+    site.stop()
+    site.start()
+    svc = DeskService(site.cfg, "main", str(site.data), keypads=False)
+    svc.controller.today.every_ms = 0
+    svc.start()
+    try:
+        p = site.probe()
+        assert p.request("kiosk/entrance/request", "kiosk/entrance/ticket", {"v": 1, "id": "r1", "service": "N"})["ok"]
+        watcher = Probe(port, site.site_id, "central", "s3cret", (f"aufruf/{site.site_id}/stats/today",))
+        assert watcher.wait_connected()
+        watcher.wait_for("stats/today", lambda b: b["services"]["N"]["issued"] == 1, timeout=10)
+        watcher.close()
+        r = report("--broker", f"127.0.0.1:{port}", "--user", "central", "--password-file", str(pwfile))
+        assert r.returncode == 0, r.stderr
+        line = next(ln for ln in r.stdout.splitlines() if ln.startswith(site.site_id))
+        assert "Jobcenter Mitte" in line and "N: 1 issued, 0 served, 0 no-show, 1 waiting, wait - min" in line
+        assert "STALE" not in line
+    finally:
+        svc.stop()
