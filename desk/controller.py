@@ -24,8 +24,10 @@ from aufruf.config import SiteConfig
 from aufruf.errors import ConfigError, PayloadError
 from aufruf.link import MqttLink, now_ms
 
+from . import retention
 from .dispatch import Office, Outcome, Refused
 from .ledger import Ledger
+from .today import TodayFeed
 
 log = logging.getLogger("aufruf.desk")
 
@@ -51,6 +53,7 @@ class Controller:
         self._thread: threading.Thread | None = None
         self.healthy_at = time.monotonic()
         self.handled = 0
+        self.today = TodayFeed()  # retained stats/today
         self.office = self._load_office()
         self.link = link
 
@@ -153,6 +156,7 @@ class Controller:
         acked = self._take_acked()
         if acked:
             self.ledger.delete_acked(acked)
+        self.today.tick(self)
 
     def _take_acked(self) -> list[int]:
         with self._acked_lock:
@@ -168,6 +172,7 @@ class Controller:
         out = self.office.roll_over(day, now)
         self.ledger.commit(old, now, out)  # the expired tickets belong to the old day
         self.ledger.forget_requests(now - REQUESTS_KEPT_MS)
+        retention.on_new_day(self.ledger.db, self.cfg, old, day, now)  # aggregate the old day, delete old rows
         log.info("new service day %s: %d open tickets expired, numbers restart", day, len(out.tickets))
         self._publish_state()
 
@@ -345,6 +350,7 @@ class Controller:
         for d in self.office.desks:
             self._publish(self.topics.desk_state(d), self.office.desk_state(d), retain=True)
         self._publish_queue_and_board(now)
+        self.today.tick(self, force=True)
 
     # ------------------------------------------------------------ reload
 

@@ -69,6 +69,7 @@ class Call:
     service: str
     at: int
     recall: bool = False
+    priority: bool = False  # a priority ticket (info desk): the board marks it
 
 
 @dataclass
@@ -164,7 +165,8 @@ class Office:
 
     def board(self, now: int) -> dict:
         return {"v": 1,
-                "calls": [{"number": c.number, "desk": c.desk, "at": c.at} for c in reversed(self.recent_calls)],
+                "calls": [{"number": c.number, "desk": c.desk, "at": c.at, **({"priority": True} if c.priority else {})}
+                          for c in reversed(self.recent_calls)],
                 "waiting": {s.key: self.waiting(s.key) for s in self.cfg.services},
                 "updated_at": now}
 
@@ -258,7 +260,8 @@ class Office:
         self._dequeue(t)
         t.state, t.desk, t.called_at = CALLED, d.id, now
         d.status, d.ticket, d.since = SERVING, t.number, now
-        c = Call(id=call_id or f"{self.day}-{t.number}-{now}", number=t.number, desk=d.id, service=t.queue, at=now)
+        c = Call(id=call_id or f"{self.day}-{t.number}-{now}", number=t.number, desk=d.id, service=t.queue, at=now,
+                 priority=t.priority)
         self.recent_calls.append(c)
         out.tickets.append(t)
         out.desks.append(d)
@@ -271,7 +274,7 @@ class Office:
         t = self._current(d)
         t.recalls += 1
         c = Call(id=call_id or f"{self.day}-{t.number}-{now}", number=t.number, desk=d.id, service=t.queue,
-                 at=now, recall=True)
+                 at=now, recall=True, priority=t.priority)
         self.recent_calls.append(c)
         return Outcome(tickets=[t], calls=[c], events=[("recall", t.number, d.id)], ticket=t)
 

@@ -21,7 +21,7 @@ from aufruf.errors import LedgerError
 
 from .dispatch import CALLED, DONE, Call, DeskState, Outcome, Ticket
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 FILENAME = "ledger.db"
 
 SCHEMA = """
@@ -43,7 +43,15 @@ CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, topic 
 CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, day TEXT NOT NULL,
     kind TEXT NOT NULL, number TEXT, desk TEXT, service TEXT, call_id TEXT);
 CREATE INDEX IF NOT EXISTS events_day ON events (day, kind);
+CREATE TABLE IF NOT EXISTS daily (day TEXT PRIMARY KEY, figures TEXT NOT NULL, computed_at INTEGER NOT NULL);
 """
+
+# schema version -> statements that bring a ledger of that version to the next one
+MIGRATIONS = {
+    # 2: daily aggregates (desk/retention.py), kept when the per-ticket rows of a day are deleted
+    1: ("CREATE TABLE IF NOT EXISTS daily (day TEXT PRIMARY KEY, figures TEXT NOT NULL, "
+        "computed_at INTEGER NOT NULL)",),
+}
 
 TICKET_COLUMNS = ("day", "number", "service", "queue", "seq", "issued_at", "state", "desk", "called_at",
                   "finished_at", "priority", "kiosk", "request_id", "ahead", "eta_min", "recalls", "transfers")
@@ -72,10 +80,13 @@ class Ledger:
                 raise LedgerError(f"{self.path} has schema version {version}; this aufruf knows up to "
                                   f"{SCHEMA_VERSION}: upgrade aufruf")
             with self.db.atomic():
+                for old in range(version or SCHEMA_VERSION, SCHEMA_VERSION):
+                    for stmt in MIGRATIONS[old]:
+                        self.db.execute(stmt)
                 for stmt in SCHEMA.split(";"):
                     if stmt.strip():
                         self.db.execute(stmt)
-                self.db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
+                self.db.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
         except LedgerError:
             raise
         except Exception as e:  # sqlite3.DatabaseError: not a database, disk I/O error, ...
@@ -112,9 +123,10 @@ class Ledger:
 
     def recent_calls(self, day: str, limit: int) -> list[Call]:
         rows = self.db.execute(
-            "SELECT call_id, number, desk, service, at, kind FROM events WHERE day=? AND kind IN ('call','recall') "
-            "ORDER BY seq DESC LIMIT ?", [day, limit]).fetchall()
-        return [Call(r[0] or "", r[1], r[2], r[3], r[4], r[5] == "recall") for r in reversed(rows)]
+            "SELECT e.call_id, e.number, e.desk, e.service, e.at, e.kind, t.priority FROM events e "
+            "LEFT JOIN tickets t ON t.day=e.day AND t.number=e.number "
+            "WHERE e.day=? AND e.kind IN ('call','recall') ORDER BY e.seq DESC LIMIT ?", [day, limit]).fetchall()
+        return [Call(r[0] or "", r[1], r[2], r[3], r[4], r[5] == "recall", bool(r[6])) for r in reversed(rows)]
 
     def durations(self, limit: int) -> dict[str, list[int]]:
         """Recent service times (ms) per service: called until done, newest last."""
