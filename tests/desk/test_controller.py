@@ -162,10 +162,11 @@ def test_restart_recovers_from_the_ledger_and_republishes(site):
     svc.stop()
     # clear the retained board, as if the broker had lost it
     p.publish("board", b"", raw=True, retain=True)
+    mark = p.mark()
     svc = DeskService(site.cfg, "main", str(site.data), keypads=False)
     svc.start()
     try:
-        board = p.wait_for("board", lambda b: isinstance(b, dict) and b["calls"], start=p.mark(), timeout=10)
+        board = p.wait_for("board", lambda b: isinstance(b, dict) and b["calls"], start=mark, timeout=10)
         assert board["calls"][0]["number"] == "K001" and board["waiting"]["K"] == 1
         assert req(p, "r1")["ticket"]["number"] == "K001"        # the old id still answered alike
         assert req(p, "r3")["ticket"]["number"] == "K003"        # numbering continues
