@@ -156,12 +156,24 @@ class Office:
         svc = self.cfg.service(service)
         return svc.default_service_min if svc else 5.0
 
+    def desk_capacity(self, service: str) -> float:
+        """Open desks serving a service, a desk that serves n services counting 1/n."""
+        return sum(1 / len(d.services) for d in self.cfg.desks
+                   if service in d.services and self.desks.get(d.id, DeskState(d.id)).status != PAUSED)
+
     def eta_min(self, service: str, ahead: int) -> int | None:
-        """Estimated wait: people ahead x median service time / open desks (None when no desk is open)."""
-        desks = self.open_desks(service)
-        if desks == 0:
+        """Estimated wait: people ahead x median service time / open desk capacity (None: no desk open).
+
+        When every open desk serving the service is busy, the newcomer also waits for
+        a desk to free up: half a service time on average, counted as half a person.
+        """
+        capacity = self.desk_capacity(service)
+        if capacity == 0:
             return None
-        return int(math.ceil(ahead * self.service_minutes(service) / desks))
+        busy = all(self.desks.get(d.id, DeskState(d.id)).status == SERVING for d in self.cfg.desks
+                   if service in d.services and self.desks.get(d.id, DeskState(d.id)).status != PAUSED)
+        people = ahead + (0.5 if busy else 0.0)
+        return int(math.ceil(people * self.service_minutes(service) / capacity))
 
     def board(self, now: int) -> dict:
         return {"v": 1,

@@ -50,7 +50,8 @@ def test_ticket_then_call_reaches_displays_with_retained_truth(site, desk):
     late = site.probe("display-hall", ("board", "queue"))
     board = late.wait_for("board", lambda b: b["calls"])
     assert board["calls"][0] == {"number": "K001", "desk": "3", "at": call["at"]}
-    assert late.wait_for("queue")["services"]["K"]["waiting"] == 0
+    # (the reply may reach us before the controller has published the new queue: wait for it)
+    assert late.wait_for("queue", lambda q: q["services"]["K"]["waiting"] == 0)["services"]["K"]["open"]
     state = p.wait_for("desk/3/state", lambda b: b["status"] == "serving")
     assert state["ticket"] == "K001"
 

@@ -100,17 +100,28 @@ def test_call_by_number_and_its_refusals(office):
         office.command("9", "next", 1000)
 
 
-def test_eta_uses_default_until_history_then_median_over_open_desks(office):
+def test_eta_uses_default_until_history_then_median_over_open_desk_capacity(office):
     for i in range(4):
         office.issue("K", 0)
-    # no history: default 4 min x 4 ahead / 4 open K desks
-    assert office.eta_min("K", 4) == 4
+    # no history: default 4 min; desks 3 and 4 serve only K, desks 1 and 2 split between K and N:
+    # 0.5 + 0.5 + 1 + 1 = 3 desks for K. 4 ahead x 4 min / 3
+    assert office.eta_min("K", 4) == 6
+    assert office.eta_min("N", 2) == 24      # 2 ahead x 12 min / (0.5 + 0.5)
     office.command("3", "pause", 0)
-    assert office.eta_min("K", 3) == 4      # 3 x 4 / 3
+    assert office.eta_min("K", 3) == 6       # 3 x 4 / 2
     for d in ("1", "2", "4"):
         office.command(d, "pause", 0)
     assert office.eta_min("K", 3) is None    # no open desk: unknown, not invented
     assert office.queue_state(0)["services"]["K"]["open"] is False
+
+
+def test_eta_when_every_desk_is_busy_counts_the_wait_for_a_free_desk(office):
+    for _ in range(4):
+        office.issue("K", 0)
+    assert office.eta_min("K", 0) == 0       # a desk is free: no wait
+    for d in ("1", "2", "3", "4"):
+        office.command(d, "next", 0)
+    assert office.eta_min("K", 0) == 1       # half a service time (4 min) over 3 desks, rounded up
 
 
 def test_eta_from_recent_median_service_time(office):
@@ -121,7 +132,7 @@ def test_eta_from_recent_median_service_time(office):
         t += minutes * MIN
         office.command("3", "done", t)
     assert office.service_minutes("K") == 2
-    assert office.eta_min("K", 8) == 4       # 8 ahead x 2 min / 4 desks
+    assert office.eta_min("K", 8) == 6       # 8 ahead x 2 min / 3 desks' worth
 
 
 def test_printed_failure_voids_only_a_waiting_ticket(office):
