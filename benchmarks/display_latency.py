@@ -33,7 +33,7 @@ sys.path[:0] = [str(REPO), str(REPO / "tests")]
 import pygame  # noqa: E402
 
 from aufruf.link import MqttLink  # noqa: E402
-from conftest import EXAMPLE, Site  # noqa: E402  (the tests' real-broker site)
+from sites import EXAMPLE, Site  # noqa: E402  (the tests' real-broker site)
 from display.app import DisplayApp, subscriptions  # noqa: E402
 
 BOARD = {"v": 1, "calls": [{"number": f"K{16 - i:03d}", "desk": str(1 + i % 4), "at": 1_764_000_000_000 - i}

@@ -4,7 +4,6 @@ login check that reports the broker's answer."""
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import ssl
 import subprocess
@@ -18,19 +17,7 @@ from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 from aufruf import config, provision, sitetls
 
 
-def _root_conftest():
-    """The shared tests/conftest.py under a name of its own (``conftest`` is ambiguous in sys.modules)."""
-    name = "aufruf_tests_root_conftest"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, Path(__file__).resolve().parent.parent / "conftest.py")
-        mod = importlib.util.module_from_spec(spec)
-        sys.modules[name] = mod
-        spec.loader.exec_module(mod)
-    return sys.modules[name]
-
-
-_rc = _root_conftest()
-Site, free_port, wait_port, MOSQUITTO, REPO = _rc.Site, _rc.free_port, _rc.wait_port, _rc.MOSQUITTO, _rc.REPO
+from sites import MOSQUITTO, REPO, MosquittoProcess, Site, free_port, wait_port  # noqa: E402,F401
 
 
 class TlsSite(Site):
@@ -153,17 +140,11 @@ class Central:
             subprocess.run(["mosquitto_passwd", *(["-c"] if first else []), "-b", str(passwd), user, pw],
                            check=True, capture_output=True)
             first = False
-        self.log = self.dir / "mosquitto.log"
-        self.proc: subprocess.Popen | None = None
-        self.start()
+        self.mosquitto = MosquittoProcess(self.conf, self.port, self.dir / "mosquitto.log")
+        self.mosquitto.start()
 
     def start(self) -> None:
-        logf = open(self.log, "ab")
-        self.proc = subprocess.Popen([MOSQUITTO, "-c", str(self.conf)], stdout=logf, stderr=logf)
-        wait_port(self.port)
+        self.mosquitto.start()
 
     def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(10)
-        self.proc = None
+        self.mosquitto.stop()

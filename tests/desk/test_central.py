@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from aufruf import provision
-from conftest import MOSQUITTO, free_port, wait_port
+from sites import MOSQUITTO, free_port, wait_port
 from desk.app import DeskService
 from probe import Probe
 

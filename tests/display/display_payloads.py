@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from aufruf import config
-from conftest import EXAMPLE
+from sites import EXAMPLE
 
 OPEN = dt.datetime(2026, 11, 25, 10, 30)      # a Wednesday, inside the opening hours
 CLOSED = dt.datetime(2026, 11, 25, 20, 30)

@@ -10,7 +10,7 @@ import pygame
 from display_payloads import OPEN, TEN, board, queue
 
 from aufruf import protocol
-from conftest import REPO
+from sites import REPO
 from display.app import DisplayApp
 
 

@@ -4,7 +4,7 @@ import os
 import subprocess
 import sys
 
-from conftest import REPO
+from sites import REPO
 from test_display_app import Running, chimes
 
 

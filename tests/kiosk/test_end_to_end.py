@@ -7,6 +7,7 @@ is the real thing: broker, ACL, controller, ledger.
 
 from __future__ import annotations
 
+import functools
 import os
 import signal
 import sqlite3
@@ -16,25 +17,19 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import StatusDummy
 from gpiozero.pins.mock import MockFactory
+from printers import StatusDummy
+from probe import wait_until as _wait_until
 
 from aufruf import config
 from aufruf.link import MqttLink
 from kiosk import panel
 from kiosk.kiosk import Kiosk
 
+wait_until = functools.partial(_wait_until, timeout=10.0)  # real processes: allow more time
+
 REPO = Path(__file__).resolve().parents[2]
 K, N = 17, 18
-
-
-def wait_until(pred, timeout=10.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if pred():
-            return
-        time.sleep(0.01)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 class Office:

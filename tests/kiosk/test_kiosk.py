@@ -9,20 +9,14 @@ from __future__ import annotations
 
 import time
 
-from conftest import StatusDummy
+from printers import StatusDummy
+from probe import wait_until
 
 from kiosk import panel
 
 BUTTON_K, BUTTON_N, LED = 17, 18, 27
 
 
-def wait_until(pred, timeout=5.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if pred():
-            return
-        time.sleep(0.01)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def blink_period(pin, edges=6, timeout=5.0) -> float:

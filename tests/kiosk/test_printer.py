@@ -3,7 +3,7 @@
 from escpos.printer import Dummy, File
 
 from aufruf.config import Printer
-from conftest import StatusDummy
+from printers import StatusDummy
 from kiosk.printer import OFFLINE, OK, PAPER_LOW, PAPER_OUT, PrinterPort, PrintError, make_printer
 
 import pytest
