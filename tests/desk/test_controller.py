@@ -221,3 +221,25 @@ def test_reload_adds_a_desk_and_refuses_a_broken_file(site, desk):
     bad.write_text(text.replace("[[desks]]", "[[desk]]", 1))
     desk.controller.request_reload(str(bad))
     assert cmd(p, "5", "c2", "done")["ok"]                       # still running on the good config
+
+
+def test_reload_retires_a_service_and_renames_a_desk_keeping_waiting_tickets(site, desk):
+    p = site.probe()
+    assert req(p, "r1", service="N")["ticket"]["number"] == "N001"
+    text = site.config_path.read_text()
+    # N retired: desks 1 and 2 now serve K only; desk 3 renamed
+    text = text.replace('services = ["K", "N"]', 'services = ["K"]')
+    start = text.index("[[services]]", text.index("[[services]]") + 1)
+    end = text.index("[[desks]]")
+    text = text[:start] + text[end:]
+    text = text.replace('[[kiosks.buttons]]\nservice = "N"\npin = 18\n', "")       # and its kiosk button
+    text = text.replace('label = { de = "Schalter 3", en = "Counter 3" }', 'label = { de = "Beratung 3", en = "Advice 3" }')
+    new = site.root / "site-retired.toml"
+    new.write_text(text)
+    desk.controller.request_reload(str(new))
+    q = p.wait_for("queue", lambda q: "N" not in q["services"], start=p.mark(), timeout=5)
+    assert q["services"]["K"]["waiting"] == 0
+    assert req(p, "r2", service="N")["error"] == "unknown service N"     # no new tickets of a retired service
+    assert cmd(p, "1", "c1", "next")["error"] == "queue empty"           # desk 1 no longer serves N ...
+    assert cmd(p, "1", "c2", "call", number="N001")["ticket"] == "N001"  # ... but the waiting N001 is callable
+    assert rows(site) == [("N001", "called")]
