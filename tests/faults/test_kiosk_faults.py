@@ -213,3 +213,119 @@ def test_printer_failing_every_3rd_ticket_voids_exactly_those(site_factory, proc
     board = p.wait_for("board", lambda b: len(b["calls"]) == 5, timeout=10)
     assert not failed & {c["number"] for c in board["calls"]}
     audit(site.data, board, numbers, printed=set(printed))
+
+
+class PluggableKeypad:
+    """A keypad device for :class:`desk.keypad.KeypadReader`'s opener, fed with real ``evdev.InputEvent``s.
+
+    It has a real file descriptor (a pipe) so the reader's ``select`` works as on
+    ``/dev/input``; unplugging makes ``read()`` raise ENODEV like the kernel
+    does, and opening fail with ENOENT until it is plugged in again.
+    """
+
+    def __init__(self):
+        self.plugged = True
+        self.opened: list["PluggableKeypad.Device"] = []
+
+    class Device:
+        def __init__(self, owner: "PluggableKeypad"):
+            self.owner = owner
+            self._r, self._w = os.pipe()
+            self.fd = self._r
+            self.events: list = []
+            self.lock = threading.Lock()
+
+        def grab(self) -> None:
+            pass
+
+        def feed(self, events: list) -> None:
+            with self.lock:
+                self.events.extend(events)
+            os.write(self._w, b"x")
+
+        def read(self):
+            os.read(self._r, 4096)
+            if not self.owner.plugged:
+                raise OSError(19, "No such device")
+            with self.lock:
+                out, self.events = self.events, []
+            return out
+
+        def close(self) -> None:
+            for fd in (self._r, self._w):
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+
+    def open(self, path: str) -> "PluggableKeypad.Device":
+        if not self.plugged:
+            raise OSError(2, "No such file or directory", path)
+        dev = PluggableKeypad.Device(self)
+        self.opened.append(dev)
+        return dev
+
+
+def keystrokes(*keys: str, last_up: bool = True) -> list:
+    """Key-down, key-up and SYN events as the kernel sends them for a sequence of keys."""
+    from evdev import InputEvent, ecodes
+    t = time.time()
+    out = []
+    for i, k in enumerate(keys):
+        code = ecodes.ecodes[k]
+        out += [InputEvent(int(t), i, ecodes.EV_KEY, code, 1), InputEvent(int(t), i, ecodes.EV_SYN, 0, 0)]
+        if last_up or i < len(keys) - 1:
+            out += [InputEvent(int(t), i, ecodes.EV_KEY, code, 0), InputEvent(int(t), i, ecodes.EV_SYN, 0, 0)]
+    return out
+
+
+def test_keypad_unplugged_mid_press_sends_nothing_half_typed(site):
+    from desk.app import DeskService
+    p = site.probe()
+    svc = DeskService(site.cfg, "main", str(site.data), keypads=True)
+    plug = PluggableKeypad()
+    reader = next(r for r in svc.readers if r.decoder.desk == "1")
+    reader._opener, reader.retry_s = plug.open, 0.05      # the reader's own injection point; fast retries
+    svc.start()
+    try:
+        p.wait_for("status/controller/main", lambda b: b.get("online"), timeout=10)
+        assert reader.connected.wait(5)
+        bodies = [{"v": 1, "id": f"k-{i}", "service": "K"} for i in range(20)]
+        for i, b in enumerate(bodies):
+            p.publish("kiosk/entrance/request", b)
+            if i % 6 == 3:
+                p.publish("desk/3/command", {"v": 1, "id": f"c{i}", "action": "next"})
+        answers = retry_until_answered(p, "kiosk/entrance/request", "kiosk/entrance/ticket", bodies)
+        replies = retry_until_answered(p, "desk/3/command", "desk/3/reply",
+                                       [{"v": 1, "id": f"c{i}", "action": "next"} for i in (3, 9, 15)])
+        assert all(r["ok"] for r in replies.values())
+
+        # "1", "2" typed, the keypad pulled out while "2" is still held down
+        dev = plug.opened[-1]
+        dev.feed(keystrokes("KEY_KP1", "KEY_KP2", last_up=False))
+        wait_until(lambda: reader.decoder.digits == "12", 5, "digits typed")
+        attempts = reader.attempts
+        plug.plugged = False
+        dev.feed([])                                            # the kernel wakes the reader with ENODEV
+        wait_until(lambda: not reader.connected.is_set() and reader.attempts >= attempts + 3, 5,
+                   "reader retrying the unplugged keypad")
+        plug.plugged = True
+        wait_until(lambda: reader.connected.is_set() and len(plug.opened) == 2, 5, "keypad back")
+        assert reader.decoder.digits == ""                      # the half-typed number is gone
+        assert not p.all("desk/1/reply")                        # and nothing was sent for it
+
+        # the next key works: Enter is "next" (the oldest waiting K), not "call K012"
+        oldest = min(n for n, s in ledger_states(site.data).items() if s == "waiting")
+        plug.opened[-1].feed(keystrokes("KEY_KPENTER"))
+        r = p.wait_for("desk/1/reply", timeout=5)
+        assert r["ok"] and r["ticket"] == oldest != "K012", r
+        assert ledger_states(site.data)["K012"] == "waiting"
+        # and a number typed after the replug is called as typed
+        plug.opened[-1].feed(keystrokes("KEY_KP1", "KEY_KP5", "KEY_KPENTER"))
+        r = p.wait_for("desk/1/reply", lambda b: b["ticket"] != oldest, timeout=5)
+        assert r["ok"] and r["ticket"] == "K015", r
+        assert len(p.all("desk/1/reply")) == 2
+        board = p.wait_for("board", lambda b: b["calls"] and b["calls"][0]["number"] == "K015", timeout=5)
+        audit(site.data, board, {rid: a["ticket"]["number"] for rid, a in answers.items()})
+    finally:
+        svc.stop()
