@@ -1,4 +1,4 @@
-"""kill -9 of the display in the middle of a burst of calls: the board and ledger do not notice, the will says offline."""
+"""kill -9 of the display mid-burst: the board and ledger do not notice, the will says offline, a restart returns."""
 
 import signal
 import time
