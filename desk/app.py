@@ -37,7 +37,8 @@ class DeskService:
     """The running controller: ledger, queue rules, MQTT link and local keypads."""
 
     def __init__(self, cfg: SiteConfig, controller_id: str, data_dir: str, keypads: bool = True,
-                 password: str | None = None, clock: Callable[[], int] = now_ms):
+                 password: str | None = None, clock: Callable[[], int] = now_ms,
+                 keypad_opener: Callable[[str], object] | None = None, keypad_retry_s: float = 2.0):
         self.cfg = cfg
         self.ledger = Ledger(data_dir)
         self.controller = Controller(cfg, self.ledger, controller_id=controller_id, clock=clock)
@@ -52,7 +53,8 @@ class DeskService:
                 desk = cfg.desk(k.desk)
                 dec = KeyDecoder(k.desk, desk.services[0],
                                  lambda d=k.desk: self.controller.office.desks[d].status == "paused", k.keymap)
-                self.readers.append(KeypadReader(k.device, dec, self._keypad_command))
+                self.readers.append(KeypadReader(k.device, dec, self._keypad_command, retry_s=keypad_retry_s,
+                                                 opener=keypad_opener))
 
     def _status(self) -> dict:
         office = self.controller.office

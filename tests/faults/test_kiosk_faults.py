@@ -282,10 +282,9 @@ def keystrokes(*keys: str, last_up: bool = True) -> list:
 def test_keypad_unplugged_mid_press_sends_nothing_half_typed(site):
     from desk.app import DeskService
     p = site.probe()
-    svc = DeskService(site.cfg, "main", str(site.data), keypads=True)
     plug = PluggableKeypad()
+    svc = DeskService(site.cfg, "main", str(site.data), keypads=True, keypad_opener=plug.open, keypad_retry_s=0.05)
     reader = next(r for r in svc.readers if r.decoder.desk == "1")
-    reader._opener, reader.retry_s = plug.open, 0.05      # the reader's own injection point; fast retries
     svc.start()
     try:
         p.wait_for("status/controller/main", lambda b: b.get("online"), timeout=10)
