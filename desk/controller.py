@@ -198,6 +198,7 @@ class Controller:
                 self._publish(self.topics.desk_state(d), self.office.desk_state(d), retain=True)
         if b.state_changed:
             self._publish_queue_and_board(self.clock())
+            self.today.tick(self)  # at most every 10 s, also under a load that never leaves the worker idle
 
     def _handle(self, b: "Batch", topic: str, payload: bytes) -> None:
         try:

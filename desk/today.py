@@ -1,7 +1,7 @@
 """The controller's retained ``stats/today`` summary (issued, served, no-shows, waiting, median wait).
 
 Runs on the controller's worker (it reads the ledger there): :meth:`TodayFeed.tick`
-is called when the worker is idle and publishes when something was handled
+is called after each batch of changes and when the worker is idle, and publishes when something was handled
 and at least ``every_ms`` passed since the last one; ``force`` (after a
 (re)connect, a new service day, a reload) publishes at once.
 """
