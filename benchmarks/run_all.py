@@ -6,8 +6,8 @@ if any of them failed.
 
     python benchmarks/run_all.py [--quick]
 
---quick takes fewer samples (a smoke run, about two minutes); the full run
-takes about ten. Run it on an otherwise quiet machine: the figures are
+--quick takes fewer samples (a smoke run, about a minute); the full run
+takes about two minutes. Run it on an otherwise quiet machine: the figures are
 latencies, and anything else on the cores shows in the p99.
 """
 
