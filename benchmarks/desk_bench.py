@@ -4,8 +4,8 @@ Prints: desk command -> `call` and `board` at another client (p50/p99, goal
 p99 <= 10 ms); kiosk request -> ticket reply (goal p99 <= 10 ms); sustained
 tickets + calls per second (QoS 1, fsync) next to the raw ceiling of the same
 broker and SQLite (an echo process that commits one row per message and
-replies), as a ratio (goal >= 0.5); controller RSS (goal < 40 MB); and how the
-latency grows from 1 to 20 desks and from 10 to 5,000 waiting tickets.
+replies), as a ratio (goal >= 0.5); controller and Mosquitto RSS (controller
+goal < 40 MB); and how the latency grows from 1 to 20 desks and from 10 to 5,000 waiting tickets.
 
     python benchmarks/desk_bench.py [--quick]
 """
@@ -94,6 +94,7 @@ def site_text(desks: int) -> str:
     return head + body + tail.replace('desk = "1"', 'desk = "1"')
 
 
+FILL_WINDOW = 200
 WARMUP = 20  # first round trips (connection set-up, first WAL writes) are not the steady state
 
 
@@ -124,11 +125,13 @@ def latency_run(desks: int, waiting: int, n: int) -> dict:
         display = Client(site, "display-hall", ("call", "board"))
         staff = Client(site, "staff-info", ("desk/+/reply", "kiosk/info/ticket"))
         wait_controller(site)
-        # fill the line: pipelined info-desk tickets
-        for i in range(waiting):
-            staff.pub("kiosk/info/request", {"v": 1, "id": f"fill{i}", "service": "K"})
-        if waiting:
-            staff.wait([("kiosk/info/ticket", f"fill{waiting - 1}")], 60)
+        # fill the line: info-desk tickets, 200 in flight at a time (the broker queues at most
+        # 1,000 messages for a client, so a 5,000-message burst would lose replies)
+        for start in range(0, waiting, FILL_WINDOW):
+            ids = [f"fill{i}" for i in range(start, min(waiting, start + FILL_WINDOW))]
+            for rid in ids:
+                staff.pub("kiosk/info/request", {"v": 1, "id": rid, "service": "K"})
+            staff.wait([("kiosk/info/ticket", rid) for rid in ids], 60)
         req_ms, call_ms = [], []
         for i in range(n + WARMUP):
             if i == WARMUP:
@@ -148,21 +151,27 @@ def latency_run(desks: int, waiting: int, n: int) -> dict:
             with display.cond:
                 call_t = next(t for (tp, _), (t, b) in display.seen.items() if tp == "call" and b["number"] == number)
             call_ms.append((max(t1, call_t, reply) - t0) * 1000)
-        rss = rss_mb(ctl.pid)
+        rss, broker_rss = rss_mb(ctl.pid), rss_mb(site.broker.pid)
         for c in (kiosk, display, staff):
             c.close()
-        return {"req": req_ms, "call": call_ms, "rss": rss}
+        return {"req": req_ms, "call": call_ms, "rss": rss, "broker_rss": broker_rss}
     finally:
         site.close()
 
 
 def throughput(site: BenchSite, seconds: float, window: int, mixed: bool) -> float:
-    """Operations answered per second with `window` requests in flight (tickets, and calls if mixed)."""
+    """Operations answered per second with `window` requests in flight (tickets, and calls if mixed).
+
+    Counts the answers that arrive within `seconds` after the first request; the backlog for
+    `next` is filled before the clock starts, and before each answer starts the next request.
+    """
     staff = Client(site, "staff-info", ("desk/+/reply", "kiosk/info/ticket"))
-    done = [0]
-    stop = time.perf_counter() + seconds
+    if mixed:  # a backlog so `next` always finds someone
+        for i in range(300):
+            staff.pub("kiosk/info/request", {"v": 1, "id": f"pre{i}", "service": "K"})
+        staff.wait([("kiosk/info/ticket", "pre299")], 30)
     lock = threading.Lock()
-    seq = [0]
+    seq, done, in_window = [0], [0], [0]
     finished = threading.Event()
 
     def send():
@@ -177,22 +186,19 @@ def throughput(site: BenchSite, seconds: float, window: int, mixed: bool) -> flo
     def on_reply(body):
         done[0] += 1
         if time.perf_counter() < stop:
+            in_window[0] += 1
             send()
         elif done[0] >= seq[0]:
             finished.set()
-    staff.on_reply = on_reply
-    if mixed:  # a backlog so `next` always finds someone
-        for i in range(300):
-            staff.pub("kiosk/info/request", {"v": 1, "id": f"pre{i}", "service": "K"})
-        staff.wait([("kiosk/info/ticket", "pre299")], 30)
-        done[0] = 0
     t0 = time.perf_counter()
+    stop = t0 + seconds
+    staff.on_reply = on_reply
     for _ in range(window):
         send()
-    finished.wait(seconds + 10)
-    rate = done[0] / (time.perf_counter() - t0)
+    if not finished.wait(seconds + 10):
+        print(f"  ({seq[0] - done[0]} of {seq[0]} requests got no answer)", file=sys.stderr)
     staff.close()
-    return rate
+    return in_window[0] / seconds
 
 
 ECHO = r'''
@@ -210,7 +216,7 @@ root = f"aufruf/{site}/"
 def on_message(cl, u, m):
     body = json.loads(m.payload)
     con.execute("BEGIN"); con.execute("INSERT OR REPLACE INTO t VALUES (?, ?)", (body["id"], m.payload)); con.execute("COMMIT")
-    topic = root + ("kiosk/info/ticket" if m.topic.endswith("request") else m.topic.rsplit("/", 1)[0] + "/reply")
+    topic = root + "kiosk/info/ticket" if m.topic.endswith("request") else m.topic.rsplit("/", 1)[0] + "/reply"
     cl.publish(topic, json.dumps({"v": 1, "id": body["id"], "ok": True}), qos=1)
 c.on_message = on_message
 c.on_connect = lambda cl, u, f, rc, p: (cl.subscribe(root + "kiosk/+/request", qos=1), cl.subscribe(root + "desk/+/command", qos=1))
@@ -219,7 +225,22 @@ c.loop_forever()
 '''
 
 
+ROUNDS = 2
+
+
+def controller_rate(seconds: float, window: int) -> float:
+    """Tickets + calls per second answered by the real `aufruf desk` process."""
+    site = BenchSite()
+    try:
+        site.start("desk", "--data", str(site.data), "--no-keypads")
+        wait_controller(site)
+        return throughput(site, seconds, window, mixed=True)
+    finally:
+        site.close()
+
+
 def ceiling(seconds: float, window: int) -> float:
+    """The same load answered by an echo process that commits each message on its own (no group commit)."""
     site = BenchSite()
     try:
         site.data.mkdir(parents=True, exist_ok=True)
@@ -227,7 +248,7 @@ def ceiling(seconds: float, window: int) -> float:
                               str(site.data / "echo.db"), site.cfg.site_id])
         site.procs.append(p)
         time.sleep(1.0)
-        return throughput(site, seconds, window, mixed=False)
+        return throughput(site, seconds, window, mixed=True)
     finally:
         site.close()
 
@@ -243,25 +264,26 @@ def main() -> int:
     print(summary("kiosk request -> ticket reply", base["req"], 10))
     print(summary("desk command -> call + board at another client", base["call"], 10))
     print(f"controller RSS after the run: {base['rss']:.1f} MB (goal < 40 MB: "
-          f"{'met' if base['rss'] < 40 else 'MISSED'})")
+          f"{'met' if base['rss'] < 40 else 'MISSED'}); Mosquitto RSS: {base['broker_rss']:.1f} MB")
 
-    site = BenchSite()
-    try:
-        site.start("desk", "--data", str(site.data), "--no-keypads")
-        wait_controller(site)
-        ctl_rate = throughput(site, secs, 32, mixed=True)
-    finally:
-        site.close()
-    raw = ceiling(secs, 32)
+    # throughput is what a busy machine disturbs most: alternate the two runs and keep the best of each
+    ctl_rates, raw_rates = [], []
+    for _ in range(ROUNDS):
+        ctl_rates.append(controller_rate(secs, 32))
+        raw_rates.append(ceiling(secs, 32))
+    ctl_rate, raw = max(ctl_rates), max(raw_rates)
     ratio = ctl_rate / raw
-    print(f"sustained tickets+calls: {ctl_rate:.0f}/s; raw broker round trip + SQLite commit ceiling: "
-          f"{raw:.0f}/s; ratio {ratio:.2f} (goal >= 0.5: {'met' if ratio >= 0.5 else 'MISSED'})")
+    print(f"sustained tickets+calls (32 in flight, QoS 1, fsync), best of {ROUNDS}: controller {ctl_rate:.0f}/s "
+          f"(runs: {', '.join(f'{r:.0f}' for r in ctl_rates)}); ceiling = broker round trip + one SQLite "
+          f"commit per message: {raw:.0f}/s (runs: {', '.join(f'{r:.0f}' for r in raw_rates)}); "
+          f"ratio {ratio:.2f} (goal >= 0.5: {'met' if ratio >= 0.5 else 'MISSED'})")
 
     print("scaling (p99 of desk command -> call + board, kiosk request -> reply):")
     for desks, waiting in ((1, 10), (20, 10), (4, 10), (4, 5000)):
         r = latency_run(desks, waiting, max(50, n // 5))
         print(f"  {desks:2d} desks, {waiting:4d} waiting: call p99 {pct(r['call'], 99):.2f} ms, "
-              f"request p99 {pct(r['req'], 99):.2f} ms, RSS {r['rss']:.1f} MB")
+              f"request p99 {pct(r['req'], 99):.2f} ms, controller RSS {r['rss']:.1f} MB, "
+              f"Mosquitto RSS {r['broker_rss']:.1f} MB")
     return 0
 
 
