@@ -47,6 +47,15 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _die_with_parent() -> None:
+    """In the broker's child process: end it when the demo dies, even by kill -9 (Linux)."""
+    try:
+        import ctypes
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def find_mosquitto() -> str | None:
     """The installed Mosquitto (Debian puts it in /usr/sbin, often not on a user's PATH)."""
     return shutil.which("mosquitto") or next(
@@ -90,7 +99,8 @@ class DemoOffice:
         if use_mosquitto:
             logf = open(self.dir / "mosquitto.log", "ab")
             self.mosquitto = subprocess.Popen([find_mosquitto(), "-c", str(brokerdir / "mosquitto.conf")],
-                                              stdout=logf, stderr=logf, stdin=subprocess.DEVNULL)
+                                              stdout=logf, stderr=logf, stdin=subprocess.DEVNULL,
+                                              preexec_fn=_die_with_parent)
             self._wait_port(port)
             log.info("broker: Mosquitto on 127.0.0.1:%d (config %s)", port, brokerdir / "mosquitto.conf")
         else:
@@ -368,7 +378,8 @@ def run_window(workdir: Path, broker: str, size: tuple[int, int]) -> int:
     panel = Panel(screen)
     office = DemoOffice(workdir, broker, board_surface=panel.board_surface, sound=True)
     stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    for sig in (signal.SIGTERM, signal.SIGINT):   # Ctrl-C too, even where the shell started us ignoring it
+        signal.signal(sig, lambda *_: stop.set())
     try:
         office.start()
         panel.attach(office)
