@@ -269,6 +269,7 @@ def check_call(obj: dict) -> dict:
     _service(obj)
     _int(obj, "at")
     _bool(obj, "recall")
+    _bool(obj, "priority", required=False)
     return obj
 
 
@@ -283,6 +284,7 @@ def check_board(obj: dict) -> dict:
         _number(c)
         _str(c, "desk", ID_RE)
         _int(c, "at")
+        _bool(c, "priority", required=False)
     waiting = obj.get("waiting")
     if not isinstance(waiting, dict) or not all(
             isinstance(k, str) and SERVICE_RE.match(k) and isinstance(v, int) and not isinstance(v, bool)

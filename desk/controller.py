@@ -306,8 +306,11 @@ class Controller:
             b.log.append(lambda e=e: log.info("refused %s at desk %s id=%s: %s", cmd.action, desk, cmd.id, e))
             return
         for c in out.calls:
-            b.messages.append((self.topics.call, {"v": 1, "id": c.id, "number": c.number, "desk": c.desk,
-                                                  "service": c.service, "at": c.at, "recall": c.recall}, False))
+            event = {"v": 1, "id": c.id, "number": c.number, "desk": c.desk, "service": c.service, "at": c.at,
+                     "recall": c.recall}
+            if c.priority:
+                event["priority"] = True
+            b.messages.append((self.topics.call, event, False))
         number = out.ticket.number if out.ticket else None
         b.outcomes.append(out)
         b.store(scope, cmd.id, reply_topic, {"v": 1, "id": cmd.id, "ok": True, "ticket": number})

@@ -31,6 +31,7 @@ class Call:
     at: int = 0                 # ms, the controller's clock
     recall: bool = False
     id: str | None = None       # the call event id (None: known from the retained board only)
+    priority: bool = False      # a priority ticket from the info desk: marked on the board
 
     @property
     def key(self) -> tuple[str, str]:
@@ -72,7 +73,7 @@ class BoardModel:
 
     def apply_board(self, obj: dict) -> None:
         """The retained ``board`` payload (validated by ``protocol.check_board``)."""
-        self.calls = [Call(c["number"], c["desk"], c["at"]) for c in obj["calls"]]
+        self.calls = [Call(c["number"], c["desk"], c["at"], priority=c.get("priority") is True) for c in obj["calls"]]
         self.waiting = dict(obj["waiting"])
 
     def apply_queue(self, obj: dict) -> None:
@@ -88,7 +89,8 @@ class BoardModel:
         self._seen[cid] = None
         while len(self._seen) > SEEN_IDS:
             self._seen.popitem(last=False)
-        self.pending.append(Call(obj["number"], obj["desk"], obj["at"], bool(obj["recall"]), cid))
+        self.pending.append(Call(obj["number"], obj["desk"], obj["at"], bool(obj["recall"]), cid,
+                                 priority=obj.get("priority") is True))
         return True
 
     def set_connected(self, connected: bool, now: float) -> None:

@@ -305,9 +305,11 @@ class Renderer:
         inner = rect.inflate(-round(rect.width * 0.06), -round(rect.height * 0.06))
         title = pygame.Rect(inner.left, inner.top, inner.width, round(inner.height * 0.13))
         title_w = inner.width
-        if call is not None and call.recall:
+        tags = [texts.labels(self.langs, k) for k, on in (("priority", call and call.priority),
+                                                          ("recall", call and call.recall)) if on]
+        if tags:
             tag_h = round(title.height * 0.9)
-            s = self._t(texts.labels(self.langs, "recall"), round(tag_h * 0.75), HIGHLIGHT if not lit else FG, True)
+            s = self._t(" · ".join(tags), round(tag_h * 0.75), HIGHLIGHT if not lit else FG, True)
             tag = pygame.Rect(0, 0, s.get_width() + tag_h, tag_h)
             tag.topright = (inner.right, title.top)
             pygame.draw.rect(self.surface, ON_HIGHLIGHT, tag, border_radius=tag_h // 3)
@@ -354,7 +356,8 @@ class Renderer:
             h = min(round(inner.height * 0.72), round(inner.width * 0.15))
             pad = round(h * 0.4)
             num_r = pygame.Rect(inner.left + pad, inner.top, round(inner.width * 0.34), inner.height)
-            self._blit(self._t(c.number, h, FG, True, num_r.width), num_r)
+            # a priority ticket's number stands out in the highlight colour
+            self._blit(self._t(c.number, h, HIGHLIGHT if c.priority else FG, True, num_r.width), num_r)
             arrow = pygame.Rect(num_r.right + pad // 2, 0, round(h * 0.7), round(h * 0.45))
             arrow.centery = inner.centery
             draw_arrow(self.surface, arrow, MUTED)

@@ -13,13 +13,13 @@ LABELS: dict[str, dict[str, str]] = {
         "call": "Aufruf", "history": "Zuletzt aufgerufen", "waiting": "Wartende",
         "eta": "ca. {m} Min.", "no_eta": "", "service_closed": "geschlossen",
         "closed": "Geschlossen", "hours": "Öffnungszeiten", "offline": "offline",
-        "recall": "Wiederholung", "none": "Noch kein Aufruf", "persons": "{n} wartend",
+        "recall": "Wiederholung", "none": "Noch kein Aufruf", "persons": "{n} wartend", "priority": "Vorrang",
     },
     "en": {
         "call": "Now calling", "history": "Last calls", "waiting": "Waiting",
         "eta": "about {m} min", "no_eta": "", "service_closed": "closed",
         "closed": "Closed", "hours": "Opening hours", "offline": "offline",
-        "recall": "Repeat", "none": "No call yet", "persons": "{n} waiting",
+        "recall": "Repeat", "none": "No call yet", "persons": "{n} waiting", "priority": "Priority",
     },
 }
 

@@ -38,10 +38,10 @@ PREFERRED_CODEPAGES = ("CP858", "CP1252", "ISO_8859-15")
 TEXTS: dict[str, dict[str, str]] = {
     "de": {"ahead": "Vor Ihnen: {n}", "eta": "Wartezeit ca. {m} Min.", "test": "TESTDRUCK",
            "test_note": "Kein Ticket - keine Nummer vergeben", "kiosk": "Automat",
-           "printer": "Drucker", "date": "%d.%m.%Y  %H:%M"},
+           "printer": "Drucker", "date": "%d.%m.%Y  %H:%M", "priority": "VORRANG"},
     "en": {"ahead": "Ahead of you: {n}", "eta": "Wait about {m} min", "test": "TEST PRINT",
            "test_note": "Not a ticket - no number taken", "kiosk": "Kiosk",
-           "printer": "Printer", "date": "%Y-%m-%d  %H:%M"},
+           "printer": "Printer", "date": "%Y-%m-%d  %H:%M", "priority": "PRIORITY"},
 }
 CHARSET_SAMPLE = "ÄÖÜ äöü ß €"
 
@@ -55,12 +55,14 @@ class TicketData:
     issued_at_ms: int
     ahead: int | None = None
     eta_min: int | None = None
+    priority: bool = False
 
     @classmethod
     def from_reply(cls, ticket: dict[str, Any]) -> "TicketData":
         """From the ``ticket`` object of a checked ``kiosk/<id>/ticket`` reply."""
         return cls(service=ticket["service"], number=ticket["number"], issued_at_ms=ticket["issued_at"],
-                   ahead=ticket.get("ahead"), eta_min=ticket.get("eta_min"))
+                   ahead=ticket.get("ahead"), eta_min=ticket.get("eta_min"),
+                   priority=ticket.get("priority") is True)
 
 
 @dataclass(frozen=True)
@@ -161,6 +163,9 @@ def build(cfg: SiteConfig, kiosk: Kiosk, data: TicketData, profile: Any) -> Layo
             name = service.names.get(lang)
             if name and (i == 0 or name != service.name(langs[0])):
                 head += _wrap(name, width, bold=(i == 0))
+    if data.priority:   # the info desk's priority ticket: called before the others of its service
+        head.append(Line(" / ".join(dict.fromkeys(texts(lang)["priority"] for lang in langs)), bold=True,
+                         width=2, height=2))
     head.append(Gap(8))
 
     tail: list[Element] = [Gap(8), Line(when.strftime(first["date"]))]

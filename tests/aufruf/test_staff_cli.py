@@ -56,3 +56,45 @@ def test_controller_down_gives_a_clear_answer(site):
     site.stop()
     r = aufruf(site, "status", "--timeout", "1")
     assert r.returncode == 3 and "cannot reach the broker" in r.stderr
+
+
+def info_desk_site(site_factory, tmp_path, path):
+    from sites import EXAMPLE
+    text = EXAMPLE.read_text() + f'\n[info_desk]\npriority = true\nprinter = {{ connection = "file", path = "{path}" }}\n'
+    return site_factory(text, "info")
+
+
+def test_info_desk_prints_a_priority_ticket_that_is_called_first(site_factory, tmp_path):
+    paper = tmp_path / "lp0"
+    paper.write_bytes(b"")
+    s = info_desk_site(site_factory, tmp_path, paper)
+    svc = DeskService(s.cfg, "main", str(s.data), keypads=False)
+    svc.start()
+    try:
+        assert aufruf(s, "issue", "--service", "K").stdout.startswith("K001")
+        r = aufruf(s, "issue", "--service", "K", "--priority", "--print")
+        assert r.returncode == 0, r.stderr
+        assert r.stdout.startswith("K002 (priority): 0 ahead")
+        out = paper.read_bytes()
+        assert b"K002" in out and b"VORRANG / PRIORITY" in out and out.startswith(b"\x1b@")
+        watcher = s.probe("display-hall", ("call", "board"))
+        assert aufruf(s, "call", "--desk", "3", "next").stdout.strip() == "Schalter 3: next K002"
+        assert watcher.wait_for("call")["priority"] is True
+        assert watcher.wait_for("board", lambda b: b["calls"])["calls"][0] == {
+            "number": "K002", "desk": "3", "at": watcher.wait_for("call")["at"], "priority": True}
+    finally:
+        svc.stop()
+
+
+def test_info_desk_print_failure_voids_the_ticket(site_factory, tmp_path):
+    s = info_desk_site(site_factory, tmp_path, tmp_path / "no-such-dir" / "lp0")
+    svc = DeskService(s.cfg, "main", str(s.data), keypads=False)
+    svc.start()
+    try:
+        r = aufruf(s, "issue", "--service", "K", "--print")
+        assert r.returncode == 1 and "ticket K001 was voided" in r.stderr
+        watcher = s.probe()
+        watcher.wait_for("queue", lambda q: q["services"]["K"]["waiting"] == 0)
+        assert aufruf(s, "call", "--desk", "3", "next").returncode == 1   # nobody waits: K001 is void
+    finally:
+        svc.stop()

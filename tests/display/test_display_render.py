@@ -138,3 +138,33 @@ def test_every_character_on_the_board_has_a_glyph_in_the_shipped_fonts(cfg):
         font = pygame.font.Font(str(path), 20)
         missing = {ch for w in words for ch, m in zip(w, font.metrics(w)) if m is None}
         assert not missing, f"{path.name} lacks {missing}"
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_priority_calls_are_marked_on_the_big_panel_and_in_the_history(cfg, size, tmp_path):
+    t = at(cfg)
+    shots = {}
+    for prio in (False, True):
+        m, s, r = setup(cfg, size, t)
+        b = board(TEN)
+        b["calls"][0]["priority"] = prio                 # K016, the newest on the board
+        m.apply_board(b)
+        m.apply_queue(queue())
+        c = call("c1", "K017", "3")
+        if prio:
+            c["priority"] = True
+        m.apply_call(c, t)
+        m.tick(t)
+        later = t + cfg.displays[0].highlight_s + 1      # the highlight is over: the marker must stand alone
+        r.draw(m, later)
+        pygame.image.save(s, str(tmp_path / f"priority-{prio}-{size[0]}x{size[1]}.png"))
+        shots[prio] = (s.copy(), r)
+    plain, marked = shots[False][0], shots[True][0]
+    r = shots[True][1]
+    cur, row0 = r.layout.current, r.layout.history_rows[0]
+    # the "Vorrang · Priority" tag: amber letters in a dark box on the panel's top right, only when marked
+    top_right = pygame.Rect(cur.centerx, cur.top, cur.width // 2, cur.height // 6)
+    assert count(plain, top_right, HIGHLIGHT) == 0 and count(marked, top_right, HIGHLIGHT) > 20
+    # K016's number in the history turns amber
+    assert count(plain, row0, HIGHLIGHT) == 0 and count(marked, row0, HIGHLIGHT) > 10
+    assert texts.labels(("de", "en"), "priority") == "Vorrang · Priority"

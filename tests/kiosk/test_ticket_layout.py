@@ -99,3 +99,13 @@ def test_test_print_has_no_number_and_shows_the_charset():
     assert b"TESTDRUCK / TEST PRINT" in out and b"TEST\n" in out
     assert not any(f"K{n:03d}".encode() in out for n in range(1000))
     assert "ÄÖÜ äöü ß €".encode("cp858") in out
+
+
+def test_priority_ticket_carries_a_marker_in_double_size_and_stays_within_70_mm():
+    prio = dataclasses.replace(TICKET, priority=True)
+    out = printed(prio)
+    assert b"VORRANG / PRIORITY\n" in out
+    assert out.index(b"VORRANG / PRIORITY") < out.index(b"K017")   # above the number
+    assert b"VORRANG" not in printed()
+    assert tl.paper_mm(tl.build(CFG, KIOSK, prio, tl.load_profile(None))) <= tl.MAX_PAPER_MM
+    assert tl.TicketData.from_reply({"service": "K", "number": "K017", "issued_at": 1, "priority": True}).priority
