@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import socket
-import sqlite3
 import subprocess
 import sys
 import threading

@@ -18,6 +18,7 @@ os.environ.setdefault("GPIOZERO_PIN_FACTORY", "mock")
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from probe import Probe  # noqa: E402
 from sites import Site  # noqa: E402
 
 

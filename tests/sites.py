@@ -12,7 +12,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -92,7 +91,11 @@ class Site:
         self.config_path.write_text(text, encoding="utf-8")
         self.cfg = config.load(self.config_path)
         provision.provision(self.cfg, self.brokerdir, port=self.port, bind="127.0.0.1",
-                            run_as="root" if os.geteuid() == 0 else None)
+                            run_as="root" if os.geteuid() == 0 else None, **self.provision_options())
+
+    def provision_options(self) -> dict:
+        """More options for ``aufruf.provision.provision`` (TLS, a bridge) in subclasses."""
+        return {}
 
     @property
     def site_id(self) -> str:

@@ -7,14 +7,13 @@ from __future__ import annotations
 import os
 import ssl
 import subprocess
-import sys
 import threading
 from pathlib import Path
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 
-from aufruf import config, provision, sitetls
+from aufruf import sitetls
 
 
 from sites import MOSQUITTO, REPO, MosquittoProcess, Site, free_port, wait_port  # noqa: E402,F401
@@ -23,16 +22,10 @@ from sites import MOSQUITTO, REPO, MosquittoProcess, Site, free_port, wait_port 
 class TlsSite(Site):
     """The model site provisioned with ``tls=True``: plain listener on ``port``, TLS on ``tls_port``."""
 
-    def write_config(self, text: str) -> None:
+    def provision_options(self) -> dict:
         if not hasattr(self, "tls_port"):
             self.tls_port = free_port()
-        text = config.replace_table(text, "broker", {
-            "host": "127.0.0.1", "port": self.port, "credentials_dir": str(self.creds)})
-        self.config_path.write_text(text, encoding="utf-8")
-        self.cfg = config.load(self.config_path)
-        provision.provision(self.cfg, self.brokerdir, port=self.port, bind="127.0.0.1",
-                            run_as="root" if os.geteuid() == 0 else None, tls=True, tls_port=self.tls_port,
-                            tls_hosts=("127.0.0.1",))
+        return {"tls": True, "tls_port": self.tls_port, "tls_hosts": ("127.0.0.1",)}
 
     @property
     def ca_file(self) -> str:
@@ -103,13 +96,8 @@ class BridgedSite(Site):
         self.bridge = bridge
         super().__init__(root, text)
 
-    def write_config(self, text: str) -> None:
-        text = config.replace_table(text, "broker", {
-            "host": "127.0.0.1", "port": self.port, "credentials_dir": str(self.creds)})
-        self.config_path.write_text(text, encoding="utf-8")
-        self.cfg = config.load(self.config_path)
-        provision.provision(self.cfg, self.brokerdir, port=self.port, bind="127.0.0.1",
-                            run_as="root" if os.geteuid() == 0 else None, extra_conf=self.bridge)
+    def provision_options(self) -> dict:
+        return {"extra_conf": self.bridge}
 
 
 class Central:

@@ -4,18 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
 
-from aufruf import config
-from sites import EXAMPLE
 
 OPEN = dt.datetime(2026, 11, 25, 10, 30)      # a Wednesday, inside the opening hours
 CLOSED = dt.datetime(2026, 11, 25, 20, 30)
-
-
-@pytest.fixture
-def cfg():
-    return config.load(EXAMPLE)
 
 
 def at(cfg, when: dt.datetime = OPEN) -> float:

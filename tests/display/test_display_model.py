@@ -1,6 +1,6 @@
 """The board model: call pipeline with minimum display time, highlight, history, offline, closed, ticker."""
 
-from display_payloads import CLOSED, TEN, at, board, call, cfg, queue  # noqa: F401 (cfg is a fixture)
+from display_payloads import CLOSED, TEN, at, board, call, queue
 
 from display.board import BoardModel
 

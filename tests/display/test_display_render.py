@@ -4,7 +4,7 @@ import datetime as dt
 
 import pygame
 import pytest
-from display_payloads import CLOSED, TEN, at, board, call, cfg, queue  # noqa: F401 (cfg is a fixture)
+from display_payloads import CLOSED, TEN, at, board, call, queue
 
 from display import render, texts
 from display.board import BoardModel

@@ -8,7 +8,6 @@ import wave
 
 import pygame
 import pytest
-from display_payloads import cfg  # noqa: F401 (fixture)
 
 from display.board import Call
 from display.sound import RATE, SoundPlayer, Speaker, announcement_texts, gong_wav

@@ -55,7 +55,7 @@ def test_kill_9_of_the_display_mid_burst(site, processes):
     assert sum(1 for t, b, _ in p.messages[killed_at:] if t == "call") >= 4
 
     # the retained board a (re)starting display reads holds every call, as the ledger does
-    board = p.wait_for("board", lambda b: {c["number"] for c in b["calls"]} == called, timeout=10)
+    p.wait_for("board", lambda b: {c["number"] for c in b["calls"]} == called, timeout=10)
     fresh = site.probe(subscriptions=("board",))
     retained = fresh.wait_for("board", timeout=5)
     assert retained == p.all("board")[-1]
