@@ -17,11 +17,8 @@ from typing import Any
 
 import pygame
 
-BG = (14, 26, 48)
-PANEL = (22, 42, 74)
-TEXT = (240, 244, 250)
-DIM = (160, 176, 200)
-ACCENT = (255, 191, 71)
+from display.render import BG, FG as TEXT, FONT_BOLD, HIGHLIGHT as ACCENT, MUTED as DIM, PANEL  # the board's look
+
 BUTTON = (40, 72, 120)
 BUTTON_HOT = (64, 104, 168)
 ACTIONS = (("next", "n", "Weiter"), ("recall", "r", "Wdh."), ("noshow", "x", "Nicht da"), ("done", "d", "Fertig"),
@@ -43,8 +40,7 @@ class Panel:
         self.board_surface = screen.subsurface(self.board_rect)
         self.counter_rect = pygame.Rect(0, bh, bw, h - bh)
         self.kiosk_rect = pygame.Rect(bw, 0, side, h)
-        self.font = pygame.font.Font(None, max(18, h // 34))
-        self.big = pygame.font.Font(None, max(28, h // 14))
+        self.font = pygame.font.Font(str(FONT_BOLD), max(12, h // 60))
         self.running = True
         self.selected = "1"
         self.status = "Klicken oder Tasten: 1/2 Wartenummer, F1-F4 Schalter, n = Weiter"

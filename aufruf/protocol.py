@@ -174,31 +174,26 @@ def _int(obj: dict, key: str, required: bool = True, lo: int = 0) -> int | None:
 REQ_ID_RE = re.compile(r"^[\x21-\x7e]{1,64}$")
 
 
-def _id(obj: dict) -> str:
-    v = obj.get("id")
+def _match(obj: dict, key: str, pattern: re.Pattern, what: str) -> str:
+    """A required string field that must match ``pattern``; ``what`` tells the sender the expected form."""
+    v = obj.get(key)
     if v is None:
-        raise PayloadError("missing field 'id'")
-    if not isinstance(v, str) or not REQ_ID_RE.match(v):
-        raise PayloadError("field 'id' must be 1 to 64 printable ASCII characters without spaces")
+        raise PayloadError(f"missing field '{key}'")
+    if not isinstance(v, str) or not pattern.match(v):
+        raise PayloadError(f"field '{key}' must be {what}")
     return v
+
+
+def _id(obj: dict) -> str:
+    return _match(obj, "id", REQ_ID_RE, "1 to 64 printable ASCII characters without spaces")
 
 
 def _number(obj: dict, key: str = "number") -> str:
-    v = obj.get(key)
-    if v is None:
-        raise PayloadError(f"missing field '{key}'")
-    if not isinstance(v, str) or not NUMBER_RE.match(v):
-        raise PayloadError(f"field '{key}' must be a ticket number like K017")
-    return v
+    return _match(obj, key, NUMBER_RE, "a ticket number like K017")
 
 
 def _service(obj: dict, key: str = "service") -> str:
-    v = obj.get(key)
-    if v is None:
-        raise PayloadError(f"missing field '{key}'")
-    if not isinstance(v, str) or not SERVICE_RE.match(v):
-        raise PayloadError(f"field '{key}' must be a service key like K")
-    return v
+    return _match(obj, key, SERVICE_RE, "a service key like K")
 
 
 def check_request(obj: dict) -> tuple[str, str, bool]:

@@ -16,7 +16,7 @@ import re
 import threading
 import time
 import uuid
-from typing import Callable
+from typing import Any, Callable
 
 from aufruf import config as site_config
 from aufruf import protocol
@@ -225,16 +225,24 @@ class Controller:
         except PayloadError:
             return None
 
+    def _read(self, b: "Batch", payload: bytes, check: Callable[[dict], Any], reply_topic: str | None,
+              where: str) -> Any:
+        """Decode and check a request or command; a bad one is answered (with its id, if readable): None."""
+        obj = None
+        try:
+            obj = protocol.decode(payload)
+            return check(obj)
+        except PayloadError as e:
+            self._refuse(b, reply_topic, _safe_id(obj) if obj else None, str(e), where)
+            return None
+
     def _on_request(self, b: "Batch", kiosk: str, payload: bytes) -> None:
         reply_topic = self._reply_topic(self.topics.ticket, kiosk)
         where = f"kiosk/{kiosk}/request"
-        req_id = None
-        try:
-            obj = protocol.decode(payload)
-            req_id = _safe_id(obj)
-            req_id, service, priority = protocol.check_request(obj)
-        except PayloadError as e:
-            return self._refuse(b, reply_topic, req_id, str(e), where)
+        checked = self._read(b, payload, protocol.check_request, reply_topic, where)
+        if checked is None:
+            return
+        req_id, service, priority = checked
         if reply_topic is None or (kiosk != "info" and self.cfg.kiosk(kiosk) is None):
             return self._refuse(b, reply_topic, req_id, f"unknown kiosk {kiosk}", where)
         scope = f"kiosk/{kiosk}"
@@ -263,11 +271,10 @@ class Controller:
 
     def _on_printed(self, b: "Batch", kiosk: str, payload: bytes) -> None:
         where = f"kiosk/{kiosk}/printed"
-        try:
-            obj = protocol.decode(payload)
-            req_id, number, ok, error = protocol.check_printed(obj)
-        except PayloadError as e:
-            return self._refuse(b, None, None, str(e), where)
+        checked = self._read(b, payload, protocol.check_printed, None, where)
+        if checked is None:
+            return
+        req_id, number, ok, error = checked
         t = self.office.tickets.get(number)
         if t is None or t.kiosk != kiosk or t.request_id != req_id:
             return self._refuse(b, None, req_id, f"{number} was not issued to kiosk {kiosk} for request {req_id}",
@@ -285,13 +292,9 @@ class Controller:
     def _on_command(self, b: "Batch", desk: str, payload: bytes) -> None:
         reply_topic = self._reply_topic(self.topics.reply, desk)
         where = f"desk/{desk}/command"
-        cmd_id = None
-        try:
-            obj = protocol.decode(payload)
-            cmd_id = _safe_id(obj)
-            cmd = protocol.check_command(obj)
-        except PayloadError as e:
-            return self._refuse(b, reply_topic, cmd_id, str(e), where)
+        cmd = self._read(b, payload, protocol.check_command, reply_topic, where)
+        if cmd is None:
+            return
         if reply_topic is None:
             return self._refuse(b, None, cmd.id, f"unknown desk {desk}", where)
         scope = f"desk/{desk}"
