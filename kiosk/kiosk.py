@@ -278,8 +278,10 @@ class Kiosk:
             self.printer.print_bytes(raw)
         except PrintError as e:
             log.error("kiosk %s: ticket %s could not be printed (%s): voided", self.id, data.number, e)
-            self._report(rid, data.number, False, f"print failed: {e}"[:200])
+            self._printing = False
             self._set_printer_state(self.printer.state)
+            self._update_led(self.clock())          # the fault shows before anyone hears of the void
+            self._report(rid, data.number, False, f"print failed: {e}"[:200])
             self._next_printer_check = self.clock() + PRINTER_RECHECK_FAULT_S
             return
         finally:

@@ -131,7 +131,7 @@ def test_paper_out_issues_nothing(office):
     office.printer.paper = 0
     office.press(K)
     wait_until(lambda: office.kiosk.refused_presses == 1, what="press refused")
-    assert office.kiosk.led_mode == panel.FAULT
+    wait_until(lambda: office.kiosk.led_mode == panel.FAULT, what="the LED showing the fault")
     office.probe.wait_for("status/kiosk/entrance", lambda b: b.get("printer") == "paper_out")
     assert office.probe.all("kiosk/entrance/request") == []
     assert office.tickets() == []
@@ -144,7 +144,7 @@ def test_print_failure_after_issue_voids_the_ticket(office):
     assert rep["ok"] is False
     wait_until(lambda: office.tickets() == [("K001", "void")], what="K001 voided in the ledger")
     wait_until(lambda: office.waiting("K") == 0, what="queue without K001")
-    assert office.kiosk.led_mode == panel.FAULT
+    wait_until(lambda: office.kiosk.led_mode == panel.FAULT, what="the LED showing the fault")
     assert office.printed == []
 
 
