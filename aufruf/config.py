@@ -166,6 +166,11 @@ class SiteConfig:
     def display(self, display_id: str) -> Display | None:
         return next((d for d in self.displays if d.id == display_id), None)
 
+    def unknown(self, kind: str, device_id: str) -> str:
+        """The message for a device id the site file does not have (kind: 'kiosk' or 'display')."""
+        known = [d.id for d in (self.kiosks if kind == "kiosk" else self.displays)]
+        return f"{self.path}: no {kind} '{device_id}' in [[{kind}s]]; configured: {', '.join(known) or 'none'}"
+
     def service_day(self, at_ms: int) -> str:
         """The service day (ISO date) a moment belongs to: the local date, shifted by the day boundary."""
         local = dt.datetime.fromtimestamp(at_ms / 1000, self.tz)

@@ -57,8 +57,7 @@ class DisplayApp:
                  offline_after_s: float = OFFLINE_AFTER_S, window: bool = False, notifier: Any = None):
         display = cfg.display(display_id)
         if display is None:
-            raise ValueError(f"no display '{display_id}' in the site config; known: "
-                             f"{', '.join(d.id for d in cfg.displays) or 'none'}")
+            raise ValueError(cfg.unknown("display", display_id))
         self.cfg = cfg
         self.display = display
         self.topics = protocol.Topics(cfg.site_id)
@@ -277,8 +276,7 @@ def main(args: argparse.Namespace) -> int:
     cfg = load_or_exit(args.config)
     display = cfg.display(args.id)
     if display is None:
-        print(f"no display '{args.id}' in {args.config}; known: {', '.join(d.id for d in cfg.displays) or 'none'}",
-              file=sys.stderr)
+        print(cfg.unknown("display", args.id), file=sys.stderr)
         return 1
     try:
         size = parse_size(args.size) or display.size

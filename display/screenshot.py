@@ -74,8 +74,7 @@ def main(args: argparse.Namespace) -> int:
     cfg = load_or_exit(args.config)
     display = cfg.display(args.id) if args.id else (cfg.displays[0] if cfg.displays else None)
     if display is None:
-        print(f"no display '{args.id}' in {args.config}; known: {', '.join(d.id for d in cfg.displays) or 'none'}",
-              file=sys.stderr)
+        print(cfg.unknown("display", args.id or "(none)"), file=sys.stderr)
         return 1
     try:
         size = parse_size(args.size) or display.size or (1920, 1080)

@@ -32,8 +32,7 @@ def main(args: argparse.Namespace) -> int:
     from .panel import pin_factory_from_env
     cfg = load_or_exit(args.config)
     if cfg.kiosk(args.id) is None:
-        print(f"no kiosk '{args.id}' in {args.config}; configured: "
-              f"{', '.join(k.id for k in cfg.kiosks) or 'none'}", file=sys.stderr)
+        print(cfg.unknown("kiosk", args.id), file=sys.stderr)
         return 1
     notifier = Notifier()
     try:

@@ -55,8 +55,7 @@ class Kiosk:
                  on_tick: Callable[[], None] | None = None):
         kcfg = cfg.kiosk(kiosk_id)
         if kcfg is None:
-            raise ValueError(f"no kiosk '{kiosk_id}' in {cfg.path}; "
-                             f"configured: {', '.join(k.id for k in cfg.kiosks) or 'none'}")
+            raise ValueError(cfg.unknown("kiosk", kiosk_id))
         self.cfg = cfg
         self.kcfg = kcfg
         self.id = kiosk_id
