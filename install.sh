@@ -7,4 +7,4 @@
 # see 'aufruf install --help' and docs/deploy.md.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
-PYTHONPATH="$here${PYTHONPATH:+:$PYTHONPATH}" exec python3 -m aufruf install "$@"
+PYTHONPATH="$here${PYTHONPATH:+:$PYTHONPATH}" exec python3 -m aufrufcli install "$@"

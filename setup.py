@@ -11,7 +11,7 @@ setup(
     license="MIT",
     python_requires=">=3.11",
     packages=find_packages(include=["aufruf", "aufruf.*", "desk", "desk.*", "kiosk", "kiosk.*",
-                                    "display", "display.*"]),
+                                    "display", "display.*", "aufrufcli", "aufrufcli.*"]),
     package_data={"aufruf": ["data/*"], "display": ["assets/*"], "kiosk": ["assets/*"]},
     include_package_data=True,
     install_requires=[
@@ -28,7 +28,7 @@ setup(
         "demo": ["amqtt>=0.11.1,<0.13"],
         "test": ["pytest>=8,<10", "hypothesis>=6.100,<7", "amqtt>=0.11.1,<0.13"],
     },
-    entry_points={"console_scripts": ["aufruf=aufruf.cli:main"]},
+    entry_points={"console_scripts": ["aufruf=aufrufcli.cli:main"]},
     classifiers=[
         "Programming Language :: Python :: 3",
         "Operating System :: POSIX :: Linux",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
+import sys
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -707,3 +708,12 @@ def _toml_value(v: Any) -> str:
     if isinstance(v, (list, tuple)):
         return "[" + ", ".join(_toml_value(x) for x in v) + "]"
     raise TypeError(f"cannot write {type(v).__name__} as TOML")
+
+
+def load_or_exit(path: str) -> SiteConfig:
+    """Load the site file for a command's ``main``: print every problem and exit 1 when invalid."""
+    try:
+        return load(path)
+    except ConfigError as e:
+        print(e, file=sys.stderr)
+        raise SystemExit(1) from None

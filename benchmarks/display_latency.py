@@ -130,7 +130,7 @@ def latency(site: Site, n: int) -> None:
 
 def idle(site: Site, seconds: float) -> None:
     env = dict(os.environ, PYTHONPATH=str(REPO))
-    p = subprocess.Popen([sys.executable, "-m", "aufruf", "display", "--config", str(site.config_path), "--id",
+    p = subprocess.Popen([sys.executable, "-m", "aufrufcli", "display", "--config", str(site.config_path), "--id",
                           "hall", "--windowed", "--size", "1920x1080"], cwd=REPO, env=env,
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:

@@ -59,9 +59,9 @@ class BenchSite:
         return (self.creds / user).read_text().strip()
 
     def start(self, *args: str) -> subprocess.Popen:
-        """Start ``python -m aufruf <args> --config <site>`` as its own process."""
+        """Start ``python -m aufrufcli <args> --config <site>`` as its own process."""
         env = dict(os.environ, PYTHONPATH=str(REPO))
-        p = subprocess.Popen([sys.executable, "-m", "aufruf", *args, "--config", str(self.config_path)],
+        p = subprocess.Popen([sys.executable, "-m", "aufrufcli", *args, "--config", str(self.config_path)],
                              cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.procs.append(p)
         return p

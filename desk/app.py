@@ -11,7 +11,7 @@ import time
 from typing import Callable
 
 from aufruf import protocol
-from aufruf.checkconfig import load_or_exit
+from aufruf.config import load_or_exit
 from aufruf.config import SiteConfig
 from aufruf.errors import AufrufError
 from aufruf.link import MqttLink, now_ms

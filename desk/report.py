@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from aufruf.checkconfig import load_or_exit
+from aufruf.config import load_or_exit
 from aufruf.config import SiteConfig
 from aufruf.errors import AufrufError
 

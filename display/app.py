@@ -268,7 +268,7 @@ def _open_screen(display, size: tuple[int, int] | None, windowed: bool):
 
 
 def main(args: argparse.Namespace) -> int:
-    from aufruf.checkconfig import load_or_exit
+    from aufruf.config import load_or_exit
     from aufruf.errors import LinkError
     from aufruf.link import MqttLink
     from aufruf.watchdog import Notifier

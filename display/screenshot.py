@@ -66,7 +66,7 @@ def fetch_retained(cfg: SiteConfig, display_id: str, timeout: float) -> list[tup
 
 
 def main(args: argparse.Namespace) -> int:
-    from aufruf.checkconfig import load_or_exit
+    from aufruf.config import load_or_exit
     from aufruf.errors import LinkError
 
     from .app import DisplayApp, parse_size

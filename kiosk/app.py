@@ -26,7 +26,7 @@ def configure(p: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from aufruf.checkconfig import load_or_exit
+    from aufruf.config import load_or_exit
 
     from .kiosk import Kiosk
     from .panel import pin_factory_from_env

@@ -118,7 +118,7 @@ def configure(p: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from aufruf.checkconfig import load_or_exit
+    from aufruf.config import load_or_exit
     cfg = load_or_exit(args.config)
     if cfg.service(args.service) is None:
         print(f"unknown service {args.service!r}; this site has: {', '.join(s.key for s in cfg.services)}",

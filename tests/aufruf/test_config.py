@@ -81,12 +81,12 @@ def test_service_day_uses_the_boundary_in_local_time():
 
 
 def test_check_config_command(tmp_path):
-    ok = subprocess.run([sys.executable, "-m", "aufruf", "check-config", str(REPO / "examples" / "site.toml")],
+    ok = subprocess.run([sys.executable, "-m", "aufrufcli", "check-config", str(REPO / "examples" / "site.toml")],
                         cwd=REPO, capture_output=True, text=True, timeout=30)
     assert ok.returncode == 0 and "desk 3: Schalter 3 serves K" in ok.stdout
     bad = tmp_path / "typo.toml"
     bad.write_text(EXAMPLE.replace("[[desks]]", "[[desk]]", 1))
-    r = subprocess.run([sys.executable, "-m", "aufruf", "check-config", str(bad)],
+    r = subprocess.run([sys.executable, "-m", "aufrufcli", "check-config", str(bad)],
                        cwd=REPO, capture_output=True, text=True, timeout=30)
     assert r.returncode == 1
     assert str(bad) in r.stderr and "desk: unknown key (did you mean 'desks'?)" in r.stderr

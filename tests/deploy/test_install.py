@@ -20,7 +20,7 @@ ENV = {**os.environ, "PYTHONPATH": str(REPO)}
 
 
 def install(*args: str, script: bool = False) -> subprocess.CompletedProcess:
-    cmd = [str(REPO / "install.sh")] if script else [sys.executable, "-m", "aufruf", "install"]
+    cmd = [str(REPO / "install.sh")] if script else [sys.executable, "-m", "aufrufcli", "install"]
     return subprocess.run([*cmd, *args], cwd=REPO, env=ENV, capture_output=True, text=True, timeout=60)
 
 

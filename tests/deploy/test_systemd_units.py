@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from aufruf.cli import COMMANDS
+from aufrufcli.cli import COMMANDS
 
 REPO = Path(__file__).resolve().parents[2]
 UNITS = REPO / "systemd"

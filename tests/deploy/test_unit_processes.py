@@ -64,7 +64,7 @@ def test_process_under_the_units_contract(site, tmp_path, name, instance, status
     unit = parse(UNITS / name)
     argv = shlex.split(one(unit, "Service", "ExecStart").replace("%i", instance or "%i"))
     # the unit's command line, pointed at this test's site file and data directory
-    argv = [sys.executable, "-m", "aufruf"] + [
+    argv = [sys.executable, "-m", "aufrufcli"] + [
         {"/etc/aufruf/site.toml": str(site.config_path), "/var/lib/aufruf": str(site.data)}.get(a, a)
         for a in argv[1:]]
     watchdog = seconds(one(unit, "Service", "WatchdogSec"))

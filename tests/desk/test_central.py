@@ -16,7 +16,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def report(*args):
-    return subprocess.run([sys.executable, "-m", "aufruf", "report", "--central", *args], cwd=REPO,
+    return subprocess.run([sys.executable, "-m", "aufrufcli", "report", "--central", *args], cwd=REPO,
                           env=dict(os.environ, PYTHONPATH=str(REPO)), capture_output=True, text=True, timeout=60)
 
 

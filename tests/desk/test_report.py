@@ -19,7 +19,7 @@ CFG = config.load(config.EXAMPLE_SITE)
 
 
 def aufruf(*args, cwd=REPO):
-    return subprocess.run([sys.executable, "-m", "aufruf", "report", *args], cwd=cwd,
+    return subprocess.run([sys.executable, "-m", "aufrufcli", "report", *args], cwd=cwd,
                           env=dict(os.environ, PYTHONPATH=str(REPO)), capture_output=True, text=True, timeout=60)
 
 

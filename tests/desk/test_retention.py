@@ -94,7 +94,7 @@ def test_the_controller_aggregates_the_old_day_and_applies_the_retention_at_the_
 
 
 def run_report(*args):
-    return subprocess.run([sys.executable, "-m", "aufruf", "report", *args], cwd=REPO,
+    return subprocess.run([sys.executable, "-m", "aufrufcli", "report", *args], cwd=REPO,
                           env=dict(os.environ, PYTHONPATH=str(REPO)), capture_output=True, text=True, timeout=60)
 
 

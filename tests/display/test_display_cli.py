@@ -16,7 +16,7 @@ from display.app import DisplayApp
 
 def aufruf(*args, env_extra=None, **kw):
     env = dict(os.environ, PYTHONPATH=str(REPO), SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy", **(env_extra or {}))
-    return subprocess.Popen([sys.executable, "-m", "aufruf", *args], cwd=REPO, env=env,
+    return subprocess.Popen([sys.executable, "-m", "aufrufcli", *args], cwd=REPO, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
 
 

@@ -11,7 +11,7 @@ from test_display_app import Running, chimes
 def start_desk(site):
     env = dict(os.environ, PYTHONPATH=str(REPO))
     log = open(site.root / "desk.log", "ab")
-    return subprocess.Popen([sys.executable, "-m", "aufruf", "desk", "--config", str(site.config_path), "--id", "main",
+    return subprocess.Popen([sys.executable, "-m", "aufrufcli", "desk", "--config", str(site.config_path), "--id", "main",
                              "--data", str(site.data), "--no-keypads"], cwd=REPO, env=env, stdout=log, stderr=log)
 
 

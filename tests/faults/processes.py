@@ -11,10 +11,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
 def start_process(site, *args, name="desk"):
-    """`python -m aufruf <args> --config <site>` as its own process, logging to the test dir."""
+    """`python -m aufrufcli <args> --config <site>` as its own process, logging to the test dir."""
     env = dict(os.environ, PYTHONPATH=str(REPO))
     log = open(site.root / f"{name}.log", "ab")
-    return subprocess.Popen([sys.executable, "-m", "aufruf", *args, "--config", str(site.config_path)],
+    return subprocess.Popen([sys.executable, "-m", "aufrufcli", *args, "--config", str(site.config_path)],
                             cwd=REPO, env=env, stdout=log, stderr=log)
 
 

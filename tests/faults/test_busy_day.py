@@ -12,7 +12,7 @@ import uuid
 
 from audit import audit
 
-from aufruf.scenario import PLANS, Simulation
+from aufrufcli.scenario import PLANS, Simulation
 from desk.app import DeskService
 
 

@@ -49,7 +49,7 @@ def test_sigterm_stops_cleanly_and_marks_offline(site, processes):
 def test_bad_config_exits_1_naming_file_and_key(site):
     bad = site.root / "bad.toml"
     bad.write_text(site.config_path.read_text().replace('services = ["K"]', 'services = ["X"]', 1))
-    r = subprocess.run([sys.executable, "-m", "aufruf", "desk", "--config", str(bad), "--data", str(site.data)],
+    r = subprocess.run([sys.executable, "-m", "aufrufcli", "desk", "--config", str(bad), "--data", str(site.data)],
                        cwd=REPO, capture_output=True, text=True, timeout=30)
     assert r.returncode == 1
     assert str(bad) in r.stderr and "desks[2].services[0]: unknown service 'X'" in r.stderr

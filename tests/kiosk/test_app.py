@@ -11,7 +11,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def kiosk_cmd(site, kiosk_id="entrance"):
-    return [sys.executable, "-m", "aufruf", "kiosk", "--config", str(site.config_path), "--id", kiosk_id]
+    return [sys.executable, "-m", "aufrufcli", "kiosk", "--config", str(site.config_path), "--id", kiosk_id]
 
 
 def test_kiosk_process_reports_ready_pings_watchdog_and_stops_cleanly(site, tmp_path):

@@ -54,7 +54,7 @@ class Office:
         mark = self.probe.mark()
         log = open(self.site.root / "desk.log", "ab")
         self.desk = subprocess.Popen(
-            [sys.executable, "-m", "aufruf", "desk", "--config", str(self.site.config_path), "--id", "main",
+            [sys.executable, "-m", "aufrufcli", "desk", "--config", str(self.site.config_path), "--id", "main",
              "--data", str(self.site.data), "--no-keypads"],
             cwd=REPO, env=dict(os.environ, PYTHONPATH=str(REPO)), stdout=log, stderr=log)
         self.probe.wait_for("status/controller/main", lambda b: b.get("online"), timeout=20, start=mark)

@@ -60,7 +60,7 @@ def test_qr_code_is_drawn_module_by_module_where_the_printer_puts_it():
 
 
 def run(*args):
-    return subprocess.run([sys.executable, "-m", "aufruf", "render-ticket", *args], cwd=REPO,
+    return subprocess.run([sys.executable, "-m", "aufrufcli", "render-ticket", *args], cwd=REPO,
                           env=dict(os.environ, PYTHONPATH=str(REPO)), capture_output=True, text=True, timeout=60)
 
 

@@ -17,7 +17,7 @@ REPO = Path(__file__).resolve().parents[2]
 @pytest.mark.parametrize("broker", ["mosquitto", "embedded"])
 def test_headless_busy_morning(tmp_path, broker):
     out, work = tmp_path / "out", tmp_path / "work"
-    r = subprocess.run([sys.executable, "-m", "aufruf", "demo", "--headless", "--scenario", "busy-morning",
+    r = subprocess.run([sys.executable, "-m", "aufrufcli", "demo", "--headless", "--scenario", "busy-morning",
                         "--out", str(out), "--data", str(work), "--broker", broker],
                        cwd=REPO, env=dict(os.environ, PYTHONPATH=str(REPO)), capture_output=True, text=True,
                        timeout=180)

@@ -12,9 +12,9 @@ import logging
 import threading
 from pathlib import Path
 
-from .config import SiteConfig
-from .errors import AufrufError
-from .provision import User, users
+from aufruf.config import SiteConfig
+from aufruf.errors import AufrufError
+from aufruf.provision import User, users
 
 log = logging.getLogger("aufruf.broker")
 

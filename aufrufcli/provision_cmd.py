@@ -2,8 +2,8 @@
 
 import argparse
 
-from . import provision
-from .checkconfig import load_or_exit
+from aufruf import provision
+from aufruf.config import load_or_exit
 
 
 def configure(p: argparse.ArgumentParser) -> None:

@@ -33,9 +33,9 @@ import uuid
 from pathlib import Path
 from typing import Any, Callable
 
-from . import config, provision
-from .config import SiteConfig
-from .errors import AufrufError
+from aufruf import config, provision
+from aufruf.config import SiteConfig
+from aufruf.errors import AufrufError
 
 log = logging.getLogger("aufruf.demo")
 KIOSK, DISPLAY = "entrance", "hall"
@@ -114,7 +114,7 @@ class DemoOffice:
         from gpiozero.pins.mock import MockFactory
         from escpos.printer import Dummy
         from kiosk.kiosk import Kiosk
-        from .link import MqttLink
+        from aufruf.link import MqttLink
         from .staff import StaffSession
 
         clock_ms = self.clock_ms or (lambda: time.time_ns() // 1_000_000)

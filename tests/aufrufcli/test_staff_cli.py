@@ -13,7 +13,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def aufruf(site, *args):
-    return subprocess.run([sys.executable, "-m", "aufruf", *args, "--config", str(site.config_path)],
+    return subprocess.run([sys.executable, "-m", "aufrufcli", *args, "--config", str(site.config_path)],
                           cwd=REPO, env=dict(os.environ, PYTHONPATH=str(REPO)), capture_output=True, text=True,
                           timeout=30)
 

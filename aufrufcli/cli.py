@@ -11,23 +11,23 @@ import argparse
 import importlib
 import sys
 
-from . import __version__
+from aufruf import __version__
 
 # name -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
-    "demo": ("aufruf.demo", "run the whole office on this machine (broker, controller, kiosk, display)"),
-    "check-config": ("aufruf.checkconfig", "check a site file and print a summary or every problem"),
-    "provision": ("aufruf.provision_cmd", "write broker users, passwords, ACL and mosquitto.conf"),
+    "demo": ("aufrufcli.demo", "run the whole office on this machine (broker, controller, kiosk, display)"),
+    "check-config": ("aufrufcli.checkconfig", "check a site file and print a summary or every problem"),
+    "provision": ("aufrufcli.provision_cmd", "write broker users, passwords, ACL and mosquitto.conf"),
     "desk": ("desk.app", "run the desk controller (the queue authority)"),
     "kiosk": ("kiosk.app", "run a ticket kiosk (buttons, printer, LED)"),
     "display": ("display.app", "run a waiting-room display"),
-    "status": ("aufruf.staff", "show waiting tickets, desks and devices"),
-    "issue": ("aufruf.staff", "issue a ticket (info desk)"),
-    "call": ("aufruf.staff", "send a desk command: next, recall, noshow, done, pause, resume, ..."),
+    "status": ("aufrufcli.staff", "show waiting tickets, desks and devices"),
+    "issue": ("aufrufcli.staff", "issue a ticket (info desk)"),
+    "call": ("aufrufcli.staff", "send a desk command: next, recall, noshow, done, pause, resume, ..."),
     "report": ("desk.report", "daily statistics from the ledger"),
     "render-ticket": ("kiosk.render", "render a ticket as PNG preview and raw ESC/POS bytes"),
     "screenshot": ("display.screenshot", "render the current board to a PNG"),
-    "install": ("aufruf.install", "install aufruf as system services on a Raspberry Pi"),
+    "install": ("aufrufcli.install", "install aufruf as system services on a Raspberry Pi"),
 }
 
 
@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "command", None):
         parser.print_help()
         return 2
-    from . import logsetup
+    from aufruf import logsetup
     logsetup.setup(args.verbose)
     mod = args._module
     run = getattr(mod, f"main_{args._name.replace('-', '_')}", None) or mod.main

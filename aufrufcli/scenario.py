@@ -16,7 +16,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from .config import SiteConfig
+from aufruf.config import SiteConfig
 
 MIN = 60_000
 

@@ -3,8 +3,8 @@
 import argparse
 import sys
 
-from . import config
-from .errors import ConfigError
+from aufruf import config
+from aufruf.errors import ConfigError
 
 
 def configure(p: argparse.ArgumentParser) -> None:
@@ -20,12 +20,3 @@ def main(args: argparse.Namespace) -> int:
     print(config.summary(cfg))
     print("OK")
     return 0
-
-
-def load_or_exit(path: str) -> config.SiteConfig:
-    """Load the site file for a device command; print every problem and exit 1 when invalid."""
-    try:
-        return config.load(path)
-    except ConfigError as e:
-        print(e, file=sys.stderr)
-        raise SystemExit(1) from None

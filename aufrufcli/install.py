@@ -37,8 +37,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from . import config, provision
-from .errors import ConfigError
+from aufruf import config, provision
+from aufruf.errors import ConfigError
 
 ROLES = ("desk", "kiosk", "display")
 SERVICE_USER = "aufruf"

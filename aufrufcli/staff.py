@@ -16,11 +16,11 @@ import time
 import uuid
 from typing import Any
 
-from . import protocol
-from .checkconfig import load_or_exit
-from .config import SiteConfig
-from .errors import AufrufError
-from .link import MqttLink, ephemeral_client_id, now_ms
+from aufruf import protocol
+from aufruf.config import load_or_exit
+from aufruf.config import SiteConfig
+from aufruf.errors import AufrufError
+from aufruf.link import MqttLink, ephemeral_client_id, now_ms
 
 USER_ROLE, USER_DEVICE = "staff", "info"
 DEFAULT_CONFIG = "/etc/aufruf/site.toml"

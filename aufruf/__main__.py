@@ -1,7 +1,0 @@
-"""``python -m aufruf`` is the ``aufruf`` command."""
-
-import sys
-
-from .cli import main
-
-sys.exit(main())
