@@ -116,11 +116,12 @@ class Probe:
         self.client.loop_stop()
 
 
-def wait_until(pred: Callable[[], bool], timeout: float = 5.0, what: str = "condition") -> None:
-    """Poll a condition the code under test sets on its own thread (a pin state, a counter)."""
+def wait_until(pred: Callable[[], Any], timeout: float = 5.0, what: str = "condition") -> Any:
+    """Poll a condition the code under test sets on its own thread (a pin state, a counter); returns its value."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if pred():
-            return
+        value = pred()
+        if value:
+            return value
         time.sleep(0.01)
     raise AssertionError(f"timed out waiting for {what}")
