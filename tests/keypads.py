@@ -18,6 +18,7 @@ class PluggableKeypad:
     def __init__(self):
         self.plugged = True
         self.opened: list["PluggableKeypad.Device"] = []
+        self.by_path: dict[str, "PluggableKeypad.Device"] = {}     # the last device opened at each path
 
     class Device:
         def __init__(self, owner: "PluggableKeypad"):
@@ -55,6 +56,7 @@ class PluggableKeypad:
             raise OSError(2, "No such file or directory", path)
         dev = PluggableKeypad.Device(self)
         self.opened.append(dev)
+        self.by_path[path] = dev
         return dev
 
 
