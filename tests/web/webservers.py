@@ -3,14 +3,13 @@ own event-loop thread (or as a real ``aufruf web`` process), a real Chromium thr
 
 from __future__ import annotations
 
-import asyncio
 import os
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 from aufruf import ticketkey
+from web import app
 from sites import EXAMPLE, Site, free_port, wait_port
 
 CHROMIUM = "/usr/bin/chromium"
@@ -45,35 +44,13 @@ class WebSite(Site):
         return f"{self.url}/t/{number}-{self.key(number, day)}"
 
 
-class WebThread:
-    """A :class:`web.app.WebServer` running on its own event loop in a thread."""
+class WebThread(app.WebThread):
+    """``aufruf web``'s server on its own event-loop thread, connected to the site's broker."""
 
     def __init__(self, site: WebSite, **kw):
-        from web.app import WebServer
-        self.site = site
-        self.loop = asyncio.new_event_loop()
-        self.server = WebServer(site.cfg, "lobby", port=site.web_port, **kw)
-        self.thread = threading.Thread(target=self.loop.run_forever, name="web-test", daemon=True)
-        self.thread.start()
-        self.call(self.server.start())
+        super().__init__(site.cfg, "lobby", port=site.web_port, **kw)
+        self.start()
         assert self.server.bridge.link.wait_connected(5)
-
-    def call(self, coro, timeout: float = 10.0):
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
-
-    def run(self, fn, timeout: float = 5.0):
-        """Run ``fn()`` on the server's loop (its state belongs to that thread) and return the result."""
-        async def go():
-            return fn()
-        return self.call(go(), timeout)
-
-    def stop(self) -> None:
-        try:
-            self.call(self.server.stop())
-        finally:
-            self.loop.call_soon_threadsafe(self.loop.stop)
-            self.thread.join(5)
-            self.loop.close()
 
 
 class WebProcess:
