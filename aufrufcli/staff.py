@@ -244,7 +244,7 @@ def format_status(cfg: SiteConfig, state: dict[str, dict], now: int | None = Non
         lines.append(f"  {d.id} {d.label(lang)}: {what} (serves {', '.join(d.services)})")
     lines.append("devices:")
     expected = [("controller", "main")] + [("kiosk", k.id) for k in cfg.kiosks] + \
-               [("display", d.id) for d in cfg.displays]
+               [("display", d.id) for d in cfg.displays] + [("web", w.id) for w in cfg.webs]
     seen = {tuple(k.split("/")[1:3]) for k in state if k.startswith("status/")}
     for role, dev in expected + sorted(seen - set(expected)):
         st = state.get(f"status/{role}/{dev}")
