@@ -18,11 +18,11 @@ def msg(obj) -> bytes:
 
 
 def line(service, numbers, etas=None, more=0):
-    return msg(protocol.Line(service, tuple(numbers), tuple(etas or [1] * len(numbers)), more, True, 1).to_json())
+    return protocol.Line(service, tuple(numbers), tuple(etas or [1] * len(numbers)), more, True, 1).to_json()
 
 
 def ticket(number, state="waiting", desk=None, day=DAY, service="K"):
-    return msg(protocol.TicketState(number, day, service, state, desk, 1).to_json())
+    return protocol.TicketState(number, day, service, state, desk, 1).to_json()
 
 
 def test_a_ticket_view_follows_line_and_state():
