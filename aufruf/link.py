@@ -7,6 +7,13 @@ marks the device offline, publishes with QoS 1, and keeps publishes made while
 the broker is away (in order, in memory: what must survive a restart is the
 caller's to store first). ``TCP_NODELAY`` is set on the socket: without it a
 request/reply through the broker waits ~40 ms for delayed ACKs.
+
+Ready means subscribed: :meth:`MqttLink.wait_connected` returns only once the
+broker has acknowledged every subscription (SUBACK) of the current connection,
+so a message published after it is never missed (a CONNACK alone is not enough:
+the subscriptions may still be on their way). The retained status also names
+this process (``instance``, ``host``, ``pid``) so a second process with the
+same id can be refused (:mod:`aufruf.instance`).
 """
 
 from __future__ import annotations
@@ -81,7 +88,11 @@ class MqttLink:
         self.session_expiry_s = session_expiry_s
         self._on_connect_hooks: list[Callable[[], None]] = []
         self._on_disconnect_hooks: list[Callable[[], None]] = []
-        self._connected = threading.Event()
+        self._connected = threading.Event()     # CONNACK received
+        self._ready = threading.Event()         # ... and every SUBACK of this connection
+        self._sub_mids: set[int] = set()
+        self.refused_subscriptions: list[str] = []
+        self.instance = uuid.uuid4().hex[:16]   # this process's link, in the retained status
         self._stopped = threading.Event()
         self._lock = threading.Lock()
         self._pending: dict[int, Delivered] = {}
@@ -113,6 +124,7 @@ class MqttLink:
         c.on_disconnect = self._on_disconnect
         c.on_message = self._on_message
         c.on_publish = self._on_publish
+        c.on_subscribe = self._on_subscribe
         c.on_socket_open = self._on_socket_open
         self.client = c
 
@@ -158,8 +170,12 @@ class MqttLink:
         self.client.loop_stop()
 
     def wait_connected(self, timeout: float) -> bool:
-        """Block until connected (True) or the timeout passes (False)."""
-        return self._connected.wait(timeout)
+        """Block until connected AND subscribed (every SUBACK in), True; False when the timeout passes."""
+        return self._ready.wait(timeout)
+
+    def is_ready(self) -> bool:
+        """Connected and every subscription acknowledged by the broker."""
+        return self._ready.is_set()
 
     def is_connected(self) -> bool:
         return self._connected.is_set()
@@ -195,7 +211,8 @@ class MqttLink:
         """Publish the retained status at once (e.g. after the printer state changed)."""
         if not self.status_topic:
             return
-        body: dict[str, Any] = {"v": 1, "online": True, "at": now_ms()}
+        body: dict[str, Any] = {"v": 1, "online": True, "at": now_ms(), "instance": self.instance,
+                                "host": socket.gethostname(), "pid": os.getpid()}
         if self.status_extra is not None:
             try:
                 body.update(self.status_extra())
@@ -223,10 +240,18 @@ class MqttLink:
             self._last_refusal = None
             self.connects += 1
             log.info("connected to %s:%s as %s", self.broker.host, self.broker.port, self.user)
-            for sub in self.subscriptions:
-                client.subscribe(sub, qos=1)
+            self._ready.clear()
+            with self._lock:
+                self._sub_mids = set()
+                for sub in self.subscriptions:
+                    rc, mid = client.subscribe(sub, qos=1)
+                    if rc == MQTTErrorCode.MQTT_ERR_SUCCESS and mid is not None:
+                        self._sub_mids.add(mid)
+                subscribed = not self._sub_mids
             self.publish_status_now()
             self._connected.set()
+            if subscribed:
+                self._ready.set()
             for hook in self._on_connect_hooks:
                 hook()
         except Exception:  # noqa: BLE001 - never kill paho's thread
@@ -236,12 +261,28 @@ class MqttLink:
         try:
             was = self._connected.is_set()
             self._connected.clear()
+            self._ready.clear()
             if was and not self._stopped.is_set():
                 log.warning("lost the broker %s:%s (%s); reconnecting", self.broker.host, self.broker.port, reason_code)
             for hook in self._on_disconnect_hooks:
                 hook()
         except Exception:  # noqa: BLE001
             log.exception("on_disconnect failed")
+
+    def _on_subscribe(self, client, userdata, mid, reason_codes, properties) -> None:
+        try:
+            refused = [str(rc) for rc in (reason_codes or []) if getattr(rc, "is_failure", False)]
+            if refused:
+                log.error("broker %s:%s refused a subscription of %s: %s", self.broker.host, self.broker.port,
+                          self.user, ", ".join(refused))
+                self.refused_subscriptions.extend(refused)
+            with self._lock:
+                self._sub_mids.discard(mid)
+                done = not self._sub_mids
+            if done and self._connected.is_set():
+                self._ready.set()
+        except Exception:  # noqa: BLE001 - never kill paho's thread
+            log.exception("on_subscribe failed")
 
     def _on_message(self, client, userdata, msg) -> None:
         if self.handler is None:

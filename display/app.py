@@ -286,6 +286,13 @@ def main(args: argparse.Namespace) -> int:
     os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
     import pygame
 
+    from aufruf.instance import InstanceError, claim
+    try:
+        held = claim(cfg, "display", display.id)     # a second display with this id is refused
+    except (InstanceError, LinkError) as e:
+        print(f"aufruf display: {e}", file=sys.stderr)
+        return 1
+
     from .sound import SoundPlayer
     sound = SoundPlayer(cfg, display)
     try:
@@ -316,5 +323,6 @@ def main(args: argparse.Namespace) -> int:
         link.stop()
         sound.close()
         pygame.quit()
+        held.release()
     return 0
 

@@ -34,6 +34,12 @@ def main(args: argparse.Namespace) -> int:
     if cfg.kiosk(args.id) is None:
         print(cfg.unknown("kiosk", args.id), file=sys.stderr)
         return 1
+    from aufruf.instance import InstanceError, claim
+    try:
+        held = claim(cfg, "kiosk", args.id)           # a second kiosk with this id is refused
+    except (InstanceError, LinkError) as e:
+        print(f"aufruf kiosk: {e}", file=sys.stderr)
+        return 1
     notifier = Notifier()
     try:
         pin_factory = pin_factory_from_env()
@@ -66,5 +72,6 @@ def main(args: argparse.Namespace) -> int:
     stop.wait()
     notifier.stopping()
     kiosk.stop()
+    held.release()
     log.info("kiosk %s stopped", args.id)
     return 0
