@@ -31,6 +31,7 @@ KEYPAD_ACTIONS = ("next", "recall", "noshow", "done", "pause", "resume", "pause_
                   "call", "clear", "0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "ignore")
 RESERVED_KIOSK_IDS = ("info",)
 EXAMPLE_SITE = Path(__file__).resolve().parent / "data" / "site.toml"
+DEFAULT_PATH = "/etc/aufruf/site.toml"   # every command's --config default (the README copies the example here)
 
 
 # ---------------------------------------------------------------- value objects

@@ -188,14 +188,20 @@ class MqttLink:
     # ------------------------------------------------------------ publishing
 
     def publish(self, topic: str, payload: dict[str, Any] | bytes, *, retain: bool = False,
-                on_delivered: Delivered | None = None) -> int:
+                on_delivered: Delivered | None = None, expiry_s: int | None = None) -> int:
         """Publish with QoS 1; kept in memory and sent on reconnect if the broker is away.
 
         ``on_delivered(ok, reason)`` runs on paho's thread when the broker acknowledged
         (MQTT 5 reports ``ok=False, "Not authorized"`` for a publish the ACL refuses).
+        ``expiry_s`` sets MQTT 5's message expiry interval: the broker drops the message
+        if it cannot hand it on within that time (e.g. to a controller that is down).
         """
         data = payload if isinstance(payload, bytes) else protocol.encode(payload)
-        info = self.client.publish(topic, data, qos=1, retain=retain)
+        props = None
+        if expiry_s is not None and self.broker.mqtt_version == 5:
+            props = Properties(PacketTypes.PUBLISH)
+            props.MessageExpiryInterval = max(1, int(expiry_s))
+        info = self.client.publish(topic, data, qos=1, retain=retain, properties=props)
         if info.rc not in (MQTTErrorCode.MQTT_ERR_SUCCESS, MQTTErrorCode.MQTT_ERR_NO_CONN):
             raise LinkError(f"publish to {topic} failed: {mqtt.error_string(info.rc)}")
         if on_delivered is not None:

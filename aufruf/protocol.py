@@ -25,6 +25,7 @@ ROLES = ("kiosk", "controller", "display", "keypad", "staff")
 PRINTER_STATES = ("ok", "paper_low", "paper_out", "offline")
 DESK_STATES = ("serving", "idle", "paused")
 STATUS_STALE_MS = 180_000
+COMMAND_MAX_AGE_MS = 5_000   # a command or request with a "sent_at" older than this is not carried out
 BOARD_CALLS = 10
 
 
@@ -237,6 +238,23 @@ def check_command(obj: dict) -> Command:
     if action == "call":
         number = _number(obj)
     return Command(cid, action, service, number)
+
+
+def sent_at(obj: dict) -> int | None:
+    """The optional ``sent_at`` (ms) of a command or request; None when absent."""
+    return _int(obj, "sent_at", required=False)
+
+
+def expired(sent: int | None, now: int, max_age_ms: int = COMMAND_MAX_AGE_MS) -> str | None:
+    """Why a command sent at ``sent`` must not be carried out at ``now`` (None: carry it out).
+
+    A command without ``sent_at`` never expires (old clients). Staff and keypads
+    wait at most this long for an answer, so nothing they gave up on runs later.
+    """
+    if sent is None or now - sent <= max_age_ms:
+        return None
+    return (f"expired: sent {(now - sent) / 1000:.1f} s ago, commands older than {max_age_ms / 1000:.0f} s "
+            "are not carried out")
 
 
 def check_ticket_reply(obj: dict) -> dict:

@@ -2,12 +2,14 @@
 
 import argparse
 
+from aufruf.config import DEFAULT_PATH
+
 from aufruf import provision
 from aufruf.config import load_or_exit
 
 
 def configure(p: argparse.ArgumentParser) -> None:
-    p.add_argument("file", help="the site config (TOML)")
+    p.add_argument("file", nargs="?", default=DEFAULT_PATH, help=f"the site config (default {DEFAULT_PATH})")
     p.add_argument("--out", required=True, help="directory for passwd, acl, mosquitto.conf and credentials/")
     p.add_argument("--rotate", action="store_true", help="give every user a new password")
     p.add_argument("--port", type=int, help="listener port (default: broker.port of the site file)")

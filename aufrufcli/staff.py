@@ -2,7 +2,10 @@
 
 Each logs in as the site's staff user (``staff-info``), sends its request with
 a fresh id, waits for the answer carrying that id, and prints it (exit 0) or
-the reason it was refused (exit 1). Exit 3 when the broker cannot be reached.
+the reason it was refused (exit 1). Exit 3 when the broker or the desk
+controller cannot be reached. A command carries ``sent_at`` and MQTT 5's
+message expiry: one the controller cannot answer within a few seconds is
+never carried out later, so "no answer" means "nothing was done".
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import socket
 import sys
 import threading
 import time
@@ -17,27 +21,36 @@ import uuid
 from typing import Any
 
 from aufruf import protocol
-from aufruf.config import load_or_exit
+from aufruf.config import DEFAULT_PATH, load_or_exit
 from aufruf.config import SiteConfig
 from aufruf.errors import AufrufError
 from aufruf.link import MqttLink, ephemeral_client_id, now_ms
 
 USER_ROLE, USER_DEVICE = "staff", "info"
-DEFAULT_CONFIG = "/etc/aufruf/site.toml"
+DEFAULT_CONFIG = DEFAULT_PATH
 
 
-def _common(p: argparse.ArgumentParser) -> None:
+EXIT_CODES = """exit codes:
+  0  done (the controller confirmed it)
+  1  refused (the answer says why: queue empty, unknown service, expired, ...)
+  2  wrong usage (an unknown desk or service, a missing argument)
+  3  the broker or the desk controller cannot be reached; nothing was done"""
+
+
+def _common(p: argparse.ArgumentParser, examples: str = "") -> None:
     p.add_argument("--config", default=DEFAULT_CONFIG, help=f"the site config (default {DEFAULT_CONFIG})")
-    p.add_argument("--timeout", type=float, default=5.0, help="seconds to wait for an answer (default 5)")
+    p.add_argument("--timeout", type=float, default=5.0, help="seconds to wait for the broker (default 5)")
+    p.formatter_class = argparse.RawDescriptionHelpFormatter
+    p.epilog = (f"examples:\n{examples}\n\n" if examples else "") + EXIT_CODES
 
 
 def configure_status(p: argparse.ArgumentParser) -> None:
-    _common(p)
+    _common(p, "  aufruf status\n  aufruf status --config my-site.toml --json")
     p.add_argument("--json", action="store_true", help="print the collected retained state as JSON")
 
 
 def configure_issue(p: argparse.ArgumentParser) -> None:
-    _common(p)
+    _common(p, "  aufruf issue --service K\n  aufruf issue --service N --print")
     p.add_argument("--service", required=True, help="service key, e.g. K")
     p.add_argument("--priority", action="store_true", help="priority ticket (if the site allows it)")
     p.add_argument("--print", action="store_true", dest="print_ticket",
@@ -45,7 +58,7 @@ def configure_issue(p: argparse.ArgumentParser) -> None:
 
 
 def configure_call(p: argparse.ArgumentParser) -> None:
-    _common(p)
+    _common(p, "  aufruf call --desk 3 next\n  aufruf call --desk 3 transfer N\n  aufruf call --desk 1 call K017")
     p.add_argument("--desk", required=True, help="desk id, e.g. 3")
     p.add_argument("action", choices=protocol.ACTIONS, help="what the desk does")
     p.add_argument("arg", nargs="?", help="service key for transfer, ticket number for call")
@@ -82,16 +95,29 @@ class StaffSession:
         self.link.stop(mark_offline=False)
 
     def connect(self, timeout: float) -> None:
+        b = self.cfg.broker
+        where = f"{b.host}:{b.port}"
+        refused = _refused(b.host, b.port)          # say it at once rather than after the timeout
+        if refused:
+            raise ConnectionError(f"cannot reach the broker {where}: {refused}")
         if not self.link.wait_connected(timeout):
-            why = self.link.last_refusal or "no answer"
-            raise ConnectionError(f"cannot reach the broker {self.cfg.broker.host}:{self.cfg.broker.port} "
-                                  f"as {self.link.user}: {why}")
+            why = self.link.last_refusal or f"no answer within {timeout:.0f} s"
+            raise ConnectionError(f"cannot reach the broker {where} as {self.link.user}: {why}")
 
     def request(self, topic: str, reply_topic: str, payload: dict, timeout: float) -> dict:
-        """Publish and wait for the reply with the same id (QoS 1; a repeat is answered alike)."""
+        """Publish and wait for the reply with the same id (QoS 1; a repeat is answered alike).
+
+        The payload gets ``sent_at`` and the publish MQTT 5's message expiry: the
+        controller carries out nothing older than ``protocol.COMMAND_MAX_AGE_MS``.
+        We wait a second longer than that, so no answer means nothing was done.
+        """
+        max_age_s = protocol.COMMAND_MAX_AGE_MS / 1000
+        payload = {**payload, "sent_at": now_ms()}
         start = len(self.log)
-        self.link.publish(topic, payload)
-        deadline = time.monotonic() + timeout
+        acked = threading.Event()
+        self.link.publish(topic, payload, expiry_s=int(max_age_s), on_delivered=lambda ok, why: acked.set())
+        wait = max(timeout, max_age_s + 1)
+        deadline = time.monotonic() + wait
         with self._cond:
             while True:
                 for t, obj in self.log[start:]:
@@ -99,9 +125,25 @@ class StaffSession:
                         return obj
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    raise TimeoutError(f"no answer from the desk controller within {timeout:.0f} s "
-                                       "(is 'aufruf desk' running? see 'aufruf status')")
+                    break
                 self._cond.wait(left)
+        if not acked.is_set():
+            raise TimeoutError(f"the broker did not take the command within {wait:.0f} s; it was not carried out")
+        ctl = self.controller_status()
+        if ctl is not None and ctl.get("online") is False:
+            raise TimeoutError("the desk controller is offline (is 'aufruf desk' running? see 'aufruf status'); "
+                               f"the command was not carried out and expires in {max_age_s:.0f} s, "
+                               "so it will not run when the controller comes back")
+        raise TimeoutError(f"no answer from the desk controller within {wait:.0f} s: the command was not "
+                           f"carried out (one older than {max_age_s:.0f} s never is); see 'aufruf status'")
+
+    def controller_status(self) -> dict | None:
+        """The retained status of the desk controller, if this session subscribed to it."""
+        with self._cond:
+            for t, obj in self.messages.items():
+                if t.startswith(self.topics.root + "status/controller/"):
+                    return obj
+        return None
 
     def gather(self, needed: tuple[str, ...], timeout: float, settle: float = 0.3) -> None:
         """Wait for retained topics to arrive, then a little longer for the rest of them."""
@@ -112,6 +154,17 @@ class StaffSession:
             while len(self.log) != last and time.monotonic() < deadline:
                 last = len(self.log)
                 self._cond.wait(settle)
+
+
+def _refused(host: str, port: int) -> str | None:
+    """'connection refused - is Mosquitto running?' when nothing listens there; None otherwise."""
+    try:
+        socket.create_connection((host, port), timeout=1.0).close()
+    except ConnectionRefusedError:
+        return "connection refused - is Mosquitto running?"
+    except OSError:
+        return None       # unreachable or slow: the link's own timeout will say so
+    return None
 
 
 def _run(args: argparse.Namespace, body) -> int:
@@ -131,10 +184,17 @@ def _run(args: argparse.Namespace, body) -> int:
 
 def main_call(args: argparse.Namespace) -> int:
     def body(cfg: SiteConfig) -> int:
+        if cfg.desk(args.desk) is None:
+            print(f"aufruf call: no desk '{args.desk}' in {cfg.path}; desks: {', '.join(d.id for d in cfg.desks)}",
+                  file=sys.stderr)
+            return 2
         cmd: dict[str, Any] = {"v": 1, "id": f"cli-{uuid.uuid4().hex[:12]}", "action": args.action}
         if args.action == "transfer":
             if not args.arg:
                 print("aufruf call: transfer needs the service key, e.g. 'transfer N'", file=sys.stderr)
+                return 2
+            if args.arg.upper() not in _services(cfg):
+                print(_unknown_service(cfg, args.arg), file=sys.stderr)
                 return 2
             cmd["service"] = args.arg.upper()
         elif args.action == "call":
@@ -143,7 +203,7 @@ def main_call(args: argparse.Namespace) -> int:
                 return 2
             cmd["number"] = args.arg.upper()
         topics = protocol.Topics(cfg.site_id)
-        with StaffSession(cfg, (topics.reply(args.desk),)) as s:
+        with StaffSession(cfg, (topics.reply(args.desk), topics.root + "status/controller/+")) as s:
             s.connect(args.timeout)
             reply = s.request(topics.command(args.desk), topics.reply(args.desk), cmd, args.timeout)
         if reply.get("ok"):
@@ -158,6 +218,9 @@ def main_call(args: argparse.Namespace) -> int:
 
 def main_issue(args: argparse.Namespace) -> int:
     def body(cfg: SiteConfig) -> int:
+        if args.service.upper() not in _services(cfg):
+            print(_unknown_service(cfg, args.service), file=sys.stderr)
+            return 2
         req: dict[str, Any] = {"v": 1, "id": f"info-{uuid.uuid4().hex[:12]}", "service": args.service.upper()}
         if args.priority:
             req["priority"] = True
@@ -169,7 +232,7 @@ def main_issue(args: argparse.Namespace) -> int:
             from kiosk.printer import open_printer  # lazy: only the info desk with a printer needs escpos
             printer = open_printer(cfg.info_desk.printer)
         topics = protocol.Topics(cfg.site_id)
-        with StaffSession(cfg, (topics.ticket("info"),)) as s:
+        with StaffSession(cfg, (topics.ticket("info"), topics.root + "status/controller/+")) as s:
             s.connect(args.timeout)
             reply = s.request(topics.request("info"), topics.ticket("info"), req, args.timeout)
             if not reply.get("ok"):
@@ -186,9 +249,22 @@ def main_issue(args: argparse.Namespace) -> int:
                     return 1
         eta = f", about {t['eta_min']} min" if t.get("eta_min") is not None else ""
         prio = " (priority)" if t.get("priority") else ""
-        print(f"{t['number']}{prio}: {t['ahead']} ahead{eta}")
+        if not t.get("ahead"):
+            print(f"{t['number']}{prio}: you are next")
+        else:
+            print(f"{t['number']}{prio}: {t['ahead']} ahead{eta}")
         return 0
     return _run(args, body)
+
+
+def _services(cfg: SiteConfig) -> list[str]:
+    return [s.key for s in cfg.services]
+
+
+def _unknown_service(cfg: SiteConfig, given: str) -> str:
+    lang = cfg.languages[0]
+    known = ", ".join(f"{s.key} ({s.name(lang)})" for s in cfg.services)
+    return f"aufruf: no service '{given}' in {cfg.path}; services: {known}"
 
 
 def _print_info_ticket(cfg: SiteConfig, printer, ticket: dict) -> tuple[bool, str]:
@@ -220,6 +296,10 @@ def format_status(cfg: SiteConfig, state: dict[str, dict], now: int | None = Non
         return dt.datetime.fromtimestamp(ms / 1000, tz).strftime("%H:%M")
 
     lines = [f"{cfg.name} ({cfg.site_id}), {dt.datetime.fromtimestamp(now / 1000, tz):%Y-%m-%d %H:%M}"]
+    ctl = controller_health(state, now)
+    if ctl is not None:
+        lines.append(f"THE DESK CONTROLLER IS {ctl}: what follows is the last state it published, not the "
+                     "current one")
     q = state.get("queue", {}).get("services", {})
     lines.append("waiting:")
     for s in cfg.services:
@@ -252,6 +332,14 @@ def format_status(cfg: SiteConfig, state: dict[str, dict], now: int | None = Non
     return "\n".join(lines)
 
 
+def controller_health(state: dict[str, dict], now: int) -> str | None:
+    """None when a desk controller is online; else why not ("OFFLINE", "unknown ...")."""
+    found = [device_health(st, now) for k, st in state.items() if k.startswith("status/controller/")]
+    if any(h.startswith("online") for h in found):
+        return None
+    return found[0] if found else "unknown (never seen)"
+
+
 def device_health(st: dict | None, now: int) -> str:
     """online / offline / unknown (never seen, or a status older than 3 minutes)."""
     if st is None:
@@ -272,5 +360,9 @@ def main_status(args: argparse.Namespace) -> int:
             print(json.dumps(state, indent=2, ensure_ascii=False))
         else:
             print(format_status(cfg, state))
+        why = controller_health(state, now_ms())
+        if why is not None:
+            print(f"aufruf status: the desk controller is {why}", file=sys.stderr)
+            return 3
         return 0
     return _run(args, body)

@@ -11,7 +11,7 @@ import time
 from typing import Callable
 
 from aufruf import protocol
-from aufruf.config import load_or_exit
+from aufruf.config import DEFAULT_PATH, load_or_exit
 from aufruf.config import SiteConfig
 from aufruf.errors import AufrufError
 from aufruf.link import MqttLink, now_ms
@@ -27,7 +27,7 @@ STUCK_AFTER_S = 30.0
 
 
 def configure(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--config", required=True, help="the site config (TOML)")
+    p.add_argument("--config", default=DEFAULT_PATH, help=f"the site config (default {DEFAULT_PATH})")
     p.add_argument("--id", default="main", help="controller id (MQTT user controller-<id>), default main")
     p.add_argument("--data", default="/var/lib/aufruf", help="ledger directory (default /var/lib/aufruf)")
     p.add_argument("--no-keypads", action="store_true", help="do not open the USB keypads of the site file")

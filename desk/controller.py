@@ -239,16 +239,19 @@ class Controller:
     def _on_request(self, b: "Batch", kiosk: str, payload: bytes) -> None:
         reply_topic = self._reply_topic(self.topics.ticket, kiosk)
         where = f"kiosk/{kiosk}/request"
-        checked = self._read(b, payload, protocol.check_request, reply_topic, where)
+        checked = self._read(b, payload, lambda o: (protocol.check_request(o), protocol.sent_at(o)),
+                             reply_topic, where)
         if checked is None:
             return
-        req_id, service, priority = checked
+        (req_id, service, priority), sent = checked
         if reply_topic is None or (kiosk != "info" and self.cfg.kiosk(kiosk) is None):
             return self._refuse(b, reply_topic, req_id, f"unknown kiosk {kiosk}", where)
         scope = f"kiosk/{kiosk}"
         if self._answer_repeat(b, scope, req_id, reply_topic):
             return
         now = self.clock()
+        if self._expired(b, scope, req_id, reply_topic, sent, now, where):
+            return
         try:
             if priority and not (kiosk == "info" and self.cfg.info_desk.priority):
                 raise Refused("priority tickets are only issued at the info desk")
@@ -292,15 +295,19 @@ class Controller:
     def _on_command(self, b: "Batch", desk: str, payload: bytes) -> None:
         reply_topic = self._reply_topic(self.topics.reply, desk)
         where = f"desk/{desk}/command"
-        cmd = self._read(b, payload, protocol.check_command, reply_topic, where)
-        if cmd is None:
+        checked = self._read(b, payload, lambda o: (protocol.check_command(o), protocol.sent_at(o)),
+                             reply_topic, where)
+        if checked is None:
             return
+        cmd, sent = checked
         if reply_topic is None:
             return self._refuse(b, None, cmd.id, f"unknown desk {desk}", where)
         scope = f"desk/{desk}"
         if self._answer_repeat(b, scope, cmd.id, reply_topic):
             return
         now = self.clock()
+        if self._expired(b, scope, cmd.id, reply_topic, sent, now, where):
+            return
         try:
             out = self.office.command(desk, cmd.action, now, service=cmd.service, number=cmd.number,
                                       call_id=uuid.uuid4().hex[:16])
@@ -320,6 +327,16 @@ class Controller:
         b.desks.update(d.id for d in out.desks)
         b.state_changed = True
         b.log.append(lambda: log.info("desk %s %s%s", desk, cmd.action, f" {number}" if number else ""))
+
+    def _expired(self, b: "Batch", scope: str, req_id: str, reply_topic: str, sent: int | None, now: int,
+                 where: str) -> bool:
+        """A command whose sender has given up (``sent_at`` too old) is answered and never carried out."""
+        why = protocol.expired(sent, now)
+        if why is None:
+            return False
+        b.store(scope, req_id, reply_topic, protocol.error_reply(req_id, why))
+        b.log.append(lambda: log.warning("refused %s id=%s: %s", where, req_id, why))
+        return True
 
     def _answer_repeat(self, b: "Batch", scope: str, req_id: str, reply_topic: str) -> bool:
         """A repeated id gets the SAME answer again and changes nothing."""

@@ -20,7 +20,7 @@ import time
 from typing import Any, Callable
 
 from aufruf import protocol
-from aufruf.config import SiteConfig
+from aufruf.config import DEFAULT_PATH, SiteConfig
 from aufruf.errors import PayloadError
 
 from .board import OFFLINE_AFTER_S, BoardModel, Call
@@ -242,7 +242,7 @@ class DisplayApp:
 # ---------------------------------------------------------------- command line
 
 def configure(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--config", required=True, help="the site config (TOML)")
+    p.add_argument("--config", default=DEFAULT_PATH, help=f"the site config (default {DEFAULT_PATH})")
     p.add_argument("--id", required=True, help="this display's id from [[displays]]")
     p.add_argument("--windowed", action="store_true", help="a window instead of full screen (desktop, demo)")
     p.add_argument("--size", help="WIDTHxHEIGHT of the board, e.g. 1920x1080 or 1080x1920")

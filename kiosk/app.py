@@ -14,6 +14,7 @@ import signal
 import sys
 import threading
 
+from aufruf.config import DEFAULT_PATH
 from aufruf.errors import LinkError
 from aufruf.watchdog import Notifier
 
@@ -21,7 +22,7 @@ log = logging.getLogger("aufruf.kiosk")
 
 
 def configure(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--config", required=True, help="the site config (TOML)")
+    p.add_argument("--config", default=DEFAULT_PATH, help=f"the site config (default {DEFAULT_PATH})")
     p.add_argument("--id", required=True, help="this kiosk's id in the site config, e.g. entrance")
 
 
