@@ -125,6 +125,8 @@ class MqttLink:
         c.on_message = self._on_message
         c.on_publish = self._on_publish
         c.on_subscribe = self._on_subscribe
+        c.on_connect_fail = self._on_connect_fail
+        self._unreachable_logged = False
         c.on_socket_open = self._on_socket_open
         self.client = c
 
@@ -244,6 +246,7 @@ class MqttLink:
                 self._last_refusal = reason
                 return
             self._last_refusal = None
+            self._unreachable_logged = False
             self.connects += 1
             log.info("connected to %s:%s as %s", self.broker.host, self.broker.port, self.user)
             self._ready.clear()
@@ -262,6 +265,12 @@ class MqttLink:
                 hook()
         except Exception:  # noqa: BLE001 - never kill paho's thread
             log.exception("on_connect failed")
+
+    def _on_connect_fail(self, client, userdata) -> None:
+        if not self._unreachable_logged and not self._stopped.is_set():
+            self._unreachable_logged = True      # once per outage, not every retry
+            log.warning("cannot reach the broker %s:%s as %s (is Mosquitto running?); retrying",
+                        self.broker.host, self.broker.port, self.user)
 
     def _on_disconnect(self, client, userdata, flags, reason_code, properties) -> None:
         try:
