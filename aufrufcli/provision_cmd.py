@@ -19,8 +19,8 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--persistence-dir", help="where Mosquitto keeps its state (default DIR/data)")
     p.add_argument("--run-as", help="'user' line for mosquitto.conf (e.g. mosquitto)")
     p.add_argument("--bridge", action="store_true", help="also create the user bridge-central")
-    p.add_argument("--credentials-dir", help="where the per-device password files go (default DIR/credentials; "
-                                             "the site file's broker.credentials_dir is where devices look)")
+    p.add_argument("--credentials-dir", help="where the per-device password files go (default: the site file's "
+                                             "broker.credentials_dir, where the devices look for them)")
     p.add_argument("--tls", action="store_true",
                    help="make (or keep) a site CA and server certificate in DIR/tls and add a TLS listener")
     p.add_argument("--tls-port", type=int, help="port of the TLS listener (default 8883)")
@@ -31,12 +31,13 @@ def configure(p: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace) -> int:
     cfg = load_or_exit(args.file)
+    creds = args.credentials_dir or cfg.broker.credentials_dir     # one place: where the devices read them
     names = provision.provision(cfg, args.out, rotate=args.rotate, port=args.port, bind=args.bind,
                                 run_as=args.run_as, controllers=tuple(args.controller or ["main"]),
                                 persistence_dir=args.persistence_dir, bridge=args.bridge,
                                 tls=args.tls, tls_port=args.tls_port, tls_hosts=tuple(args.tls_host),
-                                credentials_dir=args.credentials_dir)
-    print(f"wrote {args.out}/passwd, acl, mosquitto.conf and {args.credentials_dir or args.out + '/credentials'}/ "
+                                credentials_dir=creds)
+    print(f"wrote {args.out}/passwd, acl, mosquitto.conf and {creds}/ "
           f"for {len(names)} users:")
     for n in names:
         print(f"  {n}")
