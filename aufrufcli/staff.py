@@ -350,6 +350,9 @@ def device_health(st: dict | None, now: int) -> str:
     if not isinstance(at, int) or now - at > protocol.STATUS_STALE_MS:
         return "unknown (last status older than 3 minutes)"
     extra = [f"{k} {v}" for k, v in st.items() if k in ("printer",) and v != "ok"]
+    keypads = st.get("keypads")
+    if isinstance(keypads, dict):
+        extra += [f"keypad {d} {v}" for d, v in sorted(keypads.items()) if v != "ok"]
     return "online" + (f", {', '.join(extra)}" if extra else "")
 
 

@@ -58,7 +58,10 @@ class DeskService:
 
     def _status(self) -> dict:
         office = self.controller.office
-        return {"day": office.day, "waiting": {s.key: office.waiting(s.key) for s in self.cfg.services}}
+        out = {"day": office.day, "waiting": {s.key: office.waiting(s.key) for s in self.cfg.services}}
+        if self.readers:     # the USB keypads per desk: ok, missing (unplugged), unavailable (no evdev)
+            out["keypads"] = {r.decoder.desk: r.state for r in self.readers}
+        return out
 
     def _keypad_command(self, desk: str, cmd: dict) -> None:
         """A local USB keypad sends through the same path as a remote one."""
