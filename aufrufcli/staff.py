@@ -137,6 +137,19 @@ class StaffSession:
         raise TimeoutError(f"no answer from the desk controller within {wait:.0f} s: the command was not "
                            f"carried out (one older than {max_age_s:.0f} s never is); see 'aufruf status'")
 
+    def wait_for(self, topic: str, pred, timeout: float, start: int = 0) -> dict | None:
+        """The first message on ``topic`` from ``self.log[start:]`` that ``pred`` accepts (None at the timeout)."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                for t, obj in self.log[start:]:
+                    if t == topic and pred(obj):
+                        return obj
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return None
+                self._cond.wait(left)
+
     def controller_status(self) -> dict | None:
         """The retained status of the desk controller, if this session subscribed to it."""
         with self._cond:

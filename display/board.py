@@ -93,6 +93,10 @@ class BoardModel:
                                  priority=obj.get("priority") is True))
         return True
 
+    def seen(self, call_id: str) -> bool:
+        """Whether the call event with this id has arrived (shown, queued, or among the last ones)."""
+        return call_id in self._seen
+
     def set_connected(self, connected: bool, now: float) -> None:
         """The broker link came up or went away."""
         if connected:
