@@ -192,7 +192,9 @@ class DemoOffice:
 
     def command(self, desk: str, action: str, timeout: float = 5.0, **extra: str) -> dict:
         """Send a desk command over MQTT as the staff tools do and return the reply."""
-        body = {"v": 1, "id": f"demo-{uuid.uuid4().hex[:12]}", "action": action, **extra}
+        clock = self.clock_ms or (lambda: time.time_ns() // 1_000_000)
+        # sent_at on the office's own clock (the scripted morning's is simulated)
+        body = {"v": 1, "id": f"demo-{uuid.uuid4().hex[:12]}", "action": action, "sent_at": clock(), **extra}
         t = f"aufruf/{self.cfg.site_id}/desk/{desk}/"
         return self.staff.request(t + "command", t + "reply", body, timeout)
 

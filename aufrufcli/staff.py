@@ -112,27 +112,24 @@ class StaffSession:
         We wait a second longer than that, so no answer means nothing was done.
         """
         max_age_s = protocol.COMMAND_MAX_AGE_MS / 1000
-        payload = {**payload, "sent_at": now_ms()}
+        payload = {"sent_at": now_ms(), **payload}     # a caller on another clock (the demo) sets its own
         start = len(self.log)
-        acked = threading.Event()
-        self.link.publish(topic, payload, expiry_s=int(max_age_s), on_delivered=lambda ok, why: acked.set())
+        delivered: list[tuple[bool, str]] = []
+        self.link.publish(topic, payload, expiry_s=int(max_age_s),
+                          on_delivered=lambda ok, why: delivered.append((ok, why)))
         wait = max(timeout, max_age_s + 1)
-        deadline = time.monotonic() + wait
-        with self._cond:
-            while True:
-                for t, obj in self.log[start:]:
-                    if t == reply_topic and obj.get("id") == payload["id"]:
-                        return obj
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    break
-                self._cond.wait(left)
-        if not acked.is_set():
+        reply = self.wait_for(reply_topic, lambda obj: obj.get("id") == payload["id"], wait, start)
+        if reply is not None:
+            return reply
+        if not delivered:
             raise TimeoutError(f"the broker did not take the command within {wait:.0f} s; it was not carried out")
+        if not delivered[0][0]:
+            raise TimeoutError(f"the broker refused the command ({delivered[0][1]}; see the ACL that 'aufruf "
+                               "provision' writes); it was not carried out")
         ctl = self.controller_status()
         if ctl is not None and ctl.get("online") is False:
             raise TimeoutError("the desk controller is offline (is 'aufruf desk' running? see 'aufruf status'); "
-                               f"the command was not carried out and expires in {max_age_s:.0f} s, "
+                               f"the command was not carried out and has expired (after {max_age_s:.0f} s), "
                                "so it will not run when the controller comes back")
         raise TimeoutError(f"no answer from the desk controller within {wait:.0f} s: the command was not "
                            f"carried out (one older than {max_age_s:.0f} s never is); see 'aufruf status'")
