@@ -98,20 +98,20 @@ def lock(site: str, role: str, device: str, directory: Path | None = None, broke
     return Instance(path, fd)
 
 
-def check_status(role: str, device: str, status: dict | None, now_ms: int, host: str | None = None) -> None:
+def check_status(role: str, device: str, status: protocol.Status | None, now_ms: int,
+                 host: str | None = None) -> None:
     """Raise :class:`InstanceError` when a retained status shows another live process on another host."""
-    if not isinstance(status, dict) or status.get("online") is not True:
+    if status is None or not status.online:
         return
-    at = status.get("at")
-    if not isinstance(at, int) or now_ms - at > FRESH_MS:
+    age = status.age_ms(now_ms)
+    if age is None or age > FRESH_MS:
         return
-    other = status.get("host")
-    if other is None or other == (host or socket.gethostname()):
+    if status.host is None or status.host == (host or socket.gethostname()):
         return          # this machine: the local lock decides (it was free, so that process is gone)
-    raise InstanceError(already_running(role, device, other, status.get("pid", "unknown")))
+    raise InstanceError(already_running(role, device, status.host, status.pid or "unknown"))
 
 
-def peek_status(link_factory, status_topic: str, timeout: float = PEEK_TIMEOUT_S) -> dict | None:
+def peek_status(link_factory, status_topic: str, timeout: float = PEEK_TIMEOUT_S) -> protocol.Status | None:
     """The retained status on ``status_topic``, read by a short-lived link (its own client id).
 
     ``link_factory(subscriptions, handler)`` makes an unstarted :class:`~aufruf.link.MqttLink`.
@@ -125,7 +125,7 @@ def peek_status(link_factory, status_topic: str, timeout: float = PEEK_TIMEOUT_S
     def handler(topic: str, payload: bytes, retained: bool) -> None:
         if topic == status_topic and retained:
             try:
-                got["status"] = protocol.decode(payload)
+                got["status"] = protocol.Status.from_json(payload)
             except AufrufError:
                 pass
 

@@ -38,7 +38,7 @@ from . import protocol
 from .config import Broker
 from .errors import LinkError
 
-log = logging.getLogger("aufruf.link")
+log = logging.getLogger(__name__)
 
 MessageHandler = Callable[[str, bytes, bool], None]
 Delivered = Callable[[bool, str], None]
@@ -75,7 +75,8 @@ class MqttLink:
                  subscriptions: tuple[str, ...] = (), handler: MessageHandler | None = None,
                  password: str | None = None, session_expiry_s: int = 0,
                  client_id: str | None = None, status_extra: Callable[[], dict[str, Any]] | None = None,
-                 publish_status: bool = True, user: str | None = None):
+                 publish_status: bool = True, user: str | None = None,
+                 on_connect: Callable[[], None] | None = None, on_disconnect: Callable[[], None] | None = None):
         self.broker = broker
         self.topics = protocol.Topics(site)
         self.role = role
@@ -86,13 +87,14 @@ class MqttLink:
         self.status_extra = status_extra
         self.publish_status = publish_status
         self.session_expiry_s = session_expiry_s
-        self._on_connect_hooks: list[Callable[[], None]] = []
-        self._on_disconnect_hooks: list[Callable[[], None]] = []
+        self._on_connect_hook = on_connect
+        self._on_disconnect_hook = on_disconnect
         self._connected = threading.Event()     # CONNACK received
         self._ready = threading.Event()         # ... and every SUBACK of this connection
         self._sub_mids: set[int] = set()
         self.refused_subscriptions: list[str] = []
         self.instance = uuid.uuid4().hex[:16]   # this process's link, in the retained status
+        self._unreachable_logged = False
         self._stopped = threading.Event()
         self._lock = threading.Lock()
         self._pending: dict[int, Delivered] = {}
@@ -119,26 +121,17 @@ class MqttLink:
                 raise LinkError(f"broker.ca_file {broker.ca_file} does not exist")
             c.tls_set(ca_certs=broker.ca_file, tls_version=ssl.PROTOCOL_TLS_CLIENT)
         if self.status_topic:
-            c.will_set(self.status_topic, protocol.encode({"v": 1, "online": False}), qos=1, retain=True)
+            c.will_set(self.status_topic, protocol.Status(online=False).to_json(), qos=1, retain=True)
         c.on_connect = self._on_connect
         c.on_disconnect = self._on_disconnect
         c.on_message = self._on_message
         c.on_publish = self._on_publish
         c.on_subscribe = self._on_subscribe
         c.on_connect_fail = self._on_connect_fail
-        self._unreachable_logged = False
         c.on_socket_open = self._on_socket_open
         self.client = c
 
     # ------------------------------------------------------------ lifecycle
-
-    def on_connect(self, hook: Callable[[], None]) -> None:
-        """Run ``hook`` (on paho's thread) after every successful (re)connect."""
-        self._on_connect_hooks.append(hook)
-
-    def on_disconnect(self, hook: Callable[[], None]) -> None:
-        """Run ``hook`` (on paho's thread) whenever the connection is lost."""
-        self._on_disconnect_hooks.append(hook)
 
     def start(self) -> None:
         """Connect in the background; reconnects by itself until :meth:`stop`."""
@@ -162,7 +155,7 @@ class MqttLink:
         """Publish an offline status (when asked), disconnect and stop the network thread."""
         self._stopped.set()
         if mark_offline and self.status_topic and self.is_connected():
-            info = self.client.publish(self.status_topic, protocol.encode({"v": 1, "online": False, "at": now_ms()}),
+            info = self.client.publish(self.status_topic, protocol.Status(online=False, at=now_ms()).to_json(),
                                        qos=1, retain=True)
             try:
                 info.wait_for_publish(timeout=2)
@@ -189,7 +182,7 @@ class MqttLink:
 
     # ------------------------------------------------------------ publishing
 
-    def publish(self, topic: str, payload: dict[str, Any] | bytes, *, retain: bool = False,
+    def publish(self, topic: str, payload: protocol.Message | bytes, *, retain: bool = False,
                 on_delivered: Delivered | None = None, expiry_s: int | None = None) -> int:
         """Publish with QoS 1; kept in memory and sent on reconnect if the broker is away.
 
@@ -198,7 +191,7 @@ class MqttLink:
         ``expiry_s`` sets MQTT 5's message expiry interval: the broker drops the message
         if it cannot hand it on within that time (e.g. to a controller that is down).
         """
-        data = payload if isinstance(payload, bytes) else protocol.encode(payload)
+        data = payload if isinstance(payload, bytes) else payload.to_json()
         props = None
         if expiry_s is not None and self.broker.mqtt_version == 5:
             props = Properties(PacketTypes.PUBLISH)
@@ -219,14 +212,16 @@ class MqttLink:
         """Publish the retained status at once (e.g. after the printer state changed)."""
         if not self.status_topic:
             return
-        body: dict[str, Any] = {"v": 1, "online": True, "at": now_ms(), "instance": self.instance,
-                                "host": socket.gethostname(), "pid": os.getpid()}
+        extra: dict[str, Any] = {}
         if self.status_extra is not None:
             try:
-                body.update(self.status_extra())
+                extra = dict(self.status_extra())
             except Exception:  # noqa: BLE001 - a broken extra must not stop the status
                 log.exception("status extra failed")
-        self.publish(self.status_topic, body, retain=True)
+        printer = extra.pop("printer", None)
+        self.publish(self.status_topic, protocol.Status(online=True, at=now_ms(), printer=printer, extra=extra,
+                                                        instance=self.instance, host=socket.gethostname(),
+                                                        pid=os.getpid()), retain=True)
 
     # ------------------------------------------------------------ paho callbacks
 
@@ -261,8 +256,8 @@ class MqttLink:
             self._connected.set()
             if subscribed:
                 self._ready.set()
-            for hook in self._on_connect_hooks:
-                hook()
+            if self._on_connect_hook is not None:
+                self._on_connect_hook()
         except Exception:  # noqa: BLE001 - never kill paho's thread
             log.exception("on_connect failed")
 
@@ -279,8 +274,8 @@ class MqttLink:
             self._ready.clear()
             if was and not self._stopped.is_set():
                 log.warning("lost the broker %s:%s (%s); reconnecting", self.broker.host, self.broker.port, reason_code)
-            for hook in self._on_disconnect_hooks:
-                hook()
+            if self._on_disconnect_hook is not None:
+                self._on_disconnect_hook()
         except Exception:  # noqa: BLE001
             log.exception("on_disconnect failed")
 

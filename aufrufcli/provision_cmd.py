@@ -1,11 +1,11 @@
 """``aufruf provision FILE --out DIR``: broker users, passwords, ACL and config for a site."""
 
 import argparse
-
-from aufruf.config import DEFAULT_PATH
+import sys
 
 from aufruf import provision
-from aufruf.config import load_or_exit
+from aufruf.config import DEFAULT_PATH, load_or_exit
+from aufruf.errors import ProvisionError
 
 
 def configure(p: argparse.ArgumentParser) -> None:
@@ -32,11 +32,15 @@ def configure(p: argparse.ArgumentParser) -> None:
 def main(args: argparse.Namespace) -> int:
     cfg = load_or_exit(args.file)
     creds = args.credentials_dir or cfg.broker.credentials_dir     # one place: where the devices read them
-    names = provision.provision(cfg, args.out, rotate=args.rotate, port=args.port, bind=args.bind,
-                                run_as=args.run_as, controllers=tuple(args.controller or ["main"]),
-                                persistence_dir=args.persistence_dir, bridge=args.bridge,
-                                tls=args.tls, tls_port=args.tls_port, tls_hosts=tuple(args.tls_host),
-                                credentials_dir=creds)
+    try:
+        names = provision.provision(cfg, args.out, rotate=args.rotate, port=args.port, bind=args.bind,
+                                    run_as=args.run_as, controllers=tuple(args.controller or ["main"]),
+                                    persistence_dir=args.persistence_dir, bridge=args.bridge,
+                                    tls=args.tls, tls_port=args.tls_port, tls_hosts=tuple(args.tls_host),
+                                    credentials_dir=creds)
+    except (ProvisionError, OSError) as e:
+        print(f"aufruf provision: {e}", file=sys.stderr)
+        return 1
     print(f"wrote {args.out}/passwd, acl, mosquitto.conf and {creds}/ "
           f"for {len(names)} users:")
     for n in names:

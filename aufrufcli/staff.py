@@ -11,6 +11,7 @@ never carried out later, so "no answer" means "nothing was done".
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import json
 import socket
@@ -28,8 +29,6 @@ from aufruf.link import MqttLink, ephemeral_client_id, now_ms
 
 USER_ROLE, USER_DEVICE = "staff", "info"
 DEFAULT_CONFIG = DEFAULT_PATH
-
-
 EXIT_CODES = """exit codes:
   0  done (the controller confirmed it)
   1  refused (the answer says why: queue empty, unknown service, expired, ...)
@@ -104,21 +103,23 @@ class StaffSession:
             why = self.link.last_refusal or f"no answer within {timeout:.0f} s"
             raise ConnectionError(f"cannot reach the broker {where} as {self.link.user}: {why}")
 
-    def request(self, topic: str, reply_topic: str, payload: dict, timeout: float) -> dict:
+    def request(self, topic: str, reply_topic: str, message: protocol.TicketRequest | protocol.Command,
+                reply_type: type[protocol.TicketReply] | type[protocol.CommandReply], timeout: float):
         """Publish and wait for the reply with the same id (QoS 1; a repeat is answered alike).
 
-        The payload gets ``sent_at`` and the publish MQTT 5's message expiry: the
-        controller carries out nothing older than ``protocol.COMMAND_MAX_AGE_MS``.
-        We wait a second longer than that, so no answer means nothing was done.
+        The message gets ``sent_at`` (unless the caller, on another clock, set it) and the
+        publish MQTT 5's message expiry: the controller carries out nothing older than
+        ``protocol.COMMAND_MAX_AGE_MS``. We wait a second longer, so no answer means nothing was done.
         """
         max_age_s = protocol.COMMAND_MAX_AGE_MS / 1000
-        payload = {"sent_at": now_ms(), **payload}     # a caller on another clock (the demo) sets its own
+        if message.sent_at is None:
+            message = dataclasses.replace(message, sent_at=now_ms())
         start = len(self.log)
         delivered: list[tuple[bool, str]] = []
-        self.link.publish(topic, payload, expiry_s=int(max_age_s),
+        self.link.publish(topic, message, expiry_s=int(max_age_s),
                           on_delivered=lambda ok, why: delivered.append((ok, why)))
         wait = max(timeout, max_age_s + 1)
-        reply = self.wait_for(reply_topic, lambda obj: obj.get("id") == payload["id"], wait, start)
+        reply = self.wait_for(reply_topic, lambda obj: obj.get("id") == message.id, wait, start, reply_type)
         if reply is not None:
             return reply
         if not delivered:
@@ -127,33 +128,41 @@ class StaffSession:
             raise TimeoutError(f"the broker refused the command ({delivered[0][1]}; see the ACL that 'aufruf "
                                "provision' writes); it was not carried out")
         ctl = self.controller_status()
-        if ctl is not None and ctl.get("online") is False:
+        if ctl is not None and not ctl.online:
             raise TimeoutError("the desk controller is offline (is 'aufruf desk' running? see 'aufruf status'); "
                                f"the command was not carried out and has expired (after {max_age_s:.0f} s), "
                                "so it will not run when the controller comes back")
         raise TimeoutError(f"no answer from the desk controller within {wait:.0f} s: the command was not "
                            f"carried out (one older than {max_age_s:.0f} s never is); see 'aufruf status'")
 
-    def wait_for(self, topic: str, pred, timeout: float, start: int = 0) -> dict | None:
-        """The first message on ``topic`` from ``self.log[start:]`` that ``pred`` accepts (None at the timeout)."""
+    def wait_for(self, topic: str, pred, timeout: float, start: int = 0,
+                 message: type[protocol.Message] | None = None):
+        """The first message on ``topic`` from ``self.log[start:]`` that ``pred`` accepts, as ``message``
+        when given (unreadable ones are skipped); None at the timeout."""
         deadline = time.monotonic() + timeout
         with self._cond:
             while True:
                 for t, obj in self.log[start:]:
                     if t == topic and pred(obj):
-                        return obj
+                        typed = obj if message is None else _typed(message, obj)
+                        if typed is not None:
+                            return typed
                 left = deadline - time.monotonic()
                 if left <= 0:
                     return None
                 self._cond.wait(left)
 
-    def controller_status(self) -> dict | None:
+    def controller_status(self) -> protocol.Status | None:
         """The retained status of the desk controller, if this session subscribed to it."""
         with self._cond:
-            for t, obj in self.messages.items():
-                if t.startswith(self.topics.root + "status/controller/"):
-                    return obj
-        return None
+            found = [obj for t, obj in self.messages.items() if t.startswith(self.topics.role_status("controller")[:-1])]
+        return _typed(protocol.Status, found[0]) if found else None
+
+    def retained(self, topic: str, message: type[protocol.Message]):
+        """The last message seen on ``topic`` as its typed message (None: none yet, or unreadable)."""
+        with self._cond:
+            obj = self.messages.get(topic)
+        return _typed(message, obj)
 
     def gather(self, needed: tuple[str, ...], timeout: float, settle: float = 0.3) -> None:
         """Wait for retained topics to arrive, then a little longer for the rest of them."""
@@ -177,6 +186,16 @@ def _refused(host: str, port: int) -> str | None:
     return None
 
 
+def _services(cfg: SiteConfig) -> list[str]:
+    return [s.key for s in cfg.services]
+
+
+def _unknown_service(cfg: SiteConfig, given: str) -> str:
+    lang = cfg.languages[0]
+    known = ", ".join(f"{s.key} ({s.name(lang)})" for s in cfg.services)
+    return f"aufruf: no service '{given}' in {cfg.path}; services: {known}"
+
+
 def _run(args: argparse.Namespace, body) -> int:
     cfg = load_or_exit(args.config)
     try:
@@ -198,7 +217,7 @@ def main_call(args: argparse.Namespace) -> int:
             print(f"aufruf call: no desk '{args.desk}' in {cfg.path}; desks: {', '.join(d.id for d in cfg.desks)}",
                   file=sys.stderr)
             return 2
-        cmd: dict[str, Any] = {"v": 1, "id": f"cli-{uuid.uuid4().hex[:12]}", "action": args.action}
+        service = number = None
         if args.action == "transfer":
             if not args.arg:
                 print("aufruf call: transfer needs the service key, e.g. 'transfer N'", file=sys.stderr)
@@ -206,22 +225,28 @@ def main_call(args: argparse.Namespace) -> int:
             if args.arg.upper() not in _services(cfg):
                 print(_unknown_service(cfg, args.arg), file=sys.stderr)
                 return 2
-            cmd["service"] = args.arg.upper()
+            service = args.arg.upper()
         elif args.action == "call":
             if not args.arg:
                 print("aufruf call: call needs the ticket number, e.g. 'call K017'", file=sys.stderr)
                 return 2
-            cmd["number"] = args.arg.upper()
+            number = args.arg.upper()
+        try:
+            cmd = protocol.Command(f"cli-{uuid.uuid4().hex[:12]}", args.action, service, number)
+        except AufrufError as e:
+            print(f"aufruf call: {e}", file=sys.stderr)
+            return 2
         topics = protocol.Topics(cfg.site_id)
-        with StaffSession(cfg, (topics.reply(args.desk), topics.root + "status/controller/+")) as s:
+        with StaffSession(cfg, (topics.reply(args.desk), topics.role_status("controller"))) as s:
             s.connect(args.timeout)
-            reply = s.request(topics.command(args.desk), topics.reply(args.desk), cmd, args.timeout)
-        if reply.get("ok"):
+            reply = s.request(topics.command(args.desk), topics.reply(args.desk), cmd, protocol.CommandReply,
+                              args.timeout)
+        if reply.ok:
             desk = cfg.desk(args.desk)
             label = desk.label(cfg.languages[0]) if desk else args.desk
-            print(f"{label}: {args.action} {reply.get('ticket') or ''}".rstrip())
+            print(f"{label}: {args.action} {reply.ticket or ''}".rstrip())
             return 0
-        print(f"refused: {reply.get('error')}", file=sys.stderr)
+        print(f"refused: {reply.error}", file=sys.stderr)
         return 1
     return _run(args, body)
 
@@ -231,9 +256,7 @@ def main_issue(args: argparse.Namespace) -> int:
         if args.service.upper() not in _services(cfg):
             print(_unknown_service(cfg, args.service), file=sys.stderr)
             return 2
-        req: dict[str, Any] = {"v": 1, "id": f"info-{uuid.uuid4().hex[:12]}", "service": args.service.upper()}
-        if args.priority:
-            req["priority"] = True
+        req = protocol.TicketRequest(f"info-{uuid.uuid4().hex[:12]}", args.service.upper(), bool(args.priority))
         printer = None
         if args.print_ticket:
             if cfg.info_desk.printer is None:
@@ -242,42 +265,37 @@ def main_issue(args: argparse.Namespace) -> int:
             from kiosk.printer import open_printer  # lazy: only the info desk with a printer needs escpos
             printer = open_printer(cfg.info_desk.printer)
         topics = protocol.Topics(cfg.site_id)
-        with StaffSession(cfg, (topics.ticket("info"), topics.root + "status/controller/+")) as s:
+        with StaffSession(cfg, (topics.ticket("info"), topics.role_status("controller"))) as s:
             s.connect(args.timeout)
-            reply = s.request(topics.request("info"), topics.ticket("info"), req, args.timeout)
-            if not reply.get("ok"):
-                print(f"refused: {reply.get('error')}", file=sys.stderr)
+            reply = s.request(topics.request("info"), topics.ticket("info"), req, protocol.TicketReply,
+                              args.timeout)
+            if not reply.ok:
+                print(f"refused: {reply.error}", file=sys.stderr)
                 return 1
-            t = reply["ticket"]
+            t = reply.ticket
             if printer is not None:
                 ok, why = _print_info_ticket(cfg, printer, t)
-                s.link.publish(topics.printed("info"), {"v": 1, "id": req["id"], "number": t["number"], "ok": ok,
-                                                        **({} if ok else {"error": why})})
+                delivered = threading.Event()
+                s.link.publish(topics.printed("info"), protocol.PrintReport(req.id, t.number, ok, why or None),
+                               on_delivered=lambda ok_, reason: delivered.set())
                 if not ok:
-                    print(f"printing failed ({why}); ticket {t['number']} was voided", file=sys.stderr)
-                    time.sleep(0.2)
+                    if not delivered.wait(args.timeout):
+                        print(f"printing failed ({why}); the broker did not confirm voiding ticket {t.number}: "
+                              "void it at a desk", file=sys.stderr)
+                        return 3
+                    print(f"printing failed ({why}); ticket {t.number} was voided", file=sys.stderr)
                     return 1
-        eta = f", about {t['eta_min']} min" if t.get("eta_min") is not None else ""
-        prio = " (priority)" if t.get("priority") else ""
-        if not t.get("ahead"):
-            print(f"{t['number']}{prio}: you are next")
+        eta = f", about {t.eta_min} min" if t.eta_min is not None else ""
+        prio = " (priority)" if t.priority else ""
+        if t.ahead == 0:
+            print(f"{t.number}{prio}: you are next")
         else:
-            print(f"{t['number']}{prio}: {t['ahead']} ahead{eta}")
+            print(f"{t.number}{prio}: {t.ahead} ahead{eta}")
         return 0
     return _run(args, body)
 
 
-def _services(cfg: SiteConfig) -> list[str]:
-    return [s.key for s in cfg.services]
-
-
-def _unknown_service(cfg: SiteConfig, given: str) -> str:
-    lang = cfg.languages[0]
-    known = ", ".join(f"{s.key} ({s.name(lang)})" for s in cfg.services)
-    return f"aufruf: no service '{given}' in {cfg.path}; services: {known}"
-
-
-def _print_info_ticket(cfg: SiteConfig, printer, ticket: dict) -> tuple[bool, str]:
+def _print_info_ticket(cfg: SiteConfig, printer, ticket: protocol.TicketInfo) -> tuple[bool, str]:
     from kiosk.ticket_layout import print_ticket  # lazy, see main_issue
     try:
         print_ticket(printer, cfg, ticket)
@@ -288,12 +306,12 @@ def _print_info_ticket(cfg: SiteConfig, printer, ticket: dict) -> tuple[bool, st
 
 def collect_status(cfg: SiteConfig, timeout: float) -> dict[str, dict]:
     """The retained state of the site: board, queue, desk states and device statuses."""
-    root = f"aufruf/{cfg.site_id}/"
-    subs = (root + "board", root + "queue", root + "desk/+/state", root + "status/#")
+    t = protocol.Topics(cfg.site_id)
+    subs = (t.board, t.queue, t.all_desk_states, t.all_status)
     with StaffSession(cfg, subs) as s:
         s.connect(timeout)
-        s.gather((root + "queue", root + "board"), timeout)
-        return {t[len(root):]: m for t, m in s.messages.items()}
+        s.gather((t.queue, t.board), timeout)
+        return {t.relative(topic): m for topic, m in s.messages.items()}
 
 
 def format_status(cfg: SiteConfig, state: dict[str, dict], now: int | None = None) -> str:
@@ -310,25 +328,26 @@ def format_status(cfg: SiteConfig, state: dict[str, dict], now: int | None = Non
     if ctl is not None:
         lines.append(f"THE DESK CONTROLLER IS {ctl}: what follows is the last state it published, not the "
                      "current one")
-    q = state.get("queue", {}).get("services", {})
+    queue = _typed(protocol.QueueState, state.get("queue"))
+    q = queue.services if queue is not None else {}
     lines.append("waiting:")
     for s in cfg.services:
         e = q.get(s.key)
         if e is None:
             lines.append(f"  {s.key} {s.name(lang)}: unknown (no queue state from the controller)")
             continue
-        eta = f", about {e['eta_min']} min" if e.get("eta_min") is not None else ""
-        shut = "" if e.get("open", True) else ", no desk open"
-        lines.append(f"  {s.key} {s.name(lang)}: {e['waiting']}{eta}{shut}")
+        eta = f", about {e.eta_min} min" if e.eta_min is not None else ""
+        shut = "" if e.open else ", no desk open"
+        lines.append(f"  {s.key} {s.name(lang)}: {e.waiting}{eta}{shut}")
     lines.append("desks:")
     for d in cfg.desks:
-        st = state.get(f"desk/{d.id}/state")
+        st = _typed(protocol.DeskState, state.get(f"desk/{d.id}/state"))
         if st is None:
             what = "unknown"
-        elif st["status"] == "serving":
-            what = f"serving {st['ticket']} since {hhmm(st['since'])}"
-        elif st["status"] == "paused":
-            what = f"paused since {hhmm(st['since'])}"
+        elif st.status == "serving":
+            what = f"serving {st.ticket} since {hhmm(st.since)}"
+        elif st.status == "paused":
+            what = f"paused since {hhmm(st.since)}"
         else:
             what = "idle"
         lines.append(f"  {d.id} {d.label(lang)}: {what} (serves {', '.join(d.services)})")
@@ -342,6 +361,16 @@ def format_status(cfg: SiteConfig, state: dict[str, dict], now: int | None = Non
     return "\n".join(lines)
 
 
+def _typed(message: type[protocol.Message], obj: dict | None):
+    """A collected retained payload as its typed message; None when absent or not readable."""
+    if obj is None:
+        return None
+    try:
+        return message.from_dict(obj)
+    except AufrufError:
+        return None
+
+
 def controller_health(state: dict[str, dict], now: int) -> str | None:
     """None when a desk controller is online; else why not ("OFFLINE", "unknown ...")."""
     found = [device_health(st, now) for k, st in state.items() if k.startswith("status/controller/")]
@@ -350,17 +379,17 @@ def controller_health(state: dict[str, dict], now: int) -> str | None:
     return found[0] if found else "unknown (never seen)"
 
 
-def device_health(st: dict | None, now: int) -> str:
+def device_health(obj: dict | None, now: int) -> str:
     """online / offline / unknown (never seen, or a status older than 3 minutes)."""
+    st = _typed(protocol.Status, obj)
     if st is None:
         return "unknown (never seen)"
-    at = st.get("at")
-    if not st.get("online"):
+    if not st.online:
         return "OFFLINE"
-    if not isinstance(at, int) or now - at > protocol.STATUS_STALE_MS:
+    if st.is_stale(now):
         return "unknown (last status older than 3 minutes)"
-    extra = [f"{k} {v}" for k, v in st.items() if k in ("printer",) and v != "ok"]
-    keypads = st.get("keypads")
+    extra = [f"printer {st.printer}"] if st.printer not in (None, "ok") else []
+    keypads = st.extra.get("keypads")
     if isinstance(keypads, dict):
         extra += [f"keypad {d} {v}" for d, v in sorted(keypads.items()) if v != "ok"]
     return "online" + (f", {', '.join(extra)}" if extra else "")

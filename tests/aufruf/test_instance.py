@@ -70,15 +70,14 @@ def test_local_lock_names_its_holder(tmp_path):
 def test_ready_means_every_subscription_acknowledged(site):
     """CONNACK alone is not ready: with the broker frozen before it can SUBACK, the link is not ready."""
     got = []
-    lk = link.MqttLink(site.cfg.broker, site.site_id, "display", "hall", subscriptions=(f"aufruf/{site.site_id}/call",),
-                       handler=lambda t, p, r: got.append(p))
     frozen = []
 
     def freeze():
         if not frozen:
             os.kill(site.mosquitto.proc.pid, signal.SIGSTOP)   # the SUBSCRIBE is still in paho's buffer
             frozen.append(True)
-    lk.on_connect(freeze)
+    lk = link.MqttLink(site.cfg.broker, site.site_id, "display", "hall", subscriptions=(f"aufruf/{site.site_id}/call",),
+                       handler=lambda t, p, r: got.append(p), on_connect=freeze)
     lk.start()
     try:
         wait_until(lambda: lk.is_connected(), 5, "CONNACK")

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from desk.app import DeskService
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -20,9 +19,8 @@ def aufruf(site, *args):
 
 
 @pytest.fixture
-def desk(site):
-    svc = DeskService(site.cfg, "main", str(site.data), keypads=False)
-    svc.start()
+def desk(site, desk_service):
+    svc = desk_service(site)
     yield svc
     svc.stop()
 
@@ -77,11 +75,9 @@ def test_controller_down_gives_a_clear_answer(site):
     assert time.monotonic() - started < 4          # at once, not after the timeout
 
 
-def test_commands_sent_while_the_controller_is_down_never_run_later(site):
+def test_commands_sent_while_the_controller_is_down_never_run_later(site, desk_service):
     """The controller's broker session outlives it; what staff sent meanwhile is not carried out on return."""
-    svc = DeskService(site.cfg, "main", str(site.data), keypads=False)
-    svc.start()
-    assert svc.link.wait_connected(5)
+    svc = desk_service(site)
     assert aufruf(site, "issue", "--service", "K").returncode == 0
     svc.stop()                                   # its persistent session keeps desk/+/command queued
     r = aufruf(site, "call", "--desk", "3", "next")
@@ -91,17 +87,13 @@ def test_commands_sent_while_the_controller_is_down_never_run_later(site):
     assert r.returncode == 3 and "not carried out" in r.stderr
     watcher = site.probe("controller-main", ("desk/3/state", "desk/3/reply", "call", "queue"))
     start = watcher.mark()
-    svc = DeskService(site.cfg, "main", str(site.data), keypads=False)
-    svc.start()
-    try:
-        st = watcher.wait_for("queue", start=start, timeout=10)
-        assert st["services"]["K"]["waiting"] == 1            # K001 only: the issue was not replayed
-        r = aufruf(site, "call", "--desk", "3", "next")        # round trip: anything replayed came before this
-        assert r.returncode == 0 and r.stdout.strip() == "Schalter 3: next K001"
-        assert watcher.all("call") and all(c["number"] == "K001" for c in watcher.all("call"))
-        assert [b for b in watcher.all("desk/3/reply")] == [watcher.all("desk/3/reply")[-1]]
-    finally:
-        svc.stop()
+    desk_service(site)
+    st = watcher.wait_for("queue", start=start, timeout=10)
+    assert st["services"]["K"]["waiting"] == 1            # K001 only: the issue was not replayed
+    r = aufruf(site, "call", "--desk", "3", "next")        # round trip: anything replayed came before this
+    assert r.returncode == 0 and r.stdout.strip() == "Schalter 3: next K001"
+    assert watcher.all("call") and all(c["number"] == "K001" for c in watcher.all("call"))
+    assert len(watcher.all("desk/3/reply")) == 1          # the answer to that one call, to nothing else
 
 
 def test_a_command_older_than_its_expiry_is_answered_and_not_carried_out(site, desk):
@@ -127,12 +119,11 @@ def info_desk_site(site_factory, tmp_path, path):
     return site_factory(text, "info")
 
 
-def test_info_desk_prints_a_priority_ticket_that_is_called_first(site_factory, tmp_path):
+def test_info_desk_prints_a_priority_ticket_that_is_called_first(site_factory, tmp_path, desk_service):
     paper = tmp_path / "lp0"
     paper.write_bytes(b"")
     s = info_desk_site(site_factory, tmp_path, paper)
-    svc = DeskService(s.cfg, "main", str(s.data), keypads=False)
-    svc.start()
+    svc = desk_service(s)
     try:
         assert aufruf(s, "issue", "--service", "K").stdout.startswith("K001")
         r = aufruf(s, "issue", "--service", "K", "--priority", "--print")
@@ -149,10 +140,9 @@ def test_info_desk_prints_a_priority_ticket_that_is_called_first(site_factory, t
         svc.stop()
 
 
-def test_info_desk_print_failure_voids_the_ticket(site_factory, tmp_path):
+def test_info_desk_print_failure_voids_the_ticket(site_factory, tmp_path, desk_service):
     s = info_desk_site(site_factory, tmp_path, tmp_path / "no-such-dir" / "lp0")
-    svc = DeskService(s.cfg, "main", str(s.data), keypads=False)
-    svc.start()
+    svc = desk_service(s)
     try:
         r = aufruf(s, "issue", "--service", "K", "--print")
         assert r.returncode == 1 and "ticket K001 was voided" in r.stderr

@@ -18,7 +18,6 @@ import uuid
 from audit import audit
 
 from aufrufcli.scenario import PLANS, Simulation
-from desk.app import DeskService
 from sites import EXAMPLE
 
 
@@ -51,7 +50,7 @@ class MqttDriver:
         pass
 
 
-def test_busy_day_to_the_last_number(site_factory):
+def test_busy_day_to_the_last_number(site_factory, desk_service):
     site = site_factory(EXAMPLE.read_text().replace("range = [1, 999]", "range = [800, 999]"), "busy")
     assert [(s.first, s.last) for s in site.cfg.services] == [(800, 999), (800, 999)]
     # the busy day's rate (2,000 in 10 h) for 2 h: 201 per service, one more than K800..K999 holds
@@ -59,8 +58,7 @@ def test_busy_day_to_the_last_number(site_factory):
     day = dt.date(2026, 11, 25)
     sim = Simulation(site.cfg, plan, day, seed=42)
     clock = [sim.t0]
-    svc = DeskService(site.cfg, "main", str(site.data), keypads=False, clock=lambda: clock[0])
-    svc.start()
+    svc = desk_service(site, clock=lambda: clock[0])
     try:
         driver = MqttDriver(site, clock)
         report = sim.run(driver)
