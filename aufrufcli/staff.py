@@ -262,6 +262,8 @@ def device_health(st: dict | None, now: int) -> str:
     if not isinstance(at, int) or now - at > protocol.STATUS_STALE_MS:
         return "unknown (last status older than 3 minutes)"
     extra = [f"{k} {v}" for k, v in st.items() if k in ("printer",) and v != "ok"]
+    if st.get("ledger") == "error":  # the controller's ledger: nothing is issued or called until it can be written
+        extra.append(f"THE LEDGER CANNOT BE WRITTEN: {st.get('ledger_error') or 'no reason given'}")
     return "online" + (f", {', '.join(extra)}" if extra else "")
 
 

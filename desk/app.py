@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import signal
+import sqlite3
 import sys
 import threading
 import time
@@ -13,13 +14,14 @@ from typing import Callable
 from aufruf import protocol
 from aufruf.config import load_or_exit
 from aufruf.config import SiteConfig
-from aufruf.errors import AufrufError
+from aufruf.errors import AufrufError, LedgerError
 from aufruf.link import MqttLink, now_ms
 from aufruf.watchdog import Notifier
 
 from .controller import Controller
+from .datalock import DataDirLock
 from .keypad import KeyDecoder, KeypadReader
-from .ledger import Ledger
+from .ledger import Ledger, problem
 
 log = logging.getLogger("aufruf.desk")
 SESSION_EXPIRY_S = 600  # commands sent while the controller restarts are kept by the broker this long
@@ -31,6 +33,9 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--id", default="main", help="controller id (MQTT user controller-<id>), default main")
     p.add_argument("--data", default="/var/lib/aufruf", help="ledger directory (default /var/lib/aufruf)")
     p.add_argument("--no-keypads", action="store_true", help="do not open the USB keypads of the site file")
+    p.add_argument("--new-ledger", action="store_true",
+                   help="start a new, empty ledger although --data has a ledger file that is empty or not a "
+                        "ledger (that file is kept as ledger.db.unusable-<time>); a valid ledger is never replaced")
 
 
 class DeskService:
@@ -38,10 +43,20 @@ class DeskService:
 
     def __init__(self, cfg: SiteConfig, controller_id: str, data_dir: str, keypads: bool = True,
                  password: str | None = None, clock: Callable[[], int] = now_ms,
-                 keypad_opener: Callable[[str], object] | None = None, keypad_retry_s: float = 2.0):
+                 keypad_opener: Callable[[str], object] | None = None, keypad_retry_s: float = 2.0,
+                 new_ledger: bool = False):
         self.cfg = cfg
-        self.ledger = Ledger(data_dir)
-        self.controller = Controller(cfg, self.ledger, controller_id=controller_id, clock=clock)
+        self.lock = DataDirLock(data_dir)  # before the ledger: a second controller refuses here
+        try:
+            self.ledger = Ledger(data_dir, new=new_ledger)
+            try:
+                self.controller = Controller(cfg, self.ledger, controller_id=controller_id, clock=clock)
+            except sqlite3.Error as e:
+                self.ledger.close()
+                raise LedgerError(f"cannot read the ledger {self.ledger.path}: {problem(e, data_dir)}") from None
+        except BaseException:
+            self.lock.release()
+            raise
         self.link = MqttLink(cfg.broker, cfg.site_id, "controller", controller_id,
                              subscriptions=Controller.subscriptions(cfg.site_id),
                              handler=self.controller.on_message, session_expiry_s=SESSION_EXPIRY_S,
@@ -58,7 +73,8 @@ class DeskService:
 
     def _status(self) -> dict:
         office = self.controller.office
-        return {"day": office.day, "waiting": {s.key: office.waiting(s.key) for s in self.cfg.services}}
+        return {"day": office.day, "waiting": {s.key: office.waiting(s.key) for s in self.cfg.services},
+                **self.controller.ledger_health()}
 
     def _keypad_command(self, desk: str, cmd: dict) -> None:
         """A local USB keypad sends through the same path as a remote one."""
@@ -77,12 +93,13 @@ class DeskService:
         self.controller.stop()
         self.link.stop()
         self.ledger.close()
+        self.lock.release()
 
 
 def main(args: argparse.Namespace) -> int:
     cfg = load_or_exit(args.config)
     try:
-        svc = DeskService(cfg, args.id, args.data, keypads=not args.no_keypads)
+        svc = DeskService(cfg, args.id, args.data, keypads=not args.no_keypads, new_ledger=args.new_ledger)
     except AufrufError as e:
         print(f"aufruf desk: {e}", file=sys.stderr)
         return 1
@@ -94,12 +111,23 @@ def main(args: argparse.Namespace) -> int:
     svc.start()
     log.info("desk controller %s for site %s running (ledger %s)", args.id, cfg.site_id, svc.ledger.path)
     notifier.ready(f"site {cfg.site_id}")
+    health: dict = {}
+    rc = 0
     while not stop.wait(1.0):
-        # ping the watchdog only while the worker is alive and not stuck on one message
-        if svc.controller._thread and svc.controller._thread.is_alive() and \
-                time.monotonic() - svc.controller.healthy_at < STUCK_AFTER_S:
+        if not svc.controller.alive():
+            # never stay connected and "online" with nobody answering: exit, systemd restarts us
+            log.critical("the controller's worker has stopped; exiting so that the service is restarted")
+            rc = 1
+            break
+        # ping the watchdog only while the worker turns (a ledger that cannot be written is not a
+        # hang: the worker answers ok:false and retries; a restart would not free a full disk)
+        if time.monotonic() - svc.controller.healthy_at < STUCK_AFTER_S:
             notifier.ping()
+        if svc.controller.ledger_health() != health:
+            health = svc.controller.ledger_health()
+            notifier.status(f"site {cfg.site_id}" + (f"; the ledger cannot be written: {health['ledger_error']}"
+                                                      if health.get("ledger") == "error" else ""))
     notifier.stopping()
     svc.stop()
     log.info("desk controller stopped")
-    return 0
+    return rc

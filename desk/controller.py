@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import queue
 import re
+import sqlite3
 import threading
 import time
 import uuid
@@ -21,12 +22,12 @@ from typing import Any, Callable
 from aufruf import config as site_config
 from aufruf import protocol
 from aufruf.config import SiteConfig
-from aufruf.errors import ConfigError, PayloadError
+from aufruf.errors import ConfigError, LedgerError, PayloadError
 from aufruf.link import MqttLink, now_ms
 
 from . import retention
 from .dispatch import Office, Outcome, Refused
-from .ledger import Ledger
+from .ledger import Change, Ledger, change, problem
 from .today import TodayFeed
 
 log = logging.getLogger("aufruf.desk")
@@ -34,6 +35,9 @@ log = logging.getLogger("aufruf.desk")
 REQUESTS_KEPT_MS = 2 * 86_400_000
 MAX_BATCH = 64
 IDLE_CLEANUP_S = 1.0
+LEDGER_RETRY_S = 1.0   # while the ledger cannot be written, a small write tries it this often
+MAX_HELD = 1000        # print reports kept while the ledger cannot be written (they carry no answer)
+LEDGER_ERRORS = (sqlite3.Error, LedgerError, OSError)
 
 
 class Controller:
@@ -53,6 +57,11 @@ class Controller:
         self._thread: threading.Thread | None = None
         self.healthy_at = time.monotonic()
         self.handled = 0
+        self.ledger_error: str | None = None    # why the ledger cannot be written now (worker's own state)
+        self._health: dict[str, str] = {"ledger": "ok"}  # its snapshot for other threads (replaced, never changed)
+        self._ledger_retry_at = 0.0
+        self._office_stale = False               # the queue state could not be reloaded after a failed write
+        self._held: list[tuple[str, bytes]] = []  # print reports of failed batches, handled again on recovery
         self.today = TodayFeed()  # retained stats/today
         self.office = self._load_office()
         self.link = link
@@ -80,6 +89,14 @@ class Controller:
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="controller", daemon=True)
         self._thread.start()
+
+    def alive(self) -> bool:
+        """The worker thread runs (any thread)."""
+        return self._thread is not None and self._thread.is_alive()
+
+    def ledger_health(self) -> dict[str, str]:
+        """``{"ledger": "ok"}`` or ``{"ledger": "error", "ledger_error": why}`` (any thread: a snapshot)."""
+        return self._health
 
     def stop(self) -> None:
         self._stop.set()
@@ -115,12 +132,12 @@ class Controller:
             try:
                 item = self._q.get(timeout=IDLE_CLEANUP_S)
             except queue.Empty:
-                self._idle()
-                continue
+                item = ("idle", None, None)
             try:
-                if item[0] == "msg":
-                    self._check_day()
-                    self._handle_batch(self._drain(item))
+                if item[0] == "idle":
+                    self._idle()
+                elif item[0] == "msg":
+                    self._on_batch(item)
                 elif item[0] == "resync":
                     self._publish_state()
                 elif item[0] == "reload":
@@ -129,9 +146,53 @@ class Controller:
                     item[1]()
                 elif item[0] == "stop":
                     break
+            except LEDGER_ERRORS as e:  # a write of the idle work, a reload, a read: the worker goes on
+                self._ledger_failed(e, item[0])
+                self._reload_office()
             except Exception:  # noqa: BLE001 - one bad message must never stop the controller
                 log.exception("handling %s failed; reloading the queue state from the ledger", item[0])
-                self.office = self._load_office()
+                self._reload_office()
+
+    # ------------------------------------------------------------ ledger health
+
+    def _reload_office(self) -> None:
+        """Throw the in-memory state away and rebuild it from the ledger (after a failed write)."""
+        try:
+            self.office = self._load_office()
+            self._office_stale = False
+        except LEDGER_ERRORS as e:
+            self._office_stale = True  # nothing is committed from a stale state; retried with every batch
+            self._ledger_failed(e, "reloading the queue state")
+
+    def _ledger_failed(self, e: BaseException, doing: str) -> None:
+        reason = problem(e, self.ledger.dir)
+        self._ledger_retry_at = time.monotonic() + LEDGER_RETRY_S
+        if reason == self.ledger_error:
+            log.debug("the ledger still cannot be written (%s): %s", doing, reason)
+            return
+        log.error("the ledger cannot be written (%s): %s; requests are answered ok:false until it can, "
+                  "retrying every %.0f s", doing, reason, LEDGER_RETRY_S)
+        self.ledger_error = reason
+        self._health = {"ledger": "error", "ledger_error": reason}
+        self._status_changed()
+
+    def _ledger_ok(self) -> None:
+        if self.ledger_error is None:
+            return
+        log.warning("the ledger can be written again (it could not: %s)", self.ledger_error)
+        self.ledger_error = None
+        self._health = {"ledger": "ok"}
+        self._status_changed()
+        held, self._held = self._held, []
+        for topic, payload in held:
+            self._q.put(("msg", topic, payload))
+
+    def _status_changed(self) -> None:
+        if self.link is not None:
+            try:
+                self.link.publish_status_now()
+            except Exception:  # noqa: BLE001 - the status is best effort, the worker goes on
+                log.exception("status publish failed")
 
     def _drain(self, first: tuple) -> list[tuple[str, bytes]]:
         """The first message and whatever else is already waiting (up to MAX_BATCH): one commit for all."""
@@ -152,11 +213,25 @@ class Controller:
         self._q.put(("call", fn, None))
 
     def _idle(self) -> None:
+        if self._office_stale:
+            self._reload_office()
         self._check_day()
         acked = self._take_acked()
         if acked:
-            self.ledger.delete_acked(acked)
+            try:
+                self.ledger.delete_acked(acked)
+            except BaseException:
+                self._return_acked(acked)  # deleted on a later try; never lost (they would be published again)
+                raise
+            self._ledger_ok()
+        elif self.ledger_error is not None and time.monotonic() >= self._ledger_retry_at:
+            self.ledger.check_writable(self.clock())
+            self._ledger_ok()
         self.today.tick(self)
+
+    def _return_acked(self, acked: list[int]) -> None:
+        with self._acked_lock:
+            self._acked[:0] = acked
 
     def _take_acked(self) -> list[int]:
         with self._acked_lock:
@@ -178,7 +253,21 @@ class Controller:
 
     # ------------------------------------------------------------ messages
 
-    def _handle_batch(self, items: list[tuple[str, bytes]]) -> None:
+    def _on_batch(self, item: tuple) -> None:
+        """A run of messages; when the day roll-over or the state cannot be had, they are answered ok:false."""
+        blocked: BaseException | None = None
+        if self._office_stale:
+            self._reload_office()
+        try:
+            self._check_day()
+        except LEDGER_ERRORS as e:
+            blocked = e
+            self._reload_office()  # back to the old day as the ledger has it; the roll-over is tried again
+        if self._office_stale and blocked is None:
+            blocked = LedgerError(self.ledger_error or "the queue state cannot be read from the ledger")
+        self._handle_batch(self._drain(item), blocked)
+
+    def _handle_batch(self, items: list[tuple[str, bytes]], blocked: BaseException | None = None) -> None:
         """Apply messages to the queue state, commit them in ONE transaction, then publish."""
         b = Batch()
         for topic, payload in items:
@@ -186,8 +275,17 @@ class Controller:
             self.handled += 1
         rows = []
         if b.writes:
-            rows = self.ledger.commit_many(self.office.day, self.clock(), b.outcomes, b.messages, b.requests,
-                                           self._take_acked())
+            acked = self._take_acked()
+            try:
+                if blocked is not None:
+                    raise blocked
+                rows = self.ledger.commit_many(self.office.day, self.clock(), b.outcomes, b.messages, b.requests,
+                                               acked)
+            except LEDGER_ERRORS as e:
+                self._return_acked(acked)
+                self._batch_failed(b, items, e)
+                return
+            self._ledger_ok()
         for line in b.log:
             line()
         self._publish_rows(rows)
@@ -199,6 +297,24 @@ class Controller:
         if b.state_changed:
             self._publish_queue_and_board(self.clock())
             self.today.tick(self)  # at most every 10 s, also under a load that never leaves the worker idle
+
+    def _batch_failed(self, b: "Batch", items: list[tuple[str, bytes]], e: BaseException) -> None:
+        """Nothing of the batch was written: forget it, and say so to everyone who waits for an answer."""
+        self._ledger_failed(e, "a batch of requests and commands")
+        self._reload_office()
+        why = f"the ledger cannot be written: {self.ledger_error or problem(e, self.ledger.dir)}"
+        stored = {id(reply): rid for (_, rid), reply in b.replies.items()}
+        for topic, payload, _ in b.messages:
+            if id(payload) in stored:   # a reply that would have been stored: it promised what is not kept
+                self._publish(topic, protocol.error_reply(stored[id(payload)], why))
+        for topic, payload in b.direct:
+            if id(payload) not in stored:  # refusals of bad input and earlier answers from the ledger stand
+                self._publish(topic, payload)
+        for topic, payload in items:
+            if topic.endswith("/printed") and len(self._held) < MAX_HELD:
+                self._held.append((topic, payload))  # no one waits for an answer: handled again on recovery
+        log.warning("%d messages not carried out, the ledger cannot be written; %d answered ok:false",
+                    len(items), len(b.replies))
 
     def _handle(self, b: "Batch", topic: str, payload: bytes) -> None:
         try:
@@ -250,8 +366,10 @@ class Controller:
             return
         now = self.clock()
         try:
-            if priority and not (kiosk == "info" and self.cfg.info_desk.priority):
+            if priority and kiosk != "info":
                 raise Refused("priority tickets are only issued at the info desk")
+            if priority and not self.cfg.info_desk.priority:
+                raise Refused("priority tickets are off at this site ([info_desk] priority = false)")
             out = self.office.issue(service, now, kiosk, req_id, priority)
         except Refused as e:
             b.store(scope, req_id, reply_topic, protocol.error_reply(req_id, str(e)))
@@ -263,7 +381,7 @@ class Controller:
             ticket["eta_min"] = t.eta_min
         if t.priority:
             ticket["priority"] = True
-        b.outcomes.append(out)
+        b.outcomes.append(change(out, now))
         b.store(scope, req_id, reply_topic, {"v": 1, "id": req_id, "ok": True, "ticket": ticket})
         b.state_changed = True
         b.log.append(lambda: log.info("issued %s at kiosk %s (ahead %s, eta %s min)", t.number, kiosk, t.ahead,
@@ -279,12 +397,13 @@ class Controller:
         if t is None or t.kiosk != kiosk or t.request_id != req_id:
             return self._refuse(b, None, req_id, f"{number} was not issued to kiosk {kiosk} for request {req_id}",
                                 where)
-        out = self.office.printed(number, ok, self.clock())
+        now = self.clock()
+        out = self.office.printed(number, ok, now)
         if not out.tickets:
             if not ok:
                 log.info("print of %s failed at kiosk %s but it is already %s; kept", number, kiosk, t.state)
             return
-        b.outcomes.append(out)
+        b.outcomes.append(change(out, now))
         b.state_changed = True
         b.log.append(lambda: log.warning("voided %s: kiosk %s could not print it (%s)", number, kiosk,
                                          error or "no reason given"))
@@ -315,7 +434,7 @@ class Controller:
                 event["priority"] = True
             b.messages.append((self.topics.call, event, False))
         number = out.ticket.number if out.ticket else None
-        b.outcomes.append(out)
+        b.outcomes.append(change(out, now))
         b.store(scope, cmd.id, reply_topic, {"v": 1, "id": cmd.id, "ok": True, "ticket": number})
         b.desks.update(d.id for d in out.desks)
         b.state_changed = True
@@ -388,7 +507,7 @@ class Batch:
     """What a run of messages changed, committed together before anything is published."""
 
     def __init__(self) -> None:
-        self.outcomes: list[Outcome] = []
+        self.outcomes: list[Change] = []                          # each stamped with its own moment
         self.messages: list[tuple[str, dict, bool]] = []           # outbox rows
         self.requests: list[tuple[str, str, dict]] = []            # (scope, id, reply) for idempotency
         self.replies: dict[tuple[str, str], dict] = {}
