@@ -13,14 +13,17 @@ from pathlib import Path
 
 import pytest
 
-from audit import audit
-from processes import REPO, start_process
-from probe import wait_until
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "deploy"))
 
-from aufruf import config
-from aufrufcli.staff import format_status
-from desk.dispatch import Office, Outcome
-from desk.ledger import Ledger
+from audit import audit  # noqa: E402
+from test_unit_processes import NotifySocket  # noqa: E402 - systemd's notify socket, as the unit tests use it
+from processes import REPO, start_process  # noqa: E402
+from probe import wait_until  # noqa: E402
+
+from aufruf import config  # noqa: E402
+from aufrufcli.staff import format_status  # noqa: E402
+from desk.dispatch import Office, Outcome  # noqa: E402
+from desk.ledger import Ledger  # noqa: E402
 
 REQ, TICKET = "kiosk/entrance/request", "kiosk/entrance/ticket"
 STATUS = "status/controller/main"
@@ -30,6 +33,17 @@ CANNOT = "the ledger cannot be written"
 def desk(site, processes, data: Path, *extra):
     proc = start_process(site, "desk", "--data", str(data), "--no-keypads", *extra)
     processes.append(proc)
+    return proc
+
+
+def desk_under_systemd(site, processes, notify):
+    """`aufruf desk` with NOTIFY_SOCKET set, as systemd starts it (Type=notify, WatchdogSec)."""
+    log = open(site.root / "desk.log", "ab")
+    proc = subprocess.Popen([sys.executable, "-m", "aufrufcli", "desk", "--config", str(site.config_path),
+                             "--data", str(site.data), "--no-keypads"], cwd=REPO, stdout=log, stderr=log,
+                            env=dict(os.environ, PYTHONPATH=str(REPO), NOTIFY_SOCKET=notify.path))
+    processes.append(proc)
+    notify.proc = proc
     return proc
 
 
@@ -53,9 +67,11 @@ def online(p, pred=lambda b: True, timeout=20.0, start=0):
 
 # ---------------------------------------------------------------- 1, 4: a write lock held by another process
 
-def test_ledger_locked_while_idle_worker_survives_says_so_and_recovers(site, processes):
+def test_ledger_locked_while_idle_worker_survives_says_so_and_recovers(site, processes, tmp_path):
+    notify = NotifySocket(tmp_path / "notify", site.root / "desk.log")
     p = site.probe()
-    desk(site, processes, site.data)
+    desk_under_systemd(site, processes, notify)
+    notify.wait_for("READY=1", 30)
     online(p)
     assert request(p, "r1")["ticket"]["number"] == "K001"
     # the reply's outbox row is deleted when the worker is next idle: hold the write lock before that
@@ -68,9 +84,14 @@ def test_ledger_locked_while_idle_worker_survives_says_so_and_recovers(site, pro
         assert "LEDGER CANNOT BE WRITTEN: the ledger is locked" in format_status(site.cfg, {STATUS: st}, now=st["at"])
         r2 = request(p, "r2")                         # answered at once, promising nothing
         assert r2["ok"] is False and r2["error"].startswith(CANNOT) and "locked" in r2["error"]
+        # systemd's status line says why; the worker is alive and turning, so the watchdog is still fed
+        notify.wait_for(f"STATUS=site {site.site_id}; {CANNOT}: {st['ledger_error']}", 15)
+        t1 = notify.wait_for("WATCHDOG=1", 15)
+        assert notify.wait_for("WATCHDOG=1", 15) > t1
     finally:
         admin.execute("ROLLBACK")
         admin.close()
+        notify.close()
     # the worker retries on its own: the status recovers and the next request gets a number
     online(p, lambda b: b.get("ledger") == "ok", start=p.mark())
     r3 = request(p, "r3")
