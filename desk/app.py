@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import re
 import signal
 import sqlite3
 import sys
@@ -36,6 +37,22 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--new-ledger", action="store_true",
                    help="start a new, empty ledger although --data has a ledger file that is empty or not a "
                         "ledger (that file is kept as ledger.db.unusable-<time>); a valid ledger is never replaced")
+    p.add_argument("--numbers-after", metavar="K=57,N=12", type=numbers_after,
+                   help="after restoring the ledger from a backup during the day: the last number of each "
+                        "service issued today before the failure; today's numbering continues after them")
+
+
+def numbers_after(spec: str) -> dict[str, int]:
+    """``K=57,N=12`` (or ``K057,N012``) -> ``{"K": 57, "N": 12}`` (checked against the site at start)."""
+    out: dict[str, int] = {}
+    for part in filter(None, (p.strip() for p in spec.split(","))):
+        m = re.fullmatch(r"([A-Za-z]+)\s*=?\s*(\d{1,3})", part)
+        if not m:
+            raise argparse.ArgumentTypeError(f"{part!r}: give service=last number, e.g. K=57,N=12")
+        out[m.group(1)] = int(m.group(2))
+    if not out:
+        raise argparse.ArgumentTypeError("give service=last number, e.g. K=57,N=12")
+    return out
 
 
 class DeskService:
@@ -44,16 +61,20 @@ class DeskService:
     def __init__(self, cfg: SiteConfig, controller_id: str, data_dir: str, keypads: bool = True,
                  password: str | None = None, clock: Callable[[], int] = now_ms,
                  keypad_opener: Callable[[str], object] | None = None, keypad_retry_s: float = 2.0,
-                 new_ledger: bool = False):
+                 new_ledger: bool = False, numbers_after: dict[str, int] | None = None):
         self.cfg = cfg
         self.lock = DataDirLock(data_dir)  # before the ledger: a second controller refuses here
         try:
             self.ledger = Ledger(data_dir, new=new_ledger)
             try:
+                if numbers_after:
+                    self._continue_after(numbers_after, clock())
                 self.controller = Controller(cfg, self.ledger, controller_id=controller_id, clock=clock)
-            except sqlite3.Error as e:
+            except BaseException as e:
                 self.ledger.close()
-                raise LedgerError(f"cannot read the ledger {self.ledger.path}: {problem(e, data_dir)}") from None
+                if isinstance(e, sqlite3.Error):
+                    raise LedgerError(f"cannot read the ledger {self.ledger.path}: {problem(e, data_dir)}") from None
+                raise
         except BaseException:
             self.lock.release()
             raise
@@ -70,6 +91,16 @@ class DeskService:
                                  lambda d=k.desk: self.controller.office.desks[d].status == "paused", k.keymap)
                 self.readers.append(KeypadReader(k.device, dec, self._keypad_command, retry_s=keypad_retry_s,
                                                  opener=keypad_opener))
+
+    def _continue_after(self, last: dict[str, int], now: int) -> None:
+        unknown = [k for k in last if self.cfg.service(k) is None]
+        if unknown:
+            raise LedgerError(f"--numbers-after: unknown service {', '.join(unknown)}; the site has "
+                              f"{', '.join(s.key for s in self.cfg.services)}")
+        day = self.cfg.service_day(now)
+        self.ledger.set_numbers_after(day, last)
+        log.warning("numbers of %s continue after %s (--numbers-after)", day,
+                    ", ".join(protocol.ticket_number(k, v) for k, v in sorted(last.items())))
 
     def _status(self) -> dict:
         office = self.controller.office
@@ -99,7 +130,8 @@ class DeskService:
 def main(args: argparse.Namespace) -> int:
     cfg = load_or_exit(args.config)
     try:
-        svc = DeskService(cfg, args.id, args.data, keypads=not args.no_keypads, new_ledger=args.new_ledger)
+        svc = DeskService(cfg, args.id, args.data, keypads=not args.no_keypads, new_ledger=args.new_ledger,
+                          numbers_after=args.numbers_after)
     except AufrufError as e:
         print(f"aufruf desk: {e}", file=sys.stderr)
         return 1

@@ -114,6 +114,7 @@ class Controller:
         office = Office(self.cfg, day)
         office.load(self.ledger.tickets(day), self.ledger.desks(), self.ledger.recent_calls(day, protocol.BOARD_CALLS),
                     self.ledger.durations(self.cfg.eta_window))
+        self._skip_issued(office)
         if stored is None:
             self.ledger.set_day(day)
         log.info("ledger %s: day %s, %d tickets, %d waiting", self.ledger.path, day, len(office.tickets),
@@ -233,6 +234,11 @@ class Controller:
         with self._acked_lock:
             self._acked[:0] = acked
 
+    def _skip_issued(self, office: Office) -> None:
+        """After a restore: the numbers issued today before it (``--numbers-after``) are never issued again."""
+        for service, last in self.ledger.numbers_after(office.day).items():
+            office.last_seq[service] = max(office.last_seq.get(service, 0), last)
+
     def _take_acked(self) -> list[int]:
         with self._acked_lock:
             acked, self._acked = self._acked, []
@@ -245,6 +251,7 @@ class Controller:
             return
         old = self.office.day
         out = self.office.roll_over(day, now)
+        self._skip_issued(self.office)
         self.ledger.commit(old, now, out)  # the expired tickets belong to the old day
         self.ledger.forget_requests(now - REQUESTS_KEPT_MS)
         retention.on_new_day(self.ledger.db, self.cfg, old, day, now)  # aggregate the old day, delete old rows

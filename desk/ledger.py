@@ -154,6 +154,11 @@ class Ledger:
         row = self.db.execute("SELECT value FROM meta WHERE key=?", [key]).fetchone()
         return row[0] if row else None
 
+    def numbers_after(self, day: str) -> dict[str, int]:
+        """Per service, the last number issued on ``day`` before the ledger was restored (``--numbers-after``)."""
+        value = self.get_meta(f"numbers_after/{day}")
+        return {k: int(v) for k, v in json.loads(value).items()} if value else {}
+
     def tickets(self, day: str) -> list[Ticket]:
         rows = self.db.execute(f"SELECT {', '.join(TICKET_COLUMNS)} FROM tickets WHERE day=? ORDER BY issued_at, seq",
                                [day]).fetchall()
@@ -244,6 +249,15 @@ class Ledger:
             if acked:
                 c.executemany("DELETE FROM outbox WHERE seq=?", [(s,) for s in acked])
         return rows
+
+    def set_numbers_after(self, day: str, last: dict[str, int]) -> None:
+        """Numbers of ``day`` up to these were issued before a restore: they are never issued again."""
+        merged = self.numbers_after(day)
+        for k, v in last.items():
+            merged[k] = max(merged.get(k, 0), v)
+        with self.db.atomic():
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                            [f"numbers_after/{day}", json.dumps(merged, sort_keys=True)])
 
     def set_day(self, day: str) -> None:
         with self.db.atomic():

@@ -9,6 +9,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -277,3 +278,37 @@ def test_priority_request_when_priority_is_off_says_so(site, processes):
     r = p.request("kiosk/info/request", "kiosk/info/ticket", {"v": 1, "id": "p1", "service": "K", "priority": True},
                   timeout=20)
     assert r["ok"] is False and "priority tickets are off" in r["error"] and "[info_desk] priority" in r["error"]
+
+
+# ---------------------------------------------------------------- the SD card failed: a restore during the day
+
+def test_restore_from_last_nights_backup_continues_after_the_numbers_given(site, processes, tmp_path):
+    p = site.probe()
+    proc = desk(site, processes, site.data)
+    online(p)
+    backup = tmp_path / "backup.db"                   # last night's `sqlite3 ledger.db ".backup ..."`
+    src = sqlite3.connect(site.data / "ledger.db")
+    dst = sqlite3.connect(backup)
+    src.backup(dst)
+    src.close()
+    yesterday = site.cfg.service_day(int(time.time() * 1000) - 86_400_000)
+    dst.execute("UPDATE meta SET value=? WHERE key='day'", [yesterday])  # made at 22:00, the day before
+    dst.commit()
+    dst.close()
+    assert [request(p, f"r{i}")["ticket"]["number"] for i in range(3)] == ["K001", "K002", "K003"]
+    proc.terminate()
+    assert proc.wait(15) == 0
+    for f in site.data.glob("ledger.db*"):             # the SD card died; a new card, the backup restored
+        f.unlink()
+    (site.data / "ledger.db").write_bytes(backup.read_bytes())
+    r = run_desk(site, site.data, "--numbers-after", "X=3")
+    assert r.returncode == 1 and "unknown service X" in r.stderr, r.stderr
+    desk(site, processes, site.data, "--numbers-after", "K=3,N=0")
+    online(p, start=p.mark())
+    assert request(p, "after-1")["ticket"]["number"] == "K004"   # K001..K003 are in customers' hands
+    assert request(p, "after-2", service="N")["ticket"]["number"] == "N001"
+    con = sqlite3.connect(site.data / "ledger.db")
+    try:                                              # kept in the ledger: a restart the same day keeps it
+        assert con.execute("SELECT count(*) FROM meta WHERE key LIKE 'numbers_after/%'").fetchone() == (1,)
+    finally:
+        con.close()
