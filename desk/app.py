@@ -22,7 +22,8 @@ from aufruf.watchdog import Notifier
 from .controller import Controller
 from .datalock import DataDirLock
 from .keypad import KeyDecoder, KeypadReader
-from .ledger import Ledger, problem
+from .ledger import WHAT_TO_DO, Ledger, ledger_path, problem
+from .ledger import exists as ledger_exists
 
 log = logging.getLogger("aufruf.desk")
 SESSION_EXPIRY_S = 600  # commands sent while the controller restarts are kept by the broker this long
@@ -65,7 +66,11 @@ class DeskService:
         self.cfg = cfg
         self.lock = DataDirLock(data_dir)  # before the ledger: a second controller refuses here
         try:
+            if self.lock.used_before and not new_ledger and not ledger_exists(data_dir):
+                raise LedgerError(f"{ledger_path(data_dir)} is missing, but a controller has used {data_dir} "
+                                  f"before (it has {self.lock.path.name}): {WHAT_TO_DO}")
             self.ledger = Ledger(data_dir, new=new_ledger)
+            self.lock.mark()
             try:
                 if numbers_after:
                     self._continue_after(numbers_after, clock())

@@ -44,7 +44,15 @@ class DataDirLock:
                 f"another 'aufruf desk'{holder} is already running on the data directory {self.dir}; "
                 "only one controller may write a ledger. Stop it first ('systemctl stop aufruf-desk' for "
                 "the service) or give this one another --data") from None
-        try:  # who holds it, for the message above (a full disk must not stop the start: the lock holds anyway)
+        # a controller has had its ledger here before (see mark()): a missing ledger is then a lost one
+        self.used_before = os.fstat(self._fd).st_size > 0
+
+    def mark(self) -> None:
+        """After the ledger opened: write our pid (for the message above, and as the sign of a used directory).
+
+        A full disk must not stop the start here: the lock holds anyway.
+        """
+        try:
             os.ftruncate(self._fd, 0)
             os.pwrite(self._fd, f"{os.getpid()}\n".encode(), 0)
         except OSError:

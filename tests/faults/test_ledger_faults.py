@@ -157,6 +157,12 @@ def test_empty_or_schemaless_ledger_is_refused_until_a_new_one_is_asked_for(site
     con.close()
     r = run_desk(site, site.data)
     assert r.returncode == 1 and "no aufruf ledger schema" in r.stderr and "--new-ledger" in r.stderr, r.stderr
+    moved = site.data / "kept.db"
+    led.rename(moved)                                 # the file gone altogether from a directory in use
+    r = run_desk(site, site.data)
+    assert r.returncode == 1 and "is missing" in r.stderr and "--new-ledger" in r.stderr, r.stderr
+    assert not led.exists()
+    moved.rename(led)
     # a deliberate fresh start: the unusable file is kept aside, numbering starts again
     desk(site, processes, site.data, "--new-ledger")
     online(p, start=p.mark())
