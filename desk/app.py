@@ -9,25 +9,23 @@ import signal
 import sqlite3
 import sys
 import threading
-import time
 from typing import Callable
 
-from aufruf import protocol
 from aufruf.config import load_or_exit
 from aufruf.config import SiteConfig
+from aufruf import protocol
 from aufruf.errors import AufrufError, LedgerError
 from aufruf.link import MqttLink, now_ms
 from aufruf.watchdog import Notifier
 
 from .controller import Controller
 from .datalock import DataDirLock
-from .keypad import KeyDecoder, KeypadReader
+from .keypad import DEFAULT_KEYMAP, KeyDecoder, KeypadReader
 from .ledger import WHAT_TO_DO, Ledger, ledger_path, problem
 from .ledger import exists as ledger_exists
 
-log = logging.getLogger("aufruf.desk")
+log = logging.getLogger(__name__)
 SESSION_EXPIRY_S = 600  # commands sent while the controller restarts are kept by the broker this long
-STUCK_AFTER_S = 30.0
 
 
 def configure(p: argparse.ArgumentParser) -> None:
@@ -74,7 +72,8 @@ class DeskService:
             try:
                 if numbers_after:
                     self._continue_after(numbers_after, clock())
-                self.controller = Controller(cfg, self.ledger, controller_id=controller_id, clock=clock)
+                self.controller = Controller(cfg, self.ledger, controller_id=controller_id, clock=clock,
+                                             on_reloaded=self._reloaded)
             except BaseException as e:
                 self.ledger.close()
                 if isinstance(e, sqlite3.Error):
@@ -85,17 +84,38 @@ class DeskService:
             raise
         self.link = MqttLink(cfg.broker, cfg.site_id, "controller", controller_id,
                              subscriptions=Controller.subscriptions(cfg.site_id),
-                             handler=self.controller.on_message, session_expiry_s=SESSION_EXPIRY_S,
-                             password=password, status_extra=self._status)
+                             handler=self.controller.on_message, on_connect=self.controller.on_connected,
+                             session_expiry_s=SESSION_EXPIRY_S, password=password, status_extra=self._status)
         self.controller.attach(self.link)
-        self.readers: list[KeypadReader] = []
-        if keypads:
-            for k in cfg.keypads:
-                desk = cfg.desk(k.desk)
-                dec = KeyDecoder(k.desk, desk.services[0],
-                                 lambda d=k.desk: self.controller.office.desks[d].status == "paused", k.keymap)
-                self.readers.append(KeypadReader(k.device, dec, self._keypad_command, retry_s=keypad_retry_s,
-                                                 opener=keypad_opener))
+        self._keypads = keypads
+        self._keypad_opener = keypad_opener
+        self._keypad_retry_s = keypad_retry_s
+        self._readers_lock = threading.Lock()
+        self._started = False
+        self._stopped = False
+        self.readers: dict[str, KeypadReader] = {}   # by device path
+        self._sync_readers(cfg)
+
+    def _sync_readers(self, cfg: SiteConfig) -> None:
+        """One reader per ``[[keypads]]`` entry: new ones start, retired ones stop (start-up and reload)."""
+        if not self._keypads:
+            return
+        wanted = {k.device: k for k in cfg.keypads if cfg.desk(k.desk) is not None}
+        with self._readers_lock:
+            for device, r in list(self.readers.items()):
+                k = wanted.get(device)
+                if k is None or k.desk != r.decoder.desk or r.decoder.keymap != {**DEFAULT_KEYMAP, **(k.keymap or {})}:
+                    r.stop()
+                    del self.readers[device]
+            for device, k in wanted.items():
+                if device in self.readers:
+                    continue
+                dec = KeyDecoder(k.desk, cfg.desk(k.desk).services[0], k.keymap)
+                r = KeypadReader(k.device, dec, self.controller.keypad, retry_s=self._keypad_retry_s,
+                                 opener=self._keypad_opener)
+                self.readers[device] = r
+                if self._started:
+                    r.start()
 
     def _continue_after(self, last: dict[str, int], now: int) -> None:
         unknown = [k for k in last if self.cfg.service(k) is None]
@@ -107,25 +127,31 @@ class DeskService:
         log.warning("numbers of %s continue after %s (--numbers-after)", day,
                     ", ".join(protocol.ticket_number(k, v) for k, v in sorted(last.items())))
 
-    def _status(self) -> dict:
-        office = self.controller.office
-        return {"day": office.day, "waiting": {s.key: office.waiting(s.key) for s in self.cfg.services},
-                **self.controller.ledger_health()}
+    def _reloaded(self, cfg: SiteConfig) -> None:
+        """The controller's worker took a new site file: keypads follow it."""
+        self.cfg = cfg
+        self._sync_readers(cfg)
 
-    def _keypad_command(self, desk: str, cmd: dict) -> None:
-        """A local USB keypad sends through the same path as a remote one."""
-        log.info("keypad of desk %s: %s", desk, cmd["action"])
-        self.controller.on_message(protocol.Topics(self.cfg.site_id).command(desk), protocol.encode(cmd), False)
+    def _status(self) -> dict:
+        """The controller's status fields: the snapshot the worker last published (never its live state)."""
+        return {**self.controller.status_fields, **self.controller.ledger_health()}
 
     def start(self) -> None:
         self.controller.start()
         self.link.start()
-        for r in self.readers:
-            r.start()
+        with self._readers_lock:
+            self._started = True
+            for r in self.readers.values():
+                r.start()
 
     def stop(self) -> None:
-        for r in self.readers:
-            r.stop()
+        """Stop keypads, worker and link, then close the ledger (a second call does nothing)."""
+        if self._stopped:
+            return
+        self._stopped = True
+        with self._readers_lock:
+            for r in self.readers.values():
+                r.stop()
         self.controller.stop()
         self.link.stop()
         self.ledger.close()
@@ -151,14 +177,14 @@ def main(args: argparse.Namespace) -> int:
     health: dict = {}
     rc = 0
     while not stop.wait(1.0):
-        if not svc.controller.alive():
+        if not svc.controller.running:
             # never stay connected and "online" with nobody answering: exit, systemd restarts us
             log.critical("the controller's worker has stopped; exiting so that the service is restarted")
             rc = 1
             break
-        # ping the watchdog only while the worker turns (a ledger that cannot be written is not a
-        # hang: the worker answers ok:false and retries; a restart would not free a full disk)
-        if time.monotonic() - svc.controller.healthy_at < STUCK_AFTER_S:
+        # ping the watchdog only while the worker is alive and not stuck on one message (a ledger that
+        # cannot be written is no hang: the worker answers ok:false and retries; a restart frees no disk)
+        if svc.controller.alive:
             notifier.ping()
         if svc.controller.ledger_health() != health:
             health = svc.controller.ledger_health()

@@ -5,6 +5,7 @@ moment of a batch matters) against a real Mosquitto and a real SQLite file.
 """
 
 import contextlib
+import json
 import os
 import sqlite3
 import subprocess
@@ -254,7 +255,7 @@ def test_each_event_carries_the_time_and_line_of_its_own_call(site):
     try:
         events = con.execute("SELECT kind, number, desk, service, at FROM events ORDER BY seq").fetchall()
         tickets = {n: (i, c) for n, i, c in con.execute("SELECT number, issued_at, called_at FROM tickets")}
-        calls = [__import__("json").loads(r[0]) for r in con.execute(
+        calls = [json.loads(r[0]) for r in con.execute(
             "SELECT payload FROM outbox WHERE topic=? ORDER BY seq", [topics.call])]
     finally:
         con.close()
