@@ -152,6 +152,9 @@ def test_empty_or_schemaless_ledger_is_refused_until_a_new_one_is_asked_for(site
     assert r.returncode == 1
     assert "is empty" in r.stderr and "backup" in r.stderr and "--new-ledger" in r.stderr, r.stderr
     assert led.stat().st_size == 0                    # nothing was written
+    rep = subprocess.run([sys.executable, "-m", "aufrufcli", "report", "--config", str(site.config_path), "--data",
+                          str(site.data)], cwd=REPO, capture_output=True, text=True, timeout=30)
+    assert rep.returncode == 1 and "is empty" in rep.stderr, rep.stderr   # the report does not take it either
     con = sqlite3.connect(led)
     con.execute("CREATE TABLE notes (a)")
     con.commit()
