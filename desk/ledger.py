@@ -340,6 +340,8 @@ def problem(e: BaseException, data_dir: str | Path) -> str:
     if isinstance(e, LedgerError) or not isinstance(e, (sqlite3.Error, OSError)):
         return str(e)
     free = _free_bytes(data_dir)
+    if name.startswith("SQLITE_FULL") and free is not None and free >= 1 << 20:
+        return f"the ledger is full although {free >> 20} MiB are free (a size limit on the file?): {e}"
     if name.startswith("SQLITE_FULL") or (isinstance(e, OSError) and e.errno == 28) or \
             (name.startswith("SQLITE_IOERR") and free is not None and free < 64 * 1024):
         left = f", {free // 1024} KiB free" if free is not None else ""
