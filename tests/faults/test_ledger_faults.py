@@ -25,7 +25,7 @@ from probe import wait_until  # noqa: E402
 from aufruf import config  # noqa: E402
 from aufrufcli.staff import format_status  # noqa: E402
 from desk.dispatch import Office, Outcome  # noqa: E402
-from desk.ledger import Ledger  # noqa: E402
+from desk.ledger import Ledger, LedgerConflict  # noqa: E402
 
 REQ, TICKET = "kiosk/entrance/request", "kiosk/entrance/ticket"
 STATUS = "status/controller/main"
@@ -123,7 +123,7 @@ def test_ledger_never_overwrites_an_issued_ticket(tmp_path):
     try:
         mine, theirs = Office(cfg, day), Office(cfg, day)
         a.commit_many(day, now, [mine.issue("K", now, "entrance", "r-a")])
-        with pytest.raises(Exception, match="K001 .*already in the ledger"):
+        with pytest.raises(LedgerConflict, match="K001 .*already in the ledger"):
             b.commit_many(day, now + 5, [theirs.issue("K", now + 5, "entrance", "r-b")])
         rows = a.db.execute("SELECT number, request_id FROM tickets").fetchall()
         assert rows == [("K001", "r-a")]
