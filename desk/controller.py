@@ -327,7 +327,7 @@ class Controller:
         for d in sorted(b.desks):
             if d in self.office.desks:
                 self._publish(self.topics.desk_state(d), self.office.desk_state(d), retain=True)
-        self._publish_tickets(t for out in b.outcomes for t in out.tickets)
+        self._publish_tickets(t for ch in b.outcomes for t in ch.outcome.tickets)
         if b.state_changed:
             self._publish_queue_and_board(self.clock())
             self.today.tick(self.clock(), self.handled)  # at most every 10 s, also under a load that never leaves the worker idle
@@ -498,7 +498,7 @@ class Controller:
             b.store(scope, cmd.id, reply_topic, protocol.CommandReply(cmd.id, error=str(e)))
             b.log.append(lambda e=e: log.info("refused %s id=%s: %s", where, cmd.id, e))
             return
-        b.outcomes.append(out)
+        b.outcomes.append(change(out, self.clock()))
         b.store(scope, cmd.id, reply_topic, protocol.CommandReply(cmd.id, cmd.number))
         b.state_changed = True
         b.log.append(lambda: log.info("%s left the queue (ticket page)", cmd.number))
