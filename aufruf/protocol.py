@@ -299,6 +299,7 @@ def check_queue(obj: dict) -> dict:
             raise PayloadError("field 'services' must map service keys to objects")
         _int(s, "waiting")
         _int(s, "eta_min", required=False)
+        _int(s, "oldest_at", required=False)
         _bool(s, "open")
     _int(obj, "updated_at")
     return obj

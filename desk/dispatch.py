@@ -190,6 +190,8 @@ class Office:
             eta = self.eta_min(s.key, n)
             if eta is not None:
                 entry["eta_min"] = eta
+            if n:  # addition: the longest wait of the service runs from here (staff panel, office alerts)
+                entry["oldest_at"] = min(t.issued_at for t in self.line(s.key))
             services[s.key] = entry
         return {"v": 1, "services": services, "updated_at": now}
 
