@@ -21,11 +21,14 @@ ID_RE = re.compile(r"^[a-z0-9-]{1,32}$")
 NUMBER_RE = re.compile(r"^([A-Z])(\d{3})$")
 SERVICE_RE = re.compile(r"^[A-Z]$")
 ACTIONS = ("next", "recall", "noshow", "done", "pause", "resume", "transfer", "call")
-ROLES = ("kiosk", "controller", "display", "keypad", "staff")
+ROLES = ("kiosk", "controller", "display", "keypad", "staff", "web")
 PRINTER_STATES = ("ok", "paper_low", "paper_out", "offline")
 DESK_STATES = ("serving", "idle", "paused")
 STATUS_STALE_MS = 180_000
 BOARD_CALLS = 10
+LINE_MAX = 300                # numbers listed in a retained line/<service>; the rest are counted
+TICKET_STATES = ("waiting", "called", "done", "noshow", "void", "expired")
+WEB_ACTIONS = ("leave",)
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,30 @@ class Topics:
             raise PayloadError(f"unknown role {role!r}")
         return f"{self.root}status/{role}/{self._id(device)}"
 
+    def web_command(self, web: str) -> str:
+        return f"{self.root}web/{self._id(web)}/command"
+
+    def web_reply(self, web: str) -> str:
+        return f"{self.root}web/{self._id(web)}/reply"
+
+    def line(self, service: str) -> str:
+        if not SERVICE_RE.match(service):
+            raise PayloadError(f"invalid service key {service!r}")
+        return f"{self.root}line/{service}"
+
+    def ticket_state(self, number: str) -> str:
+        if not NUMBER_RE.match(number):
+            raise PayloadError(f"invalid ticket number {number!r}")
+        return f"{self.root}tickets/{number}"
+
+    @property
+    def all_lines(self) -> str:
+        return f"{self.root}line/+"
+
+    @property
+    def all_tickets(self) -> str:
+        return f"{self.root}tickets/+"
+
     @property
     def call(self) -> str:
         return f"{self.root}call"
@@ -99,7 +126,7 @@ class Topics:
         if not topic.startswith(self.root):
             raise PayloadError(f"topic outside {self.root}")
         parts = topic[len(self.root):].split("/")
-        if len(parts) == 3 and parts[0] in ("kiosk", "desk"):
+        if len(parts) == 3 and parts[0] in ("kiosk", "desk", "web"):
             return f"{parts[0]}/{parts[2]}", parts[1]
         if len(parts) == 3 and parts[0] == "status":
             return f"status/{parts[1]}", parts[2]
@@ -107,6 +134,8 @@ class Topics:
             return parts[0], None
         if len(parts) == 2 and parts[0] == "stats":
             return topic[len(self.root):], None
+        if len(parts) == 2 and parts[0] in ("line", "tickets"):
+            return parts[0], parts[1]
         raise PayloadError("unknown topic")
 
 
@@ -323,6 +352,93 @@ def check_status(obj: dict) -> dict:
     if "printer" in obj and obj["printer"] not in PRINTER_STATES:
         raise PayloadError(f"field 'printer' must be one of {', '.join(PRINTER_STATES)}")
     return obj
+
+
+@dataclass(frozen=True)
+class WebCommand:
+    """A ticket holder's request through ``aufruf web`` (``web/<web>/command``): ``leave``."""
+
+    id: str
+    action: str
+    number: str
+    key: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"v": VERSION, "id": self.id, "action": self.action, "number": self.number, "key": self.key}
+
+
+KEY_RE = re.compile(r"^[a-z2-7]{10}$")
+
+
+def check_web_command(obj: dict) -> WebCommand:
+    """``{"v":1,"id":..,"action":"leave","number":"K017","key":"<ticket key>"}``."""
+    cid = _id(obj)
+    action = obj.get("action")
+    if not isinstance(action, str) or action not in WEB_ACTIONS:
+        raise PayloadError(f"unknown action {str(action)[:20]!r}; allowed: {', '.join(WEB_ACTIONS)}")
+    return WebCommand(cid, action, _number(obj), _match(obj, "key", KEY_RE, "a ticket key (10 of a-z, 2-7)"))
+
+
+@dataclass(frozen=True)
+class Line:
+    """The retained ``line/<service>``: the waiting numbers of one service in call order."""
+
+    service: str
+    numbers: tuple[str, ...]
+    eta_min: tuple[int | None, ...]
+    more: int
+    open: bool
+    updated_at: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"v": VERSION, "service": self.service, "numbers": list(self.numbers),
+                "eta_min": list(self.eta_min), "more": self.more, "open": self.open,
+                "updated_at": self.updated_at}
+
+    @classmethod
+    def from_json(cls, obj: dict) -> "Line":
+        service = _service(obj)
+        numbers = obj.get("numbers")
+        etas = obj.get("eta_min")
+        if not isinstance(numbers, list) or len(numbers) > LINE_MAX or not all(
+                isinstance(n, str) and NUMBER_RE.match(n) for n in numbers):
+            raise PayloadError(f"field 'numbers' must be a list of at most {LINE_MAX} ticket numbers")
+        if not isinstance(etas, list) or len(etas) != len(numbers) or not all(
+                e is None or (isinstance(e, int) and not isinstance(e, bool) and e >= 0) for e in etas):
+            raise PayloadError("field 'eta_min' must list one estimate (or null) per number")
+        return cls(service, tuple(numbers), tuple(etas), _int(obj, "more"), _bool(obj, "open"),
+                   _int(obj, "updated_at"))
+
+
+@dataclass(frozen=True)
+class TicketState:
+    """The retained ``tickets/<number>``: where one ticket of the day is (numbers only)."""
+
+    number: str
+    day: str
+    service: str
+    state: str
+    desk: str | None
+    at: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"v": VERSION, "number": self.number, "day": self.day, "service": self.service,
+                "state": self.state, "desk": self.desk, "at": self.at}
+
+    @classmethod
+    def from_json(cls, obj: dict) -> "TicketState":
+        number = _number(obj)
+        day = _match(obj, "day", DAY_RE, "a service day like 2026-11-25")
+        state = obj.get("state")
+        if state not in TICKET_STATES:
+            raise PayloadError(f"field 'state' must be one of {', '.join(TICKET_STATES)}")
+        desk = obj.get("desk")
+        if desk is not None:
+            desk = _str(obj, "desk", ID_RE)
+        return cls(number, day, _service(obj), state, desk, _int(obj, "at"))
+
+
+DAY_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 # ---------------------------------------------------------------- builders

@@ -45,6 +45,10 @@ def users(cfg: SiteConfig, controllers: tuple[str, ...] = ("main",), bridge: boo
         out.append(User(f"keypad-{d.id}", (f"desk/{d.id}/command", f"status/keypad/{d.id}"),
                         (f"desk/{d.id}/reply", f"desk/{d.id}/state", f"status/keypad/{d.id}",
                          "status/controller/+")))
+    for w in cfg.webs:  # aufruf web: reads the public state, gives tickets back for their holders
+        out.append(User(f"web-{w.id}", (f"web/{w.id}/command", f"status/web/{w.id}"),
+                        ("call", "board", "queue", "line/+", "tickets/+", f"web/{w.id}/reply",
+                         f"status/web/{w.id}", "status/controller/+")))
     # the staff tools (aufruf issue/call/status): the info desk's kiosk topics and every desk
     out.append(User("staff-info",
                     ("kiosk/info/request", "kiosk/info/printed", "desk/+/command", "status/staff/info"),
@@ -124,6 +128,10 @@ def provision(cfg: SiteConfig, out: str | Path, *, rotate: bool = False, port: i
             _write(f, pw + "\n", 0o640)
         passwd_lines.append(f"{u.name}:{mosquitto_hash(pw)}")
     _write(out / "passwd", "\n".join(passwd_lines) + "\n", 0o640)
+    from .ticketkey import secret_path
+    secret = secret_path(creds)  # the key behind each ticket's QR (aufruf/ticketkey.py)
+    if rotate or not secret.exists() or len(secret.read_text(encoding="utf-8").strip()) < 16:
+        _write(secret, secrets.token_urlsafe(32) + "\n", 0o640)
     _write(out / "acl", acl_text(cfg, ulist), 0o644)
     if tls:
         from . import sitetls

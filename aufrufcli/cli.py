@@ -21,6 +21,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "desk": ("desk.app", "run the desk controller (the queue authority)"),
     "kiosk": ("kiosk.app", "run a ticket kiosk (buttons, printer, LED)"),
     "display": ("display.app", "run a waiting-room display"),
+    "web": ("web.app", "run the web server: the board page and each ticket's page behind its QR"),
     "status": ("aufrufcli.staff", "show waiting tickets, desks and devices"),
     "issue": ("aufrufcli.staff", "issue a ticket (info desk)"),
     "call": ("aufrufcli.staff", "send a desk command: next, recall, noshow, done, pause, resume, ..."),

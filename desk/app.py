@@ -10,7 +10,7 @@ import threading
 import time
 from typing import Callable
 
-from aufruf import protocol
+from aufruf import protocol, ticketkey
 from aufruf.config import load_or_exit
 from aufruf.config import SiteConfig
 from aufruf.errors import AufrufError
@@ -41,7 +41,8 @@ class DeskService:
                  keypad_opener: Callable[[str], object] | None = None, keypad_retry_s: float = 2.0):
         self.cfg = cfg
         self.ledger = Ledger(data_dir)
-        self.controller = Controller(cfg, self.ledger, controller_id=controller_id, clock=clock)
+        self.controller = Controller(cfg, self.ledger, controller_id=controller_id, clock=clock,
+                                     ticket_secret=_ticket_secret(cfg))
         self.link = MqttLink(cfg.broker, cfg.site_id, "controller", controller_id,
                              subscriptions=Controller.subscriptions(cfg.site_id),
                              handler=self.controller.on_message, session_expiry_s=SESSION_EXPIRY_S,
@@ -77,6 +78,16 @@ class DeskService:
         self.controller.stop()
         self.link.stop()
         self.ledger.close()
+
+
+def _ticket_secret(cfg: SiteConfig) -> bytes | None:
+    """The ticket secret (keys for the ticket pages' QR); without one, tickets carry no key."""
+    try:
+        return ticketkey.read_secret(cfg.broker.credentials_dir)
+    except AufrufError as e:
+        if cfg.webs or any("{key}" in (k.qr_url or "") for k in cfg.kiosks):
+            log.error("%s: tickets get no key, so their QR codes lead nowhere", e)
+        return None
 
 
 def main(args: argparse.Namespace) -> int:

@@ -19,7 +19,7 @@ import uuid
 from typing import Any, Callable
 
 from aufruf import config as site_config
-from aufruf import protocol
+from aufruf import protocol, ticketkey
 from aufruf.config import SiteConfig
 from aufruf.errors import ConfigError, PayloadError
 from aufruf.link import MqttLink, now_ms
@@ -40,7 +40,8 @@ class Controller:
     """Wires ledger, queue rules and the MQTT link; ``start()`` runs it on its own thread."""
 
     def __init__(self, cfg: SiteConfig, ledger: Ledger, link: MqttLink | None = None,
-                 clock: Callable[[], int] = now_ms, controller_id: str = "main"):
+                 clock: Callable[[], int] = now_ms, controller_id: str = "main", *,
+                 ticket_secret: bytes | None = None):
         self.cfg = cfg
         self.ledger = ledger
         self.clock = clock
@@ -54,6 +55,7 @@ class Controller:
         self.healthy_at = time.monotonic()
         self.handled = 0
         self.today = TodayFeed()  # retained stats/today
+        self.ticket_secret = ticket_secret  # the key behind each ticket's QR (aufruf/ticketkey.py)
         self.office = self._load_office()
         self.link = link
 
@@ -62,7 +64,8 @@ class Controller:
     @classmethod
     def subscriptions(cls, site: str) -> tuple[str, ...]:
         root = f"aufruf/{site}/"
-        return (root + "kiosk/+/request", root + "kiosk/+/printed", root + "desk/+/command")
+        return (root + "kiosk/+/request", root + "kiosk/+/printed", root + "desk/+/command",
+                root + "web/+/command")
 
     def attach(self, link: MqttLink) -> None:
         """Use ``link`` (made with :meth:`subscriptions` and :meth:`on_message` as handler)."""
@@ -171,6 +174,7 @@ class Controller:
         old = self.office.day
         out = self.office.roll_over(day, now)
         self.ledger.commit(old, now, out)  # the expired tickets belong to the old day
+        self._publish_tickets(out.tickets, old)
         self.ledger.forget_requests(now - REQUESTS_KEPT_MS)
         retention.on_new_day(self.ledger.db, self.cfg, old, day, now)  # aggregate the old day, delete old rows
         log.info("new service day %s: %d open tickets expired, numbers restart", day, len(out.tickets))
@@ -196,6 +200,7 @@ class Controller:
         for d in sorted(b.desks):
             if d in self.office.desks:
                 self._publish(self.topics.desk_state(d), self.office.desk_state(d), retain=True)
+        self._publish_tickets(t for out in b.outcomes for t in out.tickets)
         if b.state_changed:
             self._publish_queue_and_board(self.clock())
             self.today.tick(self)  # at most every 10 s, also under a load that never leaves the worker idle
@@ -212,6 +217,8 @@ class Controller:
             self._on_printed(b, dev, payload)
         elif kind == "desk/command":
             self._on_command(b, dev, payload)
+        elif kind == "web/command":
+            self._on_web_command(b, dev, payload)
 
     def _refuse(self, b: "Batch", reply_topic: str | None, req_id: str | None, reason: str, where: str) -> None:
         """An answer that is not stored: the message could not even be read as a request."""
@@ -263,6 +270,8 @@ class Controller:
             ticket["eta_min"] = t.eta_min
         if t.priority:
             ticket["priority"] = True
+        if self.ticket_secret is not None:  # for the QR to the ticket page (docs/web.md)
+            ticket["key"] = ticketkey.ticket_key(self.ticket_secret, self.cfg.site_id, self.office.day, t.number)
         b.outcomes.append(out)
         b.store(scope, req_id, reply_topic, {"v": 1, "id": req_id, "ok": True, "ticket": ticket})
         b.state_changed = True
@@ -321,6 +330,32 @@ class Controller:
         b.state_changed = True
         b.log.append(lambda: log.info("desk %s %s%s", desk, cmd.action, f" {number}" if number else ""))
 
+    def _on_web_command(self, b: "Batch", web: str, payload: bytes) -> None:
+        """A ticket holder gives the ticket back through ``aufruf web`` (action ``leave``)."""
+        reply_topic = self._reply_topic(self.topics.web_reply, web)
+        where = f"web/{web}/command"
+        cmd = self._read(b, payload, protocol.check_web_command, reply_topic, where)
+        if cmd is None:
+            return
+        if reply_topic is None or self.cfg.web(web) is None:
+            return self._refuse(b, reply_topic, cmd.id, f"unknown web {web}", where)
+        scope = f"web/{web}"
+        if self._answer_repeat(b, scope, cmd.id, reply_topic):
+            return
+        try:
+            if self.ticket_secret is None or not ticketkey.key_ok(self.ticket_secret, self.cfg.site_id,
+                                                                  self.office.day, cmd.number, cmd.key):
+                raise Refused(f"no ticket {cmd.number} today")  # a wrong key: as if there were no such ticket
+            out = self.office.leave(cmd.number, self.clock())
+        except Refused as e:
+            b.store(scope, cmd.id, reply_topic, protocol.error_reply(cmd.id, str(e)))
+            b.log.append(lambda e=e: log.info("refused %s id=%s: %s", where, cmd.id, e))
+            return
+        b.outcomes.append(out)
+        b.store(scope, cmd.id, reply_topic, {"v": 1, "id": cmd.id, "ok": True, "ticket": cmd.number})
+        b.state_changed = True
+        b.log.append(lambda: log.info("%s left the queue (ticket page)", cmd.number))
+
     def _answer_repeat(self, b: "Batch", scope: str, req_id: str, reply_topic: str) -> bool:
         """A repeated id gets the SAME answer again and changes nothing."""
         reply = b.replies.get((scope, req_id)) or self.ledger.reply_for(scope, req_id)
@@ -350,6 +385,27 @@ class Controller:
     def _publish_queue_and_board(self, now: int) -> None:
         self._publish(self.topics.queue, self.office.queue_state(now), retain=True)
         self._publish(self.topics.board, self.office.board(now), retain=True)
+        self._publish_lines(now)
+
+    def _publish_lines(self, now: int) -> None:
+        """The retained ``line/<service>``: waiting numbers in call order, for the ticket pages."""
+        for s in self.cfg.services:
+            numbers, more = self.office.line_numbers(s.key, protocol.LINE_MAX)
+            etas = tuple(self.office.line_etas(s.key, len(numbers)))
+            line = protocol.Line(s.key, tuple(numbers), etas, more, self.office.open_desks(s.key) > 0, now)
+            self._publish(self.topics.line(s.key), line.to_json(), retain=True)
+
+    def _publish_tickets(self, tickets, day: str | None = None) -> None:
+        """The retained ``tickets/<number>`` of tickets whose state changed (numbers only)."""
+        seen = set()
+        for t in tickets:
+            if t.number in seen:
+                continue
+            seen.add(t.number)
+            at = t.finished_at or t.called_at or t.issued_at
+            state = protocol.TicketState(t.number, day or self.office.day, t.queue, t.state,
+                                         t.desk if t.state == "called" else None, at)
+            self._publish(self.topics.ticket_state(t.number), state.to_json(), retain=True)
 
     def _publish_state(self) -> None:
         """Every retained topic from the ledger's truth (after connect, a new day, a reload)."""
@@ -357,6 +413,7 @@ class Controller:
         for d in self.office.desks:
             self._publish(self.topics.desk_state(d), self.office.desk_state(d), retain=True)
         self._publish_queue_and_board(now)
+        self._publish_tickets(self.office.tickets.values())
         self.today.tick(self, force=True)
 
     # ------------------------------------------------------------ reload
