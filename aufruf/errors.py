@@ -25,3 +25,7 @@ class LinkError(AufrufError):
 
 class LedgerError(AufrufError):
     """The ledger cannot be opened or has an unknown schema."""
+
+
+class ProvisionError(AufrufError, ValueError):
+    """``aufruf provision`` was asked for something the site does not have (an unknown user)."""

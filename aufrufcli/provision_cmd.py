@@ -1,15 +1,19 @@
 """``aufruf provision FILE --out DIR``: broker users, passwords, ACL and config for a site."""
 
 import argparse
+import sys
 
 from aufruf import provision
 from aufruf.config import load_or_exit
+from aufruf.errors import ProvisionError
 
 
 def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", help="the site config (TOML)")
     p.add_argument("--out", required=True, help="directory for passwd, acl, mosquitto.conf and credentials/")
     p.add_argument("--rotate", action="store_true", help="give every user a new password")
+    p.add_argument("--rotate-user", action="append", default=[], metavar="USER",
+                   help="give only this user a new password (repeatable), e.g. panel-3 when its password leaked")
     p.add_argument("--port", type=int, help="listener port (default: broker.port of the site file)")
     p.add_argument("--bind", help="listen address only (e.g. 127.0.0.1); default all")
     p.add_argument("--controller", action="append", default=None,
@@ -29,11 +33,17 @@ def configure(p: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace) -> int:
     cfg = load_or_exit(args.file)
-    names = provision.provision(cfg, args.out, rotate=args.rotate, port=args.port, bind=args.bind,
-                                run_as=args.run_as, controllers=tuple(args.controller or ["main"]),
-                                persistence_dir=args.persistence_dir, bridge=args.bridge,
-                                tls=args.tls, tls_port=args.tls_port, tls_hosts=tuple(args.tls_host),
-                                credentials_dir=args.credentials_dir)
+    new: dict[str, str] = {}
+    try:
+        names = provision.provision(cfg, args.out, rotate=args.rotate, port=args.port, bind=args.bind,
+                                    run_as=args.run_as, controllers=tuple(args.controller or ["main"]),
+                                    persistence_dir=args.persistence_dir, bridge=args.bridge,
+                                    tls=args.tls, tls_port=args.tls_port, tls_hosts=tuple(args.tls_host),
+                                    credentials_dir=args.credentials_dir, rotate_users=tuple(args.rotate_user),
+                                    new_passwords=new)
+    except ProvisionError as e:
+        print(f"aufruf provision: {e}", file=sys.stderr)
+        return 2
     print(f"wrote {args.out}/passwd, acl, mosquitto.conf and {args.credentials_dir or args.out + '/credentials'}/ "
           f"for {len(names)} users:")
     for n in names:
@@ -41,5 +51,11 @@ def main(args: argparse.Namespace) -> int:
     if args.tls:
         print(f"TLS: devices set broker.tls = true and broker.ca_file = {args.out}/tls/ca.crt "
               f"(copy ca.crt to each device; keep tls/ca.key secret)")
+    staff = {u: pw for u, pw in new.items() if provision.is_staff_login(u)}
+    if staff:
+        print("new staff sign-in passwords for 'aufruf web' (shown this once; hand each to its counter,")
+        print("rotate one with --rotate-user NAME and restart Mosquitto):")
+        for u, pw in staff.items():
+            print(f"  {u:<12} {pw}")
     print(f"start the broker with: mosquitto -c {args.out}/mosquitto.conf")
     return 0
