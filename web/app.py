@@ -24,13 +24,13 @@ from aufruf.errors import AufrufError, LinkError
 from aufruf.link import now_ms
 from aufruf.watchdog import Notifier
 
-from . import pages, security, server, tickets
+from . import pages, security, server, staff, tickets
 from .bridge import Bridge
 from .hub import Hub
 from .state import SiteState
 
 log = logging.getLogger(__name__)
-ROUTES = (server, tickets)  # modules with register(app)
+ROUTES = (server, tickets, staff)  # modules with register(app)
 STUCK_AFTER_S = 10.0
 
 

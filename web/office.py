@@ -62,6 +62,8 @@ class OfficeView:
             self._device("display", d.id)
         for k in cfg.keypads:
             self._device("keypad", k.desk)
+        for w in cfg.webs:
+            self._device("web", w.id)
         self.ignored = 0
 
     @property
@@ -141,7 +143,7 @@ class OfficeView:
             if online is False and since is not None and now_ms - since > OFFLINE_ALERT_MS:
                 alerts.append({"kind": "offline", "level": "alarm", "since": since,
                                "text": f"{name} is offline"})
-            elif online is None and d.role in ("controller", "kiosk", "display"):
+            elif online is None and d.role in ("controller", "kiosk", "display", "web"):
                 alerts.append({"kind": "unknown", "level": "warn", "since": None,
                                "text": f"{name} has not reported"})
             if online and d.printer in PRINTER_WORDS:

@@ -44,7 +44,7 @@ class DeskPanel:
         """What a ``panel-<desk>`` user may read (aufruf/provision.py), the reply topic first."""
         t = self.topics
         return (t.reply(self.desk.id), t.desk_state(self.desk.id), t.queue,
-                *(t.root + f"line/{s}" for s in self.desk.services), t.root + "status/controller/+")
+                *(t.line(s) for s in self.desk.services), t.root + "status/controller/+")
 
     def apply(self, topic: str, payload: bytes) -> bool:
         """Fold one message in; True when the view changed."""
@@ -58,11 +58,7 @@ class DeskPanel:
             elif kind == "queue":
                 self.queue = protocol.check_queue(obj)["services"]
             elif kind == "line" and dev in self.desk.services:
-                numbers = obj.get("numbers")
-                if not isinstance(numbers, list) or not all(
-                        isinstance(n, str) and protocol.NUMBER_RE.match(n) for n in numbers):
-                    raise PayloadError("field 'numbers' must be a list of ticket numbers")
-                self.lines[dev] = numbers[:NEXT_SHOWN]
+                self.lines[dev] = list(protocol.Line.from_json(obj).numbers[:NEXT_SHOWN])
             elif kind == "status/controller":
                 self.controller_online = bool(protocol.check_status(obj)["online"])
             else:

@@ -30,6 +30,11 @@ def test_panel_shows_its_ticket_its_services_and_ignores_bad_payloads():
     assert (k["key"], k["name"], k["waiting"], k["oldest_at"], k["eta_min"]) == ("K", "Kurzanliegen", 2, 1000, 8)
     assert (n["key"], n["waiting"], n["oldest_at"]) == ("N", 0, None)
     assert [s["key"] for s in v["transfer_to"]] == ["K", "N"]
+    assert p.apply(R + "line/K", msg(service="K", numbers=["K018", "K019"], eta_min=[4, 8], more=0, open=True,
+                                     updated_at=6000))
+    assert not p.apply(R + "line/K", msg(service="K", numbers=["bad"], eta_min=[1], more=0, open=True,
+                                         updated_at=1))
+    assert p.view(7000)["services"][0]["next"] == ["K018", "K019"]
     assert p.apply(R + "status/controller/main", msg(online=False))
     assert p.view(0)["controller_online"] is False
 
