@@ -280,6 +280,7 @@ def check_ticket_reply(obj: dict) -> dict:
         _int(t, "issued_at")
         _int(t, "ahead", required=False)
         _int(t, "eta_min", required=False)
+        _str(t, "key", KEY_RE, required=False)
     else:
         _str(obj, "error", None, 1, 200)
     return obj

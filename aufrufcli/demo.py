@@ -38,7 +38,7 @@ from aufruf.config import SiteConfig
 from aufruf.errors import AufrufError
 
 log = logging.getLogger("aufruf.demo")
-KIOSK, DISPLAY = "entrance", "hall"
+KIOSK, DISPLAY, WEB = "entrance", "hall", "lobby"
 
 
 def _free_port() -> int:
@@ -75,10 +75,12 @@ class DemoOffice:
         self.want_sound = sound
         self.mosquitto: subprocess.Popen | None = None
         self.embedded = None
-        self.desk = self.kiosk = self.display = self.staff = self.sound = None
+        self.desk = self.kiosk = self.display = self.staff = self.sound = self.web = None
         self.printed: "queue.Queue[tuple[str | None, bytes]]" = queue.Queue()
         self.pin_factory = None
         self.cfg: SiteConfig | None = None
+        self.first_ticket: str | None = None
+        self.announce_urls = False  # print the first ticket's page when it is printed
 
     # ------------------------------------------------------------ start / stop
 
@@ -91,6 +93,9 @@ class DemoOffice:
         text = config.replace_table(config.EXAMPLE_SITE.read_text(encoding="utf-8"), "broker", {
             "host": "127.0.0.1", "port": port, "credentials_dir": str(brokerdir / "credentials"),
             "mqtt_version": 5 if use_mosquitto else 3})
+        web_port = _free_port()  # aufruf web: the board page and the ticket pages behind the QR
+        text += (f'\n[[webs]]\nid = "{WEB}"\nlisten = "127.0.0.1:{web_port}"\n'
+                 f'public_url = "http://127.0.0.1:{web_port}"\n')
         site = self.dir / "site.toml"
         site.write_text(text, encoding="utf-8")
         self.cfg = cfg = config.load(site)
@@ -135,13 +140,17 @@ class DemoOffice:
         self.display = DisplayApp(cfg, DISPLAY, link, surface=self.board_surface, sound=self.sound, **display_kw)
         link.start()
         up("display", link.wait_connected(10))
+        from web.app import WebThread
+        self.web = WebThread(cfg, WEB, clock=clock_ms)
+        self.web.start()
+        up("web server", self.web.server.bridge.link.wait_connected(10))
         self.staff = StaffSession(cfg, (f"aufruf/{cfg.site_id}/desk/+/reply",))
         self.staff.__enter__()
         up("staff panel", self.staff.link.wait_connected(10))
         self.pin_factory = MockFactory()
         kiosk_kw = {"clock": seconds} if seconds else {}
         self.kiosk = Kiosk(cfg, KIOSK, printer=Dummy(), pin_factory=self.pin_factory,
-                           on_printed=lambda number, raw: self.printed.put((number, raw)), **kiosk_kw)
+                           on_printed=self._printed, **kiosk_kw)
         self.kiosk.start()
         up("kiosk", self.kiosk.link.wait_connected(10))
         self.desk = DeskService(cfg, "main", str(self.dir / "data"), keypads=False, clock=clock_ms)
@@ -149,6 +158,13 @@ class DemoOffice:
         up("controller", self.desk.link.wait_connected(10))
         up("kiosk", self.kiosk.wait_ready(10))
         log.info("demo office running in %s", self.dir)
+
+    def _printed(self, number: str | None, raw: bytes) -> None:
+        self.printed.put((number, raw))
+        if number and self.first_ticket is None:
+            self.first_ticket = number
+            if self.announce_urls:
+                print(f"ticket {number}: {self.ticket_url(number)}", flush=True)
 
     def _wait_port(self, port: int) -> None:
         deadline = time.monotonic() + 10
@@ -166,7 +182,8 @@ class DemoOffice:
         """Stop every part; the broker process is never left behind."""
         for part, how in ((self.staff, lambda s: s.__exit__(None, None, None)), (self.kiosk, lambda k: k.stop()),
                           (self.display, lambda d: d.link.stop()), (self.sound, lambda s: s.close()),
-                          (self.desk, lambda d: d.stop()), (self.embedded, lambda b: b.stop())):
+                          (self.web, lambda w: w.stop()), (self.desk, lambda d: d.stop()),
+                          (self.embedded, lambda b: b.stop())):
             if part is not None:
                 try:
                     how(part)
@@ -194,6 +211,17 @@ class DemoOffice:
         body = {"v": 1, "id": f"demo-{uuid.uuid4().hex[:12]}", "action": action, **extra}
         t = f"aufruf/{self.cfg.site_id}/desk/{desk}/"
         return self.staff.request(t + "command", t + "reply", body, timeout)
+
+    @property
+    def board_url(self) -> str:
+        return self.cfg.web(WEB).public_url + "/"
+
+    def ticket_url(self, number: str) -> str:
+        """The page of today's ticket ``number``: what the QR code on it opens."""
+        from aufruf import ticketkey
+        now = self.clock_ms() if self.clock_ms else time.time_ns() // 1_000_000
+        key = ticketkey.ticket_key(self.web.server.secret, self.cfg.site_id, self.cfg.service_day(now), number)
+        return self.cfg.web(WEB).ticket_url().format(number=number, key=key)
 
     def ticket_image(self) -> Any:
         """The last printed ticket as a PIL image of the paper (None before the first)."""
@@ -293,9 +321,13 @@ def run_headless(workdir: Path, out: Path, scenario: str, broker: str, size: tup
     try:
         office.start()
         driver = ScenarioDriver(office, clock, out)
+        print(f"board in the browser: {office.board_url}", flush=True)
         report = sim.run(driver)
         driver.snapshot("end")
         summary = _summary(office, report, driver, time.monotonic() - started, scenario)
+        if office.first_ticket:
+            summary["web"] = {"board": office.board_url,
+                              "ticket": [office.first_ticket, office.ticket_url(office.first_ticket)]}
     finally:
         office.stop()
         pygame.quit()
@@ -357,6 +389,9 @@ def _summary_text(s: dict) -> str:
         cur = shot["current"]
         lines.append(f"  {shot['file']} at {shot['at']}: "
                      f"{cur['number'] + ' -> desk ' + cur['desk'] if cur else 'no call yet'}")
+    if s.get("web"):
+        lines.append(f"web (while the demo runs): board {s['web']['board']}, "
+                     f"ticket {s['web']['ticket'][0]} {s['web']['ticket'][1]}")
     return "\n".join(lines)
 
 
@@ -381,9 +416,11 @@ def run_window(workdir: Path, broker: str, size: tuple[int, int]) -> int:
     for sig in (signal.SIGTERM, signal.SIGINT):   # Ctrl-C too, even where the shell started us ignoring it
         signal.signal(sig, lambda *_: stop.set())
     try:
+        office.announce_urls = True
         office.start()
         panel.attach(office)
         print(panel.help_text())
+        print(f"board in the browser: {office.board_url}  (each ticket's page: its QR code)", flush=True)
         clock = pygame.time.Clock()
         while not stop.is_set() and panel.running:
             for event in pygame.event.get():

@@ -56,13 +56,14 @@ class TicketData:
     ahead: int | None = None
     eta_min: int | None = None
     priority: bool = False
+    key: str | None = None  # the ticket page's key, for the QR (docs/web.md)
 
     @classmethod
     def from_reply(cls, ticket: dict[str, Any]) -> "TicketData":
         """From the ``ticket`` object of a checked ``kiosk/<id>/ticket`` reply."""
         return cls(service=ticket["service"], number=ticket["number"], issued_at_ms=ticket["issued_at"],
                    ahead=ticket.get("ahead"), eta_min=ticket.get("eta_min"),
-                   priority=ticket.get("priority") is True)
+                   priority=ticket.get("priority") is True, key=ticket.get("key"))
 
 
 @dataclass(frozen=True)
@@ -181,8 +182,11 @@ def build(cfg: SiteConfig, kiosk: Kiosk, data: TicketData, profile: Any) -> Layo
         for lang in langs:
             if kiosk.footer.get(lang):
                 tail += _wrap(kiosk.footer[lang], width)
-        if kiosk.qr_url:
-            tail += [Qr(kiosk.qr_url.replace("{number}", data.number))]
+        url = qr_url(kiosk.qr_url, data)
+        if url:
+            tail += [Qr(url)]
+            if "{key}" in (kiosk.qr_url or ""):  # the ticket page: its address for people who type
+                tail += _wrap(url.split("://", 1)[-1], width)
     tail.append(Cut(cutter))
 
     big = data.number if data.number is not None else "TEST"
@@ -196,6 +200,16 @@ def build(cfg: SiteConfig, kiosk: Kiosk, data: TicketData, profile: Any) -> Layo
             break
     assert chosen is not None
     return chosen
+
+
+def qr_url(template: str | None, data: TicketData) -> str | None:
+    """The QR's address: ``{number}`` and ``{key}`` filled in; None when the template needs a key
+    the controller did not send (a QR that leads nowhere is worse than none)."""
+    if not template or data.number is None:
+        return None
+    if "{key}" in template and not data.key:
+        return None
+    return template.replace("{number}", data.number).replace("{key}", data.key or "")
 
 
 # ---------------------------------------------------------------- measuring

@@ -13,6 +13,7 @@ import logging
 import signal
 import ssl
 import sys
+import threading
 import time
 from typing import Callable, Iterable
 
@@ -119,6 +120,37 @@ class WebServer:
         if self.runner:
             await self.runner.cleanup()
         self.bridge.stop()
+
+
+class WebThread:
+    """A :class:`WebServer` on its own event loop in a thread (the demo runs it beside the other parts)."""
+
+    def __init__(self, cfg: SiteConfig, web_id: str, **kw):
+        self.loop = asyncio.new_event_loop()
+        self.server = WebServer(cfg, web_id, **kw)
+        self.thread = threading.Thread(target=self.loop.run_forever, name=f"web-{web_id}", daemon=True)
+
+    def start(self, timeout: float = 10.0) -> None:
+        self.thread.start()
+        self.call(self.server.start(), timeout)
+
+    def call(self, coro, timeout: float = 10.0):
+        """Run a coroutine on the server's loop and return its result."""
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+
+    def run(self, fn: Callable[[], object], timeout: float = 5.0):
+        """Call ``fn()`` on the server's loop (its state belongs to that thread)."""
+        async def go():
+            return fn()
+        return self.call(go(), timeout)
+
+    def stop(self) -> None:
+        try:
+            self.call(self.server.stop())
+        finally:
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self.thread.join(5)
+            self.loop.close()
 
 
 async def serve(svc: WebServer, stop: asyncio.Event, notifier: Notifier) -> None:

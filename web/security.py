@@ -48,12 +48,13 @@ def _apply(resp: web.StreamResponse) -> None:
         return
     for k, v in HEADERS.items():
         resp.headers.setdefault(k, v)
+    resp.headers["Server"] = "aufruf"  # not which library in which version
     resp.headers.setdefault("Cache-Control", "no-store")
 
 
 def stream_headers() -> dict[str, str]:
     """The same headers for an event stream, which is prepared before the middleware sees it."""
-    return dict(HEADERS)
+    return {**HEADERS, "Server": "aufruf"}
 
 
 def check_change(request: web.Request) -> None:
