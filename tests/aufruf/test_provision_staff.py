@@ -9,7 +9,7 @@ from aufruf import config, provision
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests" / "web"))
-from staffsite import site_text  # noqa: E402
+from webservers import web_site_text  # noqa: E402
 
 
 def load(tmp_path, text):
@@ -24,7 +24,7 @@ def test_no_web_server_no_staff_logins(tmp_path):
 
 
 def test_each_counter_gets_a_panel_user_that_commands_only_its_desk(tmp_path):
-    cfg, _ = load(tmp_path, site_text())
+    cfg, _ = load(tmp_path, web_site_text(8080))
     users = {u.name: u for u in provision.users(cfg)}
     assert users["panel-3"].write == ("desk/3/command",)
     assert set(users["panel-3"].read) == {"desk/3/reply", "desk/3/state", "queue", "line/K", "status/controller/+"}
@@ -36,7 +36,7 @@ def test_each_counter_gets_a_panel_user_that_commands_only_its_desk(tmp_path):
 
 
 def test_passwords_are_typeable_shown_once_kept_and_rotated_one_by_one(tmp_path):
-    cfg, _ = load(tmp_path, site_text())
+    cfg, _ = load(tmp_path, web_site_text(8080))
     new: dict = {}
     provision.provision(cfg, tmp_path / "b", port=1883, new_passwords=new)
     creds = tmp_path / "b" / "credentials"
@@ -55,7 +55,7 @@ def test_passwords_are_typeable_shown_once_kept_and_rotated_one_by_one(tmp_path)
 
 
 def test_the_command_prints_new_staff_passwords_once_and_refuses_unknown_users(tmp_path):
-    _, path = load(tmp_path, site_text())
+    _, path = load(tmp_path, web_site_text(8080))
 
     def run(*extra):
         return subprocess.run([sys.executable, "-m", "aufrufcli", "provision", str(path), "--out",

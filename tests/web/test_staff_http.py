@@ -4,18 +4,21 @@ the real desk controller: sessions, sign-in throttling, CSRF, and the broker dec
 import pytest
 
 from desk.app import DeskService
-from staffsite import Browserless, WebThread, site_text
+from staffclient import Browserless
+from webservers import WebSite, WebThread
 
 
 @pytest.fixture
-def office(site_factory):
-    site = site_factory(site_text("staff_idle_min = 1\n"), "staff")
+def office(tmp_path):
+    site = WebSite(tmp_path, extra="staff_idle_min = 1\n")
     desk = DeskService(site.cfg, "main", str(site.data), keypads=False)
     desk.start()
-    web = WebThread(site.cfg)
+    web = WebThread(site)
+    web.url = site.url
     yield site, web
     web.stop()
     desk.stop()
+    site.stop()
 
 
 def test_sign_in_sets_a_strict_httponly_cookie_and_the_panel_commands_its_counter(office):
@@ -63,10 +66,10 @@ def test_wrong_password_is_refused_and_slows_the_next_try(office):
     assert status == 429 and "warten" in text
     assert "Set-Cookie" not in b.request("GET", "/desk")[1]
     staff = _staff(web)
-    assert web.call(lambda: staff.limiter.failures(user="panel-2")) == 1
+    assert web.run(lambda: staff.limiter.failures(user="panel-2")) == 1
     # other counters from another address are not slowed by it
     other = Browserless(web.url)
-    assert web.call(lambda: staff.limiter.wait_s("panel-4", "10.9.9.9")) == 0
+    assert web.run(lambda: staff.limiter.wait_s("panel-4", "10.9.9.9")) == 0
     assert other.sign_in("office", "wrong")[0] == 429   # the same address (127.0.0.1) is slowed, too
 
 
@@ -91,7 +94,7 @@ def test_actions_need_the_session_its_csrf_token_and_our_origin(office):
                              {"Origin": web.url, "Content-Type": "application/x-www-form-urlencoded"})
     assert status == 303
     assert b.command(csrf, action="next")[0] == 401
-    assert web.call(lambda: len(_staff(web).sessions)) == 0
+    assert web.run(lambda: len(_staff(web).sessions)) == 0
 
 
 def test_public_pages_show_no_staff_data_and_office_needs_the_supervisor(office):
@@ -102,7 +105,7 @@ def test_public_pages_show_no_staff_data_and_office_needs_the_supervisor(office)
     assert b.sign_in("office", site.password("panel-1"))[0] == 401     # a panel password is not the supervisor's
     assert b.sign_in("office", site.password("supervisor"))[0] == 429  # slowed after that failure
     staff = _staff(web)
-    web.call(lambda: staff.limiter._counts.clear())
+    web.run(lambda: staff.limiter._counts.clear())
     assert b.sign_in("office", site.password("supervisor"))[0] == 303
     v = b.page_data("/office")["view"]
     assert [d["id"] for d in v["desks"]] == ["1", "2", "3", "4"]
@@ -116,10 +119,10 @@ def test_idle_sessions_end_and_close_their_broker_login(office):
     b = Browserless(web.url)
     assert b.sign_in("desk", site.password("panel-4"), desk="4")[0] == 303
     staff = _staff(web)
-    [s] = web.call(lambda: list(staff.sessions))
+    [s] = web.run(lambda: list(staff.sessions))
     link = s.extra["link"]
     assert link.connected
-    web.call(lambda: setattr(s, "last_used", s.last_used - 61))   # a minute without use (staff_idle_min = 1)
+    web.run(lambda: setattr(s, "last_used", s.last_used - 61))   # a minute without use (staff_idle_min = 1)
     from probe import wait_until
     wait_until(lambda: not link.link.is_connected(), 5, "the idle session's MQTT login to close")
     assert b.command(s.csrf, action="next")[0] == 401
@@ -127,4 +130,4 @@ def test_idle_sessions_end_and_close_their_broker_login(office):
 
 def _staff(web):
     from web.staff import STAFF
-    return web.svc.runner.app[STAFF]
+    return web.server.runner.app[STAFF]

@@ -1,56 +1,13 @@
-"""The model site with an ``aufruf web`` server ([[webs]] id "lobby"), for the staff pages' tests."""
+"""A hand-made HTTP client for the staff pages' tests, with its own cookie jar (what curl or a
+script could send: no browser rules apply to it)."""
 
 from __future__ import annotations
 
-from aufruf.config import EXAMPLE_SITE
-
-WEBS = """
-[[webs]]
-id = "lobby"
-listen = "127.0.0.1:8080"
-public_url = "http://127.0.0.1:8080"
-"""
-
-
-def site_text(extra: str = "") -> str:
-    """The example site file with a [[webs]] table (and ``extra`` lines inside it)."""
-    return EXAMPLE_SITE.read_text(encoding="utf-8").replace("[broker]", WEBS + extra + "\n[broker]", 1)
-
-
-import asyncio  # noqa: E402
-import http.cookiejar  # noqa: E402
-import json  # noqa: E402
-import threading  # noqa: E402
-import urllib.error  # noqa: E402
-import urllib.parse  # noqa: E402
-import urllib.request  # noqa: E402
-
-
-class WebThread:
-    """A real ``aufruf web`` (web/app.py's WebServer, every route module) on its own event loop thread."""
-
-    def __init__(self, cfg, web_id: str = "lobby"):
-        from web.app import WebServer
-        self.loop = asyncio.new_event_loop()
-        self.svc = WebServer(cfg, web_id, host="127.0.0.1", port=0)
-        self._thread = threading.Thread(target=self.loop.run_forever, name="web-test", daemon=True)
-        self._thread.start()
-        asyncio.run_coroutine_threadsafe(self.svc.start(), self.loop).result(20)
-        self.url = f"http://127.0.0.1:{self.svc.port}"
-
-    def call(self, fn, *args):
-        """Run ``fn(*args)`` on the server's loop (the thread that owns its state) and return the result."""
-        async def run():
-            return fn(*args)
-        return asyncio.run_coroutine_threadsafe(run(), self.loop).result(10)
-
-    def stop(self) -> None:
-        try:
-            asyncio.run_coroutine_threadsafe(self.svc.stop(), self.loop).result(20)
-        finally:
-            self.loop.call_soon_threadsafe(self.loop.stop)
-            self._thread.join(10)
-            self.loop.close()
+import http.cookiejar
+import json
+import urllib.error
+import urllib.parse
+import urllib.request
 
 
 class Browserless:
