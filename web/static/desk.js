@@ -50,8 +50,8 @@
       li.append(el("p", "meta", meta.join(" · ")));
       const next = el("p", "next");
       if (s.next && s.next.length) {
-        next.append(el("span", "label", T.next_in_line + ": "));
-        for (const n of s.next) next.append(el("span", "num", n));
+        next.append(el("span", "label", T.next_in_line + ":"));
+        for (const n of s.next) next.append(" ", el("span", "num", n));
       } else if (s.waiting === 0) next.textContent = T.nobody;
       li.append(next);
       return li;
