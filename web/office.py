@@ -141,14 +141,15 @@ class OfficeView:
                             "printer": d.printer, "printer_since": d.printer_since})
             name = f"{d.role} {d.id}"
             if online is False and since is not None and now_ms - since > OFFLINE_ALERT_MS:
-                alerts.append({"kind": "offline", "level": "alarm", "since": since,
+                alerts.append({"kind": "offline", "level": "alarm", "since": since, "device": name,
                                "text": f"{name} is offline"})
             elif online is None and d.role in ("controller", "kiosk", "display", "web"):
-                alerts.append({"kind": "unknown", "level": "warn", "since": None,
+                alerts.append({"kind": "unknown", "level": "warn", "since": None, "device": name,
                                "text": f"{name} has not reported"})
             if online and d.printer in PRINTER_WORDS:
                 alerts.append({"kind": d.printer, "level": "alarm" if d.printer != "paper_low" else "warn",
-                               "since": d.printer_since, "text": f"{name}: {PRINTER_WORDS[d.printer]}"})
+                               "since": d.printer_since, "device": name,
+                               "text": f"{name}: {PRINTER_WORDS[d.printer]}"})
         keypads = {k.desk for k in self.cfg.keypads}
         desks = []
         for desk in self.cfg.desks:
@@ -170,6 +171,7 @@ class OfficeView:
                              "median_wait_min": t.get("median_wait_min")})
             if oldest is not None and q.get("waiting") and now_ms - oldest > self.wait_alert_ms:
                 alerts.append({"kind": "wait", "level": "alarm", "since": oldest + self.wait_alert_ms,
+                               "service": f"{s.name(self.lang)} ({s.key})", "minutes": self.wait_alert_ms // 60_000,
                                "text": f"{s.name(self.lang)} ({s.key}): the longest wait is over "
                                        f"{self.wait_alert_ms // 60_000} min"})
         alerts.sort(key=lambda a: (a["level"] != "alarm", a["since"] or 0))

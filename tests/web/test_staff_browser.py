@@ -169,9 +169,9 @@ def test_office_view_shows_a_kiosks_paper_out(web_site, web, browser, tmp_path):
     t0 = time.monotonic()
     kiosk.publish("status/kiosk/entrance", {"v": 1, "online": True, "at": now_ms(), "printer": "paper_out"},
                   retain=True)
-    wait_text(browser, "#alerts", "kiosk entrance: printer out of paper")
+    wait_text(browser, "#alerts", "kiosk entrance: Drucker hat kein Papier mehr")
     print(f"paper-out shown {1000 * (time.monotonic() - t0):.0f} ms after the status message")
-    assert "paper_out" in text(browser, "#devices")
+    assert "Papier leer" in text(browser, "#devices")
     shot(browser, tmp_path, "office.png")
     # the supervisor commands nothing: the page has no buttons for it and the broker would refuse
     assert browser.find_elements(By.CSS_SELECTOR, "button[data-action]") == []

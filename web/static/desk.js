@@ -31,7 +31,7 @@
     $("ticket").textContent = v.ticket || T.none;
     $("ticket").classList.toggle("empty", !v.ticket);
     const st = v.status;
-    $("since").textContent = st && v.since ? fmt(T[st] || "{t}", { t: since(v.since) }) : "";
+    $("since").textContent = !st ? "" : v.since ? fmt(T[st], { t: since(v.since) }) : T[st + "_word"];
     const paused = st === "paused";
     $("b-pause").textContent = paused ? T.resume : T.pause;
     $("b-pause").dataset.action = paused ? "resume" : "pause";

@@ -23,13 +23,14 @@
     view = v;
     $("alerts").replaceChildren(...(v.alerts.length ? v.alerts.map((a) => {
       const li = el("li", "alert " + a.level + " kind-" + a.kind);
-      li.append(el("span", "text", a.text));
+      const words = T["alert_" + a.kind];
+      li.append(el("span", "text", words ? fmt(words, a) : a.text));
       if (a.since) li.append(el("span", "when", " · " + since(a.since)));
       return li;
     }) : [el("li", "none", T.no_alerts)]));
     table("desks", [T.counter, T.col_status, T.col_ticket, T.col_services, T.keypad], v.desks.map((d) => [
       d.label,
-      d.status ? { text: fmt(T[d.status], { t: d.since ? since(d.since) : "" }), cls: "st-" + d.status }
+      d.status ? { text: d.since ? fmt(T[d.status], { t: since(d.since) }) : T[d.status + "_word"], cls: "st-" + d.status }
         : { text: T.unknown, cls: "unknown" },
       d.ticket || "–", d.services.join(" "),
       d.keypad_online === null ? "" : d.keypad_online ? T.online : { text: T.offline_word, cls: "bad" }]));
@@ -44,7 +45,7 @@
       d.role + " " + d.id,
       d.online === null ? { text: T.unknown, cls: "unknown" } : d.online ? { text: T.online, cls: "good" }
         : { text: fmt(T.offline_since, { t: d.since ? since(d.since) : "" }), cls: "bad" },
-      d.printer ? { text: d.printer + (d.printer_since ? " · " + since(d.printer_since) : ""),
+      d.printer ? { text: (T["printer_" + d.printer] || d.printer) + (d.printer_since ? " · " + since(d.printer_since) : ""),
         cls: d.printer === "ok" ? "good" : "bad" } : ""]));
     const off = $("offline");
     if (v.broker_online === false) { off.textContent = T.broker_offline; off.hidden = false; }
@@ -53,7 +54,8 @@
 
   const clock = $("clock");
   const fmtTime = new Intl.DateTimeFormat(data.lang, { hour: "2-digit", minute: "2-digit", timeZone: data.tz });
-  render(view);
-  setInterval(() => { clock.textContent = fmtTime.format(new Date(Staff.serverNow())); render(view); }, 1000);
+  const tick = () => { clock.textContent = fmtTime.format(new Date(Staff.serverNow())); render(view); };
+  tick();
+  setInterval(tick, 1000);
   Staff.connect("/office/events" + location.search, { office: render });
 })();
