@@ -26,6 +26,14 @@ def dumps(obj: dict) -> str:
     return json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
 
 
+def frame(event: str, data: str) -> bytes:
+    """One server-sent event, encoded once for every page that gets it (JSON has no raw newline)."""
+    return f"event: {event}\r\ndata: {data}\r\n\r\n".encode("utf-8")
+
+
+CLOSE = b""  # put on a page's queue: the stream ends
+
+
 @dataclass(eq=False)
 class Page:
     """One connected page: the board (``number`` None) or one ticket's page."""
@@ -36,9 +44,10 @@ class Page:
     last: str | None = None
     dropped: bool = False
 
-    def put(self, event: str, data: str) -> bool:
+    def put(self, event: str, data: str | bytes) -> bool:
+        """Queue an event (``data`` a JSON text, or a ready frame); False, and dropped, when full."""
         try:
-            self.queue.put_nowait((event, data))
+            self.queue.put_nowait(data if isinstance(data, bytes) else frame(event, data))
             return True
         except asyncio.QueueFull:
             self.dropped = True
@@ -102,11 +111,11 @@ class Hub:
         self._drop_stalled()
 
     def _each_lang(self, pages: set[Page], event: str, view: Callable[[str], dict]) -> None:
-        cache: dict[str, str] = {}
+        cache: dict[str, bytes] = {}
         for p in list(pages):
             data = cache.get(p.lang)
             if data is None:
-                data = cache[p.lang] = dumps(view(p.lang))
+                data = cache[p.lang] = frame(event, dumps(view(p.lang)))
             p.put(event, data)
 
     def _send_ticket(self, p: Page, today: str) -> None:
@@ -121,7 +130,7 @@ class Hub:
             log.info("dropped a page that stopped reading")
             self.leave(p)
             try:
-                p.queue.put_nowait(("close", ""))
+                p.queue.put_nowait(CLOSE)
             except asyncio.QueueFull:
                 pass
 
@@ -135,12 +144,12 @@ class Hub:
             self._ticker.cancel()
         for p in (*self.boards, *self.tickets):
             p.queue._queue.clear()  # noqa: SLF001 - make room for the close
-            p.put("close", "")
+            p.put("close", CLOSE)
 
     async def _tick(self) -> None:
         while True:
             await asyncio.sleep(TICK_S)
-            data = dumps({"now": self.clock(), "online": self.state.online})
+            data = frame("tick", dumps({"now": self.clock(), "online": self.state.online}))
             for p in (*self.boards, *self.tickets):
                 p.put("tick", data)
             self._drop_stalled()

@@ -18,7 +18,7 @@ from aiohttp import web
 from aiohttp_sse import EventSourceResponse
 
 from . import security
-from .hub import Hub, Page
+from .hub import CLOSE, Hub, Page
 from .texts import texts
 
 log = logging.getLogger(__name__)
@@ -81,15 +81,17 @@ async def stream(request: web.Request, page: Page) -> web.StreamResponse:
     resp = EventSourceResponse(headers=security.stream_headers(), send_timeout=SEND_TIMEOUT_S,
                                ping_interval=3600)
     try:
-        await resp.prepare(request)
+        await resp.prepare(request)  # aiohttp-sse: the headers, and TCP_USER_TIMEOUT for a peer that vanished
         await resp.send("{}", event="hello", retry=RETRY_MS)
         while True:
-            event, data = await page.queue.get()
-            if event == "close" or page.dropped:
+            data = await page.queue.get()
+            if data == CLOSE or page.dropped:
                 break
-            await resp.send(data, event=event)
+            await resp.write(data)  # a frame the hub encoded once for all pages
     except (ConnectionResetError, TimeoutError, asyncio.CancelledError, RuntimeError):
         pass
     finally:
         hub.leave(page)
+        if resp.prepared:
+            resp.stop_streaming()  # ends aiohttp-sse's keep-alive task with the stream
     return resp

@@ -33,8 +33,13 @@ async def health(request: web.Request) -> web.Response:
     return web.json_response({"ok": ok, "pages": hub.pages}, status=200 if ok else 503)
 
 
+async def no_icon(request: web.Request) -> web.Response:
+    return web.Response(status=204)
+
+
 def register(app: web.Application) -> None:
     app.router.add_get("/", board)
     app.router.add_get("/events", events)
     app.router.add_get("/healthz", health)
+    app.router.add_get("/favicon.ico", no_icon)
     app.router.add_static("/static/", pages.STATIC, follow_symlinks=False, show_index=False)

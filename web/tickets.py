@@ -74,7 +74,6 @@ async def leave(request: web.Request) -> web.Response:
     if found is None:
         return not_found(request)
     number, key = found
-    cfg = request.app[pages.CFG]
     bridge = request.app[pages.BRIDGE]
     t = texts(pages.lang_of(request))
     # one id per ticket: a double click or a retry is the same request (the controller answers it again)
