@@ -19,6 +19,7 @@ import html
 import json
 import logging
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -48,6 +49,7 @@ CSRF_HEADER = "X-CSRF-Token"
 SWEEP_S = 1.0
 TICK_S = 5.0
 MAX_PASSWORD = 128
+MAX_TRYING = 2  # sign-ins under way at once per user and per address
 
 
 @dataclass(eq=False)
@@ -82,7 +84,7 @@ class Staff:
         self.sessions = SessionStore(clock, idle_s=w.staff_idle_min * 60)
         self.limiter = SignInLimiter(clock)
         self.secure = bool(w.tls_cert) or w.public_url.startswith("https://")
-        self._trying: set[str] = set()
+        self._trying: Counter[str] = Counter()        # sign-ins under way, per user and address
         self._sweeper: asyncio.Task | None = None
 
     @property
@@ -99,11 +101,13 @@ class Staff:
             user = f"panel-{desk}"
         else:
             user, desk = SUPERVISOR, None
-        addr_key = f"addr:{address}"
+        keys = (f"user:{user}", f"addr:{address}")
         wait = self.limiter.wait_s(user, address)
-        if wait > 0 or user in self._trying or addr_key in self._trying:
+        if wait > 0:
             raise SignInFailed(t["wait_s"].format(s=max(1, round(wait))), 429)
-        self._trying.update((user, addr_key))
+        if any(self._trying[k] >= MAX_TRYING for k in keys):  # a burst of guesses before the first failure
+            raise SignInFailed(t["busy_try"], 429)
+        self._trying.update(keys)
         try:
             model: DeskPanel | OfficeView
             if kind == "desk":
@@ -137,7 +141,10 @@ class Staff:
             log.info("signed in as %s (%d staff sessions)", user, len(self.sessions))
             return s
         finally:
-            self._trying.difference_update((user, addr_key))
+            self._trying.subtract(keys)
+            for k in keys:
+                if self._trying[k] <= 0:
+                    del self._trying[k]
 
     async def sign_out(self, s: Session, why: str = "signed out") -> None:
         self.sessions.remove(s.id)
