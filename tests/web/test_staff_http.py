@@ -131,3 +131,21 @@ def test_idle_sessions_end_and_close_their_broker_login(office):
 def _staff(web):
     from web.staff import STAFF
     return web.server.runner.app[STAFF]
+
+
+def test_over_tls_the_cookie_is_secure_and_host_only(tmp_path):
+    from aufruf import sitetls
+    tls = sitetls.ensure(tmp_path / "tls", "jc-mitte", ("127.0.0.1", "localhost"))
+    site = WebSite(tmp_path / "site", extra=f'tls_cert = "{tls.server_cert}"\ntls_key = "{tls.server_key}"\n')
+    web = WebThread(site)
+    try:
+        b = Browserless(site.url.replace("http://", "https://"), ca_file=str(tls.ca_cert))
+        status, headers, _ = b.sign_in("desk", site.password("panel-1"), desk="1")
+        assert status == 303
+        cookie = headers["Set-Cookie"]
+        assert cookie.startswith("__Host-aufruf-staff=") and "Secure" in cookie and "HttpOnly" in cookie
+        assert "Domain" not in cookie and "Path=/" in cookie and "SameSite=Strict" in cookie
+        assert b.page_data("/desk")["view"]["label"] == "Schalter 1"
+    finally:
+        web.stop()
+        site.stop()
