@@ -70,6 +70,7 @@ async def events(request: web.Request) -> web.StreamResponse:
 async def leave(request: web.Request) -> web.Response:
     """Give the ticket back: the controller voids it (action ``leave``) and says so."""
     security.check_change(request)
+    await request.read()  # the body is not used; one over MAX_BODY is answered 413
     found = _ticket(request)
     if found is None:
         return not_found(request)
