@@ -1,5 +1,8 @@
 """The counter panel and the office view in a real Chromium, against a real Mosquitto with the
-provisioned passwd and ACL, the real desk controller and ``aufruf web``."""
+provisioned passwd and ACL, the real desk controller and ``aufruf web``.
+
+``AUFRUF_SCREENSHOTS=docs/img pytest tests/web/test_staff_browser.py`` writes the pictures of
+both staff pages that the README and docs/web.md show."""
 
 import os
 import sqlite3
@@ -13,7 +16,7 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 from aufruf.link import now_ms
 from office import Office
 
-DOCS_IMG = os.environ.get("AUFRUF_DOCS_IMG")  # set to docs/img to refresh the screenshots in the docs
+SCREENSHOTS = os.environ.get("AUFRUF_SCREENSHOTS")  # docs/img: refresh the pictures in the docs
 
 
 def text(browser, css: str) -> str:
@@ -29,6 +32,7 @@ def wait_text(browser, css: str, wanted: str, timeout: float = 10.0) -> None:
 def sign_in(browser, site, path: str, password: str, desk: str | None = None) -> None:
     browser.get(site.url + path)
     browser.delete_all_cookies()          # of 127.0.0.1: an earlier test's server had the same host
+    browser.get_log("browser")            # and its console messages are not this page's
     browser.get(site.url + path)
     if desk is not None:
         Select(browser.find_element(By.ID, "desk")).select_by_value(desk)
@@ -45,9 +49,9 @@ def ledger(site) -> dict:
 
 
 def shot(browser, tmp_path: Path, name: str) -> None:
-    browser.save_screenshot(str(tmp_path / name))
-    if DOCS_IMG:
-        browser.save_screenshot(str(Path(DOCS_IMG) / name))
+    """A picture for the docs, and not one script error or CSP violation on the page."""
+    browser.save_screenshot(str(Path(SCREENSHOTS or tmp_path) / name))
+    assert [e["message"] for e in browser.get_log("browser") if e["level"] == "SEVERE"] == []
 
 
 def test_sign_in_for_counter_2_and_next_reaches_board_and_ledger(web_site, web, browser, tmp_path):
@@ -71,7 +75,7 @@ def test_sign_in_for_counter_2_and_next_reaches_board_and_ledger(web_site, web, 
     board = display.wait_for("board", lambda b: b["calls"] and b["calls"][0]["number"] == "K001")
     assert board["calls"][0]["desk"] == "2"
     assert ledger(web_site)["K001"] == ("called", "2")
-    shot(browser, tmp_path, "desk.png")
+    shot(browser, tmp_path, "web-desk.png")
     # the public board page shows the call
     browser.switch_to.new_window("tab")
     browser.get(web_site.url + "/")
@@ -172,6 +176,6 @@ def test_office_view_shows_a_kiosks_paper_out(web_site, web, browser, tmp_path):
     wait_text(browser, "#alerts", "kiosk entrance: Drucker hat kein Papier mehr")
     print(f"paper-out shown {1000 * (time.monotonic() - t0):.0f} ms after the status message")
     assert "Papier leer" in text(browser, "#devices")
-    shot(browser, tmp_path, "office.png")
+    shot(browser, tmp_path, "web-office.png")
     # the supervisor commands nothing: the page has no buttons for it and the broker would refuse
     assert browser.find_elements(By.CSS_SELECTOR, "button[data-action]") == []
