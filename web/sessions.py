@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from dataclasses import dataclass, field
-from typing import Callable
+from dataclasses import dataclass
+from typing import Any, Callable
 
 from aufruf.errors import AufrufError
 
@@ -35,7 +35,7 @@ class Session:
     csrf: str
     created: float
     last_used: float
-    extra: dict = field(default_factory=dict)   # the routes' own per-session objects (its MQTT link)
+    live: Any = None           # the routes' own objects of this session (web/staff.py: its MQTT link, ...)
 
 
 class SessionStore:

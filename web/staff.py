@@ -64,6 +64,18 @@ class Stream:
         self.wake.set()
 
 
+@dataclass(eq=False)
+class Live:
+    """What a signed-in session has on the server: its broker login, its page's model, its open tabs."""
+
+    link: StaffLink
+    model: DeskPanel | OfficeView
+    lang: str
+    streams: set[Stream] = field(default_factory=set)
+    dirty: bool = False
+    last_view: str | None = None
+
+
 class SignInFailed(AufrufError, PermissionError):
     """A sign-in that did not work; ``status`` is the HTTP answer, the text is shown as it is."""
 
@@ -135,7 +147,7 @@ class Staff:
             except SessionError:
                 await link.close()
                 raise SignInFailed(t["too_many"], 503) from None
-            s.extra.update(link=link, model=model, streams=set(), dirty=False, lang=lang, last_view=None)
+            s.live = Live(link, model, lang)
             holder["s"] = s
             link.on_connection = lambda up: self._changed(s)
             log.info("signed in as %s (%d staff sessions)", user, len(self.sessions))
@@ -151,11 +163,11 @@ class Staff:
         await self._close(s, why)
 
     async def _close(self, s: Session, why: str) -> None:
-        for st in list(s.extra.get("streams", ())):
+        if s.live is None:
+            return
+        for st in list(s.live.streams):
             st.put("signed_out", json.dumps({"why": why}))
-        link = s.extra.get("link")
-        if link is not None:
-            await link.close()
+        await s.live.link.close()
         log.info("%s: %s (%d staff sessions)", s.user, why, len(self.sessions))
 
     # ------------------------------------------------------------ state and pushes (event loop)
@@ -169,26 +181,26 @@ class Staff:
 
     def _changed(self, s: Session) -> None:
         """Coalesce a burst of messages (the retained ones at connect) into one push."""
-        if not s.extra.get("dirty"):
-            s.extra["dirty"] = True
+        if not s.live.dirty:
+            s.live.dirty = True
             asyncio.get_running_loop().call_soon(self._flush, s)
 
     def view(self, s: Session) -> dict[str, Any]:
-        v = s.extra["model"].view(self.clock_ms())
-        v["broker_online"] = bool(s.extra["link"].connected)
+        v = s.live.model.view(self.clock_ms())
+        v["broker_online"] = bool(s.live.link.connected)
         v["idle_left_s"] = round(self.sessions.idle_left(s))
         return v
 
     def _flush(self, s: Session) -> None:
-        s.extra["dirty"] = False
+        s.live.dirty = False
         v = self.view(s)
         key = json.dumps({k: x for k, x in v.items() if k not in ("now", "idle_left_s")}, sort_keys=True)
-        if key == s.extra.get("last_view"):
+        if key == s.live.last_view:
             return
-        s.extra["last_view"] = key
+        s.live.last_view = key
         data = json.dumps(v, separators=(",", ":"), ensure_ascii=False)
         event = "panel" if s.kind == "desk" else "office"
-        for st in list(s.extra["streams"]):
+        for st in list(s.live.streams):
             st.put(event, data)
 
     async def _sweep(self) -> None:
@@ -229,7 +241,7 @@ class Staff:
             return 400, {"ok": False, "error": "field 'desk' must be a desk id"}
         service, number = body.get("service"), body.get("number")
         try:
-            reply = await s.extra["link"].command(desk, action, service=service if isinstance(service, str) else None,
+            reply = await s.live.link.command(desk, action, service=service if isinstance(service, str) else None,
                                                   number=number if isinstance(number, str) else None)
         except PayloadError as e:
             return 400, {"ok": False, "error": str(e)}
@@ -292,6 +304,8 @@ def _sign_in_page(request: web.Request, kind: str, message: str = "", status: in
     desk_field = (f'<label for="desk">{html.escape(t["counter"])}</label>'
                   f'<select id="desk" name="desk" required>{options}</select>') if kind == "desk" else ""
     heading = t["sign_in_desk"] if kind == "desk" else t["sign_in_office"]
+    if not message and request.query.get("out") == "1":
+        message = t["signed_out"]
     return _render(request, "signin.html", title=f"{heading} – {cfg.name}", data={}, status=status,
                    raw={"desk_field": desk_field}, heading=heading, action=f"/{kind}/signin",
                    password_label=t["password"], submit=t["sign_in"], message=message,
@@ -381,7 +395,7 @@ async def _events(request: web.Request, kind: str) -> web.StreamResponse:
         return web.json_response({"ok": False, "error": "signed out"}, status=401)
     st = _staff(request)
     stream = Stream()
-    s.extra["streams"].add(stream)
+    s.live.streams.add(stream)
     stream.put(kind if kind == "office" else "panel",
                json.dumps(st.view(s), separators=(",", ":"), ensure_ascii=False))
     resp = EventSourceResponse(headers=security.stream_headers(), send_timeout=pages.SEND_TIMEOUT_S,
@@ -406,7 +420,7 @@ async def _events(request: web.Request, kind: str) -> web.StreamResponse:
     except (ConnectionResetError, TimeoutError, asyncio.CancelledError, RuntimeError):
         pass
     finally:
-        s.extra["streams"].discard(stream)
+        s.live.streams.discard(stream)
     return resp
 
 
@@ -447,7 +461,7 @@ def register(app: web.Application) -> None:
     st = Staff(cfg, w)
     app[STAFF] = st
     app.on_startup.append(st.start)
-    app.on_cleanup.append(st.stop)
+    app.on_shutdown.append(st.stop)  # before the server waits for open streams: they end at once
     app.router.add_get("/desk", desk_page)
     app.router.add_post("/desk/signin", desk_sign_in)
     app.router.add_post("/desk/command", desk_command)

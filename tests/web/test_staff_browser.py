@@ -149,7 +149,14 @@ def test_a_second_tab_and_another_pc_stay_in_step(web_site, web, browser):
     wait_text(browser, "#since", "frei seit")
     browser.switch_to.window(first)
     wait_text(browser, "#since", "frei seit")
+    # the idle timeout: both tabs of the session go back to the sign-in form and say why
+    from web.staff import STAFF
+    staff = web.server.runner.app[STAFF]
+    [s] = [x for x in web.run(lambda: list(staff.sessions)) if x.csrf in browser.page_source]
+    web.run(lambda: setattr(s, "last_used", s.last_used - staff.sessions.idle_s - 1))
+    wait_text(browser, "#message", "abgemeldet")
     browser.switch_to.window(second)
+    wait_text(browser, "#message", "abgemeldet")
     browser.close()
     browser.switch_to.window(first)
 

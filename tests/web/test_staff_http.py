@@ -120,7 +120,7 @@ def test_idle_sessions_end_and_close_their_broker_login(office):
     assert b.sign_in("desk", site.password("panel-4"), desk="4")[0] == 303
     staff = _staff(web)
     [s] = web.run(lambda: list(staff.sessions))
-    link = s.extra["link"]
+    link = s.live.link
     assert link.connected
     web.run(lambda: setattr(s, "last_used", s.last_used - 61))   # a minute without use (staff_idle_min = 1)
     from probe import wait_until

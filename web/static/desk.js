@@ -14,6 +14,8 @@
   $("transfer-label").textContent = T.transfer;
   $("b-transfer").textContent = T.transfer;
   $("keys").textContent = T.keys;
+  $("call-service").setAttribute("aria-label", T.services);
+  $("call-number").setAttribute("aria-label", T.call_number);
 
   function options(select, list, chosen) {
     select.replaceChildren(...list.map((s) => {

@@ -41,7 +41,12 @@ const Staff = (() => {
       es = new EventSource(url);
       es.addEventListener("hello", () => { delay = 2000; seen(); });
       es.addEventListener("tick", seen);
-      es.addEventListener("signed_out", () => { es.close(); location.reload(); });
+      es.addEventListener("signed_out", () => {
+        es.close();
+        const q = new URLSearchParams(location.search);
+        q.set("out", "1");  // the sign-in form says why it is back
+        location.replace(location.pathname + "?" + q.toString());
+      });
       for (const [name, fn] of Object.entries(handlers)) {
         es.addEventListener(name, (e) => {
           seen();
