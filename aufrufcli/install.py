@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Callable
 
 from aufruf import config, provision, ticketkey
-from aufruf.errors import ConfigError
+from aufruf.errors import AufrufError, ConfigError
 
 ROLES = ("desk", "kiosk", "display", "web")
 SERVICE_USER = "aufruf"
@@ -157,7 +157,7 @@ class Installer:
         os.chown(self.at(path), uid, gid)
 
 
-class InstallError(Exception):
+class InstallError(AufrufError, RuntimeError):
     """A step failed; the message says which and why."""
 
 

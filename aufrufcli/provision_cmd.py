@@ -4,8 +4,8 @@ import argparse
 import sys
 
 from aufruf import provision
-from aufruf.config import load_or_exit
 from aufruf.errors import ProvisionError
+from aufruf.config import load_or_exit
 
 
 def configure(p: argparse.ArgumentParser) -> None:
@@ -41,9 +41,9 @@ def main(args: argparse.Namespace) -> int:
                                     tls=args.tls, tls_port=args.tls_port, tls_hosts=tuple(args.tls_host),
                                     credentials_dir=args.credentials_dir, rotate_users=tuple(args.rotate_user),
                                     new_passwords=new)
-    except ProvisionError as e:
+    except (ProvisionError, OSError) as e:
         print(f"aufruf provision: {e}", file=sys.stderr)
-        return 2
+        return 1
     print(f"wrote {args.out}/passwd, acl, mosquitto.conf and {args.credentials_dir or args.out + '/credentials'}/ "
           f"for {len(names)} users:")
     for n in names:

@@ -37,34 +37,28 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 
 
-class Page:
-    """One simulated browser on ``/events``: records when each call id arrived."""
+class Page(asyncio.Protocol):
+    """One simulated browser on ``/events`` (a plain HTTP/1.1 GET, read as it comes): when did
+    each call's id arrive. A protocol, not a task per page, so the clients cost little."""
 
     def __init__(self) -> None:
         self.seen: dict[str, float] = {}
         self.ready = asyncio.Event()
+        self.buf = b""
 
-    async def run(self, host: str, port: int) -> None:
-        """A plain HTTP/1.1 GET of the stream, read as it comes (a call's id marks its arrival)."""
-        reader, writer = await asyncio.open_connection(host, port)
-        writer.write(f"GET /events HTTP/1.1\r\nHost: {host}:{port}\r\nAccept: text/event-stream\r\n\r\n".encode())
-        buf = b""
-        try:
-            while True:
-                chunk = await reader.read(65536)
-                if not chunk:
-                    return
-                now = time.perf_counter()
-                buf += chunk
-                while b"\r\n\r\n" in buf:
-                    ev, buf = buf.split(b"\r\n\r\n", 1)
-                    i = ev.find(b"event: ")
-                    if ev.startswith(b"event: call", i):
-                        self.seen[ev.split(b'"id":"', 1)[1].split(b'"', 1)[0].decode()] = now
-                    elif ev.startswith(b"event: board", i):
-                        self.ready.set()
-        finally:
-            writer.close()
+    def connection_made(self, transport) -> None:
+        transport.write(b"GET /events HTTP/1.1\r\nHost: bench\r\nAccept: text/event-stream\r\n\r\n")
+
+    def data_received(self, data: bytes) -> None:
+        now = time.perf_counter()
+        self.buf += data
+        while b"\r\n\r\n" in self.buf:
+            ev, self.buf = self.buf.split(b"\r\n\r\n", 1)
+            i = ev.find(b"event: ")
+            if ev.startswith(b"event: call", i):
+                self.seen[ev.split(b'"id":"', 1)[1].split(b'"', 1)[0].decode()] = now
+            elif ev.startswith(b"event: board", i):
+                self.ready.set()
 
 
 async def bench(args: argparse.Namespace) -> int:
@@ -89,7 +83,8 @@ async def bench(args: argparse.Namespace) -> int:
                     return 1
                 await asyncio.sleep(0.1)
             pages = [Page() for _ in range(args.clients)]
-            tasks = [asyncio.create_task(p.run("127.0.0.1", port)) for p in pages]
+            loop = asyncio.get_running_loop()
+            conns = [await loop.create_connection(lambda p=p: p, "127.0.0.1", port) for p in pages]
             await asyncio.wait_for(asyncio.gather(*(p.ready.wait() for p in pages)), 60)
             rss_connected = rss_mb(proc.pid)
             print(f"{args.clients} pages connected; aufruf web RSS {rss_connected:.1f} MB "
@@ -134,9 +129,8 @@ async def bench(args: argparse.Namespace) -> int:
             share = (cpu_seconds(proc.pid) - c0) / (time.monotonic() - t0) * 100
             print(f"idle CPU with {args.clients} idle pages over {args.idle_s:.0f} s: {share:.2f} % of one core "
                   f"(goal < 1 %: {'met' if share < 1 else 'MISSED'})")
-            for t in tasks:
-                t.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            for transport, _ in conns:
+                transport.close()
         return 0
     finally:
         site.close()

@@ -92,7 +92,9 @@ class WebServer:
         self.bridge.start()
         app = build_app(self.cfg, self.hub, self.bridge, self.secret, self.routes)
         # no access log: ticket addresses carry their key, and addresses of visitors are nobody's business
+        # handler_cancellation: a page's stream handler ends as soon as its browser goes away
         self.runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=2.0,
+                                    handler_cancellation=True,
                                     keepalive_timeout=30, max_line_size=security.MAX_LINE,
                                     max_field_size=security.MAX_FIELD, max_headers=security.MAX_HEADERS)
         await self.runner.setup()

@@ -38,13 +38,12 @@ class Bridge:
         self.hub = hub
         t = protocol.Topics(cfg.site_id)
         self.topics = t
-        subs = (t.board, t.queue, t.call, t.all_lines, t.all_tickets, t.web_reply(web_id),
-                f"{t.root}status/controller/+")
+        subs = (t.board, t.queue, t.call, t.all_lines, t.all_tickets, t.web_reply(web_id), t.role_status("controller"))
         self.link = link_factory(cfg.broker, cfg.site_id, "web", web_id, subscriptions=subs,
                                  handler=self._on_message, password=password,
-                                 status_extra=lambda: {"pages": self.hub.pages})
-        self.link.on_connect(lambda: self._post(self._connected, True))
-        self.link.on_disconnect(lambda: self._post(self._connected, False))
+                                 status_extra=lambda: {"pages": self.hub.pages},
+                                 on_connect=lambda: self._post(self._connected, True),
+                                 on_disconnect=lambda: self._post(self._connected, False))
         self._loop: asyncio.AbstractEventLoop | None = None
         self._replies: dict[str, asyncio.Future] = {}
         self.messages = 0
@@ -82,22 +81,22 @@ class Bridge:
 
     def _reply(self, payload: bytes) -> None:
         try:
-            obj = protocol.decode(payload)
+            reply = protocol.CommandReply.from_json(payload)
         except PayloadError as e:
             log.warning("ignored reply: %s", e)
             return
-        fut = self._replies.pop(str(obj.get("id")), None)
+        fut = self._replies.pop(str(reply.id), None)
         if fut is not None and not fut.done():
-            fut.set_result(obj)
+            fut.set_result(reply)
 
-    async def command(self, cmd: protocol.WebCommand) -> dict:
+    async def command(self, cmd: protocol.WebCommand) -> protocol.CommandReply:
         """Send a command to the controller and wait for its reply; NoAnswer after a timeout."""
         if not self.link.is_connected():
             raise NoAnswer("the broker is not reachable")
         fut = self._replies.get(cmd.id)
         if fut is None:
             fut = self._replies[cmd.id] = asyncio.get_running_loop().create_future()
-            self.link.publish(self.topics.web_command(self.web_id), cmd.to_json())
+            self.link.publish(self.topics.web_command(self.web_id), cmd)
         try:
             return await asyncio.wait_for(asyncio.shield(fut), REPLY_TIMEOUT_S)
         except TimeoutError:

@@ -1,10 +1,10 @@
-"""Fan-out from the site state to the browsers: one bounded queue per connected page.
+"""Fan-out from the site state to the browsers: every connected page, told at once.
 
 Runs on the server's event loop (the one thread that owns :class:`~web.state.SiteState`).
-Each change is turned into a page's view once per language and put on the queue
-of every page that shows it; a page whose queue is full (a client that stopped
-reading) is dropped, never waited for. A ``tick`` every few seconds lets a page
-tell "no news" from "no server".
+Each change is turned into a page's view once per language, encoded once, and
+written to the connection of every page that shows it; a page with too much
+unsent data (a client that stopped reading) is closed, never waited for. A
+``tick`` every few seconds lets a page tell "no news" from "no server".
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from typing import Callable
 from .state import Changes, SiteState
 
 log = logging.getLogger(__name__)
-QUEUE_MAX = 32
+QUEUE_MAX = 32               # events waiting for a stream that is not open yet
+MAX_BUFFER = 64 * 1024       # unsent bytes of a page that stopped reading
 TICK_S = 4.0
 
 
@@ -27,31 +28,56 @@ def dumps(obj: dict) -> str:
 
 
 def frame(event: str, data: str) -> bytes:
-    """One server-sent event, encoded once for every page that gets it (JSON has no raw newline)."""
-    return f"event: {event}\r\ndata: {data}\r\n\r\n".encode("utf-8")
-
-
-CLOSE = b""  # put on a page's queue: the stream ends
+    """One server-sent event as the HTTP/1.1 chunk the stream sends (chunked transfer encoding),
+    encoded once for every page that gets it (JSON has no raw newline)."""
+    body = f"event: {event}\r\ndata: {data}\r\n\r\n".encode("utf-8")
+    return b"%x\r\n%b\r\n" % (len(body), body)
 
 
 @dataclass(eq=False)
 class Page:
-    """One connected page: the board (``number`` None) or one ticket's page."""
+    """One connected page: the board (``number`` None) or one ticket's page.
+
+    Until its stream is open (:meth:`attach`), events wait in a short list; then each
+    is written straight to the connection, in the hub's loop, once encoded for all
+    pages: no task per page and no copy per page. A page whose connection has more
+    than ``MAX_BUFFER`` unsent bytes stopped reading and is closed.
+    """
 
     lang: str
     number: str | None = None
-    queue: asyncio.Queue = field(default_factory=lambda: asyncio.Queue(QUEUE_MAX))
     last: str | None = None
-    dropped: bool = False
+    transport: asyncio.Transport | None = None
+    pending: list[bytes] = field(default_factory=list)
+    closed: asyncio.Event = field(default_factory=asyncio.Event)
 
     def put(self, event: str, data: str | bytes) -> bool:
-        """Queue an event (``data`` a JSON text, or a ready frame); False, and dropped, when full."""
-        try:
-            self.queue.put_nowait(data if isinstance(data, bytes) else frame(event, data))
-            return True
-        except asyncio.QueueFull:
-            self.dropped = True
+        """Send an event (``data`` a JSON text, or a ready frame); False when the page is gone."""
+        if self.closed.is_set():
             return False
+        data = data if isinstance(data, bytes) else frame(event, data)
+        t = self.transport
+        if t is None:
+            if len(self.pending) >= QUEUE_MAX:
+                self.close()
+                return False
+            self.pending.append(data)
+            return True
+        if t.is_closing() or t.get_write_buffer_size() > MAX_BUFFER:
+            self.close()
+            return False
+        t.write(data)
+        return True
+
+    def attach(self, transport: asyncio.Transport) -> None:
+        """The stream is open: send what waited, and everything from now on directly."""
+        self.transport = transport
+        pending, self.pending = self.pending, []
+        for data in pending:
+            self.put("", data)
+
+    def close(self) -> None:
+        self.closed.set()
 
 
 class Hub:
@@ -76,7 +102,7 @@ class Hub:
     # ------------------------------------------------------------ pages
 
     def join(self, lang: str, number: str | None = None) -> Page | None:
-        """A new page, with its first view queued; None when the server is full."""
+        """A new page, with its first view waiting for its stream; None when the server is full."""
         if self.pages >= self.max_pages:
             self.refused += 1
             return None
@@ -126,13 +152,8 @@ class Hub:
             p.put("ticket", data)
 
     def _drop_stalled(self) -> None:
-        for p in [p for p in (*self.boards, *self.tickets) if p.dropped]:
-            log.info("dropped a page that stopped reading")
+        for p in [p for p in (*self.boards, *self.tickets) if p.closed.is_set()]:
             self.leave(p)
-            try:
-                p.queue.put_nowait(CLOSE)
-            except asyncio.QueueFull:
-                pass
 
     # ------------------------------------------------------------ ticks
 
@@ -143,8 +164,7 @@ class Hub:
         if self._ticker:
             self._ticker.cancel()
         for p in (*self.boards, *self.tickets):
-            p.queue._queue.clear()  # noqa: SLF001 - make room for the close
-            p.put("close", CLOSE)
+            p.close()
 
     async def _tick(self) -> None:
         while True:

@@ -50,9 +50,9 @@ class OfficeView:
         self.lang = lang or cfg.languages[0]
         self.wait_alert_ms = int(wait_alert_min * 60_000)
         self.topics = protocol.Topics(cfg.site_id)
-        self.desks: dict[str, dict[str, Any]] = {}
-        self.queue: dict[str, Any] = {}
-        self.today: dict[str, Any] | None = None
+        self.desks: dict[str, protocol.DeskState] = {}
+        self.queue: dict[str, protocol.ServiceQueue] = {}
+        self.today: protocol.StatsToday | None = None
         self.devices: dict[tuple[str, str], Device] = {}
         for c in ("main",):
             self._device("controller", c)
@@ -69,8 +69,8 @@ class OfficeView:
     @property
     def subscriptions(self) -> tuple[str, ...]:
         """What the ``supervisor`` user may read (aufruf/provision.py)."""
-        r = self.topics.root
-        return (r + "desk/+/state", self.topics.queue, self.topics.stats_today, self.topics.all_status)
+        t = self.topics
+        return (t.all_desk_states, t.queue, t.stats_today, t.all_status)
 
     def _device(self, role: str, dev: str) -> Device:
         d = self.devices.get((role, dev))
@@ -81,25 +81,23 @@ class OfficeView:
     def apply(self, topic: str, payload: bytes, now_ms: int) -> bool:
         """Fold one message in (``now_ms``: when it arrived); True when the view changed."""
         try:
-            kind, dev = self.topics.parse(topic)
+            route = self.topics.parse(topic)
+            kind, dev = route.kind, route.device
             if kind == "desk/state":
                 if not payload:  # a desk removed from the site file
                     return self.desks.pop(dev, None) is not None
-                self.desks[dev] = protocol.check_desk_state(protocol.decode(payload))
+                self.desks[dev] = protocol.DeskState.from_json(payload)
             elif not payload:
                 return False
             elif kind == "queue":
-                self.queue = protocol.check_queue(protocol.decode(payload))["services"]
+                self.queue = dict(protocol.QueueState.from_json(payload).services)
             elif kind == "stats/today":
-                obj = protocol.decode(payload)
-                if not isinstance(obj.get("services"), dict):
-                    raise PayloadError("field 'services' must be an object")
-                self.today = obj
+                self.today = protocol.StatsToday.from_json(payload)
             elif kind.startswith("status/"):
                 role = kind.split("/", 1)[1]
                 if role not in protocol.ROLES or dev is None or not protocol.ID_RE.match(dev):
                     raise PayloadError(f"unknown device status/{role}/{dev}")
-                self._status(self._device(role, dev), protocol.check_status(protocol.decode(payload)), now_ms)
+                self._status(self._device(role, dev), protocol.Status.from_json(payload), now_ms)
             else:
                 return False
             return True
@@ -108,20 +106,18 @@ class OfficeView:
             log.warning("office view ignored a message on %s: %s", topic, e)
             return False
 
-    def _status(self, d: Device, obj: dict, now_ms: int) -> None:
-        online = bool(obj["online"])
-        at = obj.get("at") if isinstance(obj.get("at"), int) else None
+    def _status(self, d: Device, st: protocol.Status, now_ms: int) -> None:
+        online = st.online
+        at = st.at
         if d.online is not online:
             d.online = online
             # a retained status read at start-up tells since when (its "at"); a live change happens now
             d.since = at if at is not None and at <= now_ms else now_ms
         d.heard_at = at if at is not None and online else now_ms
-        printer = obj.get("printer") if online else None
+        printer = st.printer if online else None
         if printer != d.printer:
             d.printer = printer
             d.printer_since = now_ms
-        if not online and d.role == "kiosk":
-            d.printer = None
 
     # ------------------------------------------------------------ the picture
 
@@ -153,23 +149,25 @@ class OfficeView:
         keypads = {k.desk for k in self.cfg.keypads}
         desks = []
         for desk in self.cfg.desks:
-            st = self.desks.get(desk.id, {})
+            st = self.desks.get(desk.id)
             kp = self.devices.get(("keypad", desk.id))
             kp_online = self._effective_online(kp, now_ms)[0] if kp is not None and desk.id in keypads else None
-            desks.append({"id": desk.id, "label": desk.label(self.lang), "status": st.get("status"),
-                          "ticket": st.get("ticket"), "since": st.get("since"), "services": list(desk.services),
-                          "keypad_online": kp_online})
+            desks.append({"id": desk.id, "label": desk.label(self.lang), "status": st.status if st else None,
+                          "ticket": st.ticket if st else None, "since": st.since if st else None,
+                          "services": list(desk.services), "keypad_online": kp_online})
         services = []
-        today = (self.today or {}).get("services", {})
+        today = self.today.services if self.today is not None else {}
         for s in self.cfg.services:
-            q = self.queue.get(s.key, {})
-            oldest = q.get("oldest_at") if isinstance(q.get("oldest_at"), int) else None
-            t = today.get(s.key) if isinstance(today.get(s.key), dict) else {}
-            services.append({"key": s.key, "name": s.name(self.lang), "waiting": q.get("waiting"),
-                             "eta_min": q.get("eta_min"), "open": q.get("open"), "oldest_at": oldest,
-                             "issued": t.get("issued"), "served": t.get("served"), "noshow": t.get("noshow"),
-                             "median_wait_min": t.get("median_wait_min")})
-            if oldest is not None and q.get("waiting") and now_ms - oldest > self.wait_alert_ms:
+            q = self.queue.get(s.key)
+            oldest = q.oldest_at if q else None
+            waiting = q.waiting if q else None
+            t = today.get(s.key)
+            services.append({"key": s.key, "name": s.name(self.lang), "waiting": waiting,
+                             "eta_min": q.eta_min if q else None, "open": q.open if q else None,
+                             "oldest_at": oldest, "issued": t.issued if t else None,
+                             "served": t.served if t else None, "noshow": t.noshow if t else None,
+                             "median_wait_min": t.median_wait_min if t else None})
+            if oldest is not None and waiting and now_ms - oldest > self.wait_alert_ms:
                 alerts.append({"kind": "wait", "level": "alarm", "since": oldest + self.wait_alert_ms,
                                "service": f"{s.name(self.lang)} ({s.key})", "minutes": self.wait_alert_ms // 60_000,
                                "text": f"{s.name(self.lang)} ({s.key}): the longest wait is over "
@@ -177,7 +175,7 @@ class OfficeView:
         alerts.sort(key=lambda a: (a["level"] != "alarm", a["since"] or 0))
         today_out = None
         if self.today is not None:
-            today_out = {"day": self.today.get("day"), "median_wait_min": self.today.get("median_wait_min"),
-                         "updated_at": self.today.get("updated_at")}
+            today_out = {"day": self.today.day, "median_wait_min": self.today.median_wait_min,
+                         "updated_at": self.today.updated_at}
         return {"desks": desks, "services": services, "devices": devices, "today": today_out,
                 "alerts": alerts, "now": now_ms}

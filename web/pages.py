@@ -18,7 +18,7 @@ from aiohttp import web
 from aiohttp_sse import EventSourceResponse
 
 from . import security
-from .hub import CLOSE, Hub, Page
+from .hub import Hub, Page
 from .texts import texts
 
 log = logging.getLogger(__name__)
@@ -76,21 +76,26 @@ def busy(request: web.Request) -> web.Response:
 
 
 async def stream(request: web.Request, page: Page) -> web.StreamResponse:
-    """Send a page's queued events until the browser goes away or the page is dropped."""
+    """The page's event stream, open until the browser goes away or the page is closed.
+
+    aiohttp-sse prepares it (headers, chunked encoding, and TCP_USER_TIMEOUT so the
+    kernel aborts a connection whose peer vanished); from then on the hub writes each
+    event to the connection itself (:meth:`web.hub.Page.put`).
+    """
     hub: Hub = request.app[HUB]
     resp = EventSourceResponse(headers=security.stream_headers(), send_timeout=SEND_TIMEOUT_S,
                                ping_interval=3600)
     try:
-        await resp.prepare(request)  # aiohttp-sse: the headers, and TCP_USER_TIMEOUT for a peer that vanished
+        await resp.prepare(request)
         await resp.send("{}", event="hello", retry=RETRY_MS)
-        while True:
-            data = await page.queue.get()
-            if data == CLOSE or page.dropped:
-                break
-            await resp.write(data)  # a frame the hub encoded once for all pages
+        if request.transport is None or not resp.chunked:
+            return resp
+        page.attach(request.transport)
+        await page.closed.wait()
     except (ConnectionResetError, TimeoutError, asyncio.CancelledError, RuntimeError):
         pass
     finally:
+        page.close()
         hub.leave(page)
         if resp.prepared:
             resp.stop_streaming()  # ends aiohttp-sse's keep-alive task with the stream

@@ -33,8 +33,8 @@ class DeskPanel:
         self.desk = d
         self.lang = lang or cfg.languages[0]
         self.topics = protocol.Topics(cfg.site_id)
-        self.state: dict[str, Any] | None = None
-        self.queue: dict[str, Any] = {}
+        self.state: protocol.DeskState | None = None
+        self.queue: dict[str, protocol.ServiceQueue] = {}
         self.lines: dict[str, list[str]] = {}
         self.controller_online: bool | None = None
         self.ignored = 0
@@ -44,23 +44,22 @@ class DeskPanel:
         """What a ``panel-<desk>`` user may read (aufruf/provision.py), the reply topic first."""
         t = self.topics
         return (t.reply(self.desk.id), t.desk_state(self.desk.id), t.queue,
-                *(t.line(s) for s in self.desk.services), t.root + "status/controller/+")
+                *(t.line(s) for s in self.desk.services), t.role_status("controller"))
 
     def apply(self, topic: str, payload: bytes) -> bool:
         """Fold one message in; True when the view changed."""
         try:
-            kind, dev = self.topics.parse(topic)
+            route = self.topics.parse(topic)
             if not payload:  # a cleared retained topic
                 return False
-            obj = protocol.decode(payload)
-            if kind == "desk/state" and dev == self.desk.id:
-                self.state = protocol.check_desk_state(obj)
-            elif kind == "queue":
-                self.queue = protocol.check_queue(obj)["services"]
-            elif kind == "line" and dev in self.desk.services:
-                self.lines[dev] = list(protocol.Line.from_json(obj).numbers[:NEXT_SHOWN])
-            elif kind == "status/controller":
-                self.controller_online = bool(protocol.check_status(obj)["online"])
+            if route.kind == "desk/state" and route.device == self.desk.id:
+                self.state = protocol.DeskState.from_json(payload)
+            elif route.kind == "queue":
+                self.queue = dict(protocol.QueueState.from_json(payload).services)
+            elif route.kind == "line" and route.device in self.desk.services:
+                self.lines[route.device] = list(protocol.Line.from_json(payload).numbers[:NEXT_SHOWN])
+            elif route.kind == "status/controller":
+                self.controller_online = protocol.Status.from_json(payload).online
             else:
                 return False
             return True
@@ -71,17 +70,19 @@ class DeskPanel:
 
     def view(self, now_ms: int) -> dict[str, Any]:
         """The JSON the page renders (times in ms since the epoch; the page counts the minutes)."""
-        st = self.state or {}
+        st = self.state
         services = []
         for key in self.desk.services:
             svc = self.cfg.service(key)
-            q = self.queue.get(key, {})
+            q = self.queue.get(key)
             services.append({"key": key, "name": svc.name(self.lang) if svc else key,
-                             "waiting": q.get("waiting"), "eta_min": q.get("eta_min"), "open": q.get("open"),
-                             "oldest_at": q.get("oldest_at"), "next": self.lines.get(key)})
+                             "waiting": q.waiting if q else None, "eta_min": q.eta_min if q else None,
+                             "open": q.open if q else None, "oldest_at": q.oldest_at if q else None,
+                             "next": self.lines.get(key)})
         return {
             "desk": self.desk.id, "label": self.desk.label(self.lang),
-            "status": st.get("status"), "ticket": st.get("ticket"), "since": st.get("since"),
+            "status": st.status if st else None, "ticket": st.ticket if st else None,
+            "since": st.since if st else None,
             "services": services,
             "transfer_to": [{"key": s.key, "name": s.name(self.lang)} for s in self.cfg.services],
             "first_service": self.desk.services[0],

@@ -245,11 +245,11 @@ class Staff:
                                                   number=number if isinstance(number, str) else None)
         except PayloadError as e:
             return 400, {"ok": False, "error": str(e)}
-        out = {"ok": reply.get("ok") is True, "action": action, "desk": desk}
-        if out["ok"]:
-            out["ticket"] = reply.get("ticket")
+        out: dict[str, Any] = {"ok": reply.ok, "action": action, "desk": desk}
+        if reply.ok:
+            out["ticket"] = reply.ticket
         else:
-            out["error"] = str(reply.get("error", "refused"))[:200]
+            out["error"] = str(reply.error)[:200]
         status = 200 if out["ok"] or not str(out.get("error", "")).startswith("not allowed") else 403
         return status, out
 
@@ -421,6 +421,8 @@ async def _events(request: web.Request, kind: str) -> web.StreamResponse:
         pass
     finally:
         s.live.streams.discard(stream)
+        if resp.prepared:
+            resp.stop_streaming()  # ends aiohttp-sse's keep-alive task with the stream
     return resp
 
 

@@ -21,7 +21,7 @@ from typing import Any, Callable
 
 from aufruf import protocol
 from aufruf.config import Broker
-from aufruf.errors import AufrufError
+from aufruf.errors import AufrufError, PayloadError
 from aufruf.link import MqttLink, ephemeral_client_id
 
 log = logging.getLogger(__name__)
@@ -56,9 +56,8 @@ class StaffLink:
         self.on_connection: Callable[[bool], None] | None = None
         self.link = MqttLink(broker, site, "staff", "web", subscriptions=subscriptions, handler=self._on_message,
                              password=password, client_id=ephemeral_client_id(user), publish_status=False,
-                             user=user)
-        self.link.on_connect(lambda: self._to_loop(self._connection, True))
-        self.link.on_disconnect(lambda: self._to_loop(self._connection, False))
+                             user=user, on_connect=lambda: self._to_loop(self._connection, True),
+                             on_disconnect=lambda: self._to_loop(self._connection, False))
 
     # ------------------------------------------------------------ sign-in and lifetime
 
@@ -85,23 +84,21 @@ class StaffLink:
         """Disconnect (sign-out, idle timeout, server stop); pending commands get an answer."""
         for fut in self._pending.values():
             if not fut.done():
-                fut.set_result({"ok": False, "error": "signed out"})
+                fut.set_result(protocol.CommandReply(None, error="signed out"))
         self._pending.clear()
         await asyncio.to_thread(self.link.stop, False)
 
     # ------------------------------------------------------------ commands
 
     async def command(self, desk: str, action: str, *, service: str | None = None, number: str | None = None,
-                      timeout: float = COMMAND_TIMEOUT_S) -> dict[str, Any]:
+                      timeout: float = COMMAND_TIMEOUT_S) -> protocol.CommandReply:
         """Send a desk command as this session's user; the controller's reply, or why there is none.
 
         The desk is whatever the request names: the broker refuses what this
         user may not command ("Not authorized"), the server does not decide.
         """
         cid = f"web-{uuid.uuid4().hex[:16]}"
-        cmd = protocol.Command(cid, action, service, number)
-        payload = _command_json(cmd)
-        protocol.check_command(payload)  # the same rules the controller applies: a bad one never leaves
+        payload = protocol.Command(cid, action, service, number).to_json()  # checked: a bad one never leaves
         topic = self.topics.command(desk)
         fut: asyncio.Future = self._loop.create_future()
         self._pending[cid] = fut
@@ -110,7 +107,7 @@ class StaffLink:
                               on_delivered=lambda ok, reason: self._to_loop(self._delivered, cid, ok, reason, desk))
             return await asyncio.wait_for(asyncio.shield(fut), timeout)
         except asyncio.TimeoutError:
-            return {"ok": False, "error": "no answer from the desk controller"}
+            return protocol.CommandReply(None, error="no answer from the desk controller")
         finally:
             self._pending.pop(cid, None)
 
@@ -129,10 +126,10 @@ class StaffLink:
     def _message(self, topic: str, payload: bytes, retained: bool) -> None:
         if topic in self._reply_topics:
             try:
-                reply = protocol.decode(payload)
-            except protocol.PayloadError:
+                reply = protocol.CommandReply.from_json(payload)
+            except PayloadError:
                 return
-            fut = self._pending.get(reply.get("id")) if isinstance(reply.get("id"), str) else None
+            fut = self._pending.get(reply.id) if reply.id is not None else None
             if fut is not None and not fut.done():
                 fut.set_result(reply)
             return
@@ -145,18 +142,10 @@ class StaffLink:
         if fut is not None and not fut.done():
             if reason == "Not authorized":
                 reason = f"not allowed: this sign-in ({self.user}) may not command desk {desk}"
-            fut.set_result({"ok": False, "error": reason})
+            fut.set_result(protocol.CommandReply(cid, error=reason))
 
     def _connection(self, up: bool) -> None:
         self.connected = up
         if self.on_connection is not None:
             self.on_connection(up)
 
-
-def _command_json(cmd: protocol.Command) -> dict[str, Any]:
-    out: dict[str, Any] = {"v": protocol.VERSION, "id": cmd.id, "action": cmd.action}
-    if cmd.service is not None:
-        out["service"] = cmd.service
-    if cmd.number is not None:
-        out["number"] = cmd.number
-    return out

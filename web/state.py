@@ -23,7 +23,7 @@ class Changes:
     """What one message changed."""
 
     board: bool = False
-    call: dict | None = None
+    call: protocol.CallEvent | None = None
     lines: set[str] = field(default_factory=set)
     tickets: set[str] = field(default_factory=set)
 
@@ -34,8 +34,8 @@ class SiteState:
     def __init__(self, cfg: SiteConfig):
         self.cfg = cfg
         self.topics = protocol.Topics(cfg.site_id)
-        self.board: dict | None = None
-        self.queue: dict | None = None
+        self.board: protocol.Board | None = None
+        self.queue: protocol.QueueState | None = None
         self.lines: dict[str, protocol.Line] = {}
         self._positions: dict[str, dict[str, int]] = {}
         self.tickets: dict[str, protocol.TicketState] = {}
@@ -48,36 +48,36 @@ class SiteState:
         """One MQTT message; a malformed one is logged and changes nothing."""
         ch = Changes()
         try:
-            kind, dev = self.topics.parse(topic)
+            route = self.topics.parse(topic)
+            kind, dev = route.kind, route.device
             if not payload:  # a cleared retained topic
                 if kind == "tickets" and dev in self.tickets:
                     del self.tickets[dev]
                     ch.tickets.add(dev)
                 return ch
-            obj = protocol.decode(payload)
             if kind == "board":
-                self.board = protocol.check_board(obj)
+                self.board = protocol.Board.from_json(payload)
                 ch.board = True
             elif kind == "queue":
-                self.queue = protocol.check_queue(obj)
+                self.queue = protocol.QueueState.from_json(payload)
                 ch.board = True
             elif kind == "call":
-                ch.call = protocol.check_call(obj)
+                ch.call = protocol.CallEvent.from_json(payload)
             elif kind == "line":
-                line = protocol.Line.from_json(obj)
+                line = protocol.Line.from_json(payload)
                 if line.service != dev:
                     raise PayloadError(f"line of {line.service} on the topic of {dev}")
                 self.lines[line.service] = line
                 self._positions[line.service] = {n: i for i, n in enumerate(line.numbers)}
                 ch.lines.add(line.service)
             elif kind == "tickets":
-                ts = protocol.TicketState.from_json(obj)
+                ts = protocol.TicketState.from_json(payload)
                 if ts.number != dev:
                     raise PayloadError(f"state of {ts.number} on the topic of {dev}")
                 self.tickets[ts.number] = ts
                 ch.tickets.add(ts.number)
             elif kind == "status/controller":
-                self.controller_online = bool(protocol.check_status(obj)["online"])
+                self.controller_online = protocol.Status.from_json(payload).online
                 ch.board = True
         except PayloadError as e:
             log.warning("ignored message on %s: %s", topic, e)
@@ -95,23 +95,21 @@ class SiteState:
 
     def board_view(self, lang: str) -> dict:
         """What the board page shows: calls (newest first), waiting per service, online."""
-        calls = []
-        for c in (self.board or {}).get("calls", []):
-            calls.append({"number": c["number"], "desk": self.desk_label(c["desk"], lang), "at": c["at"],
-                          "priority": bool(c.get("priority"))})
+        calls = [{"number": c.number, "desk": self.desk_label(c.desk, lang), "at": c.at, "priority": c.priority}
+                 for c in (self.board.calls if self.board else ())]
         services = []
-        q = (self.queue or {}).get("services", {})
+        q = self.queue.services if self.queue else {}
         for s in self.cfg.services:
-            e = q.get(s.key, {})
-            waiting = e.get("waiting", (self.board or {}).get("waiting", {}).get(s.key))
+            e = q.get(s.key)
+            waiting = e.waiting if e else (self.board.waiting.get(s.key) if self.board else None)
             services.append({"key": s.key, "name": s.name(lang), "waiting": waiting,
-                             "eta_min": e.get("eta_min"), "open": e.get("open", True)})
+                             "eta_min": e.eta_min if e else None, "open": e.open if e else True})
         return {"calls": calls, "services": services, "online": self.online,
-                "updated_at": (self.board or {}).get("updated_at")}
+                "updated_at": self.board.updated_at if self.board else None}
 
-    def call_view(self, call: dict, lang: str) -> dict:
-        return {"id": call["id"], "number": call["number"], "desk": self.desk_label(call["desk"], lang),
-                "recall": bool(call.get("recall")), "priority": bool(call.get("priority"))}
+    def call_view(self, call: protocol.CallEvent, lang: str) -> dict:
+        return {"id": call.id, "number": call.number, "desk": self.desk_label(call.desk, lang),
+                "recall": call.recall, "priority": call.priority}
 
     def desk_label(self, desk_id: str, lang: str) -> str:
         d = self.cfg.desk(desk_id)

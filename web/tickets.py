@@ -84,10 +84,10 @@ async def leave(request: web.Request) -> web.Response:
     except NoAnswer as e:
         log.warning("leave of a ticket: %s", e)
         return web.json_response({"ok": False, "error": t["no_answer"]}, status=503)
-    if reply.get("ok") is True:
+    if reply.ok:
         log.info("a ticket was given back through its page")
         return web.json_response({"ok": True, "message": t["left"]})
-    return web.json_response({"ok": False, "error": str(reply.get("error", ""))[:200]}, status=409)
+    return web.json_response({"ok": False, "error": (reply.error or "")[:200]}, status=409)
 
 
 def register(app: web.Application) -> None:

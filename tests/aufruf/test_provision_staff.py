@@ -71,4 +71,4 @@ def test_the_command_prints_new_staff_passwords_once_and_refuses_unknown_users(t
     third = run("--rotate-user", "panel-4")
     assert third.returncode == 0 and "panel-4" in third.stdout.split("new staff sign-in passwords")[1]
     bad = run("--rotate-user", "panel-9")
-    assert bad.returncode == 2 and "cannot rotate unknown user(s) panel-9" in bad.stderr
+    assert bad.returncode == 1 and "cannot rotate unknown user(s) panel-9" in bad.stderr

@@ -112,7 +112,7 @@ def test_eta_uses_default_until_history_then_median_over_open_desk_capacity(offi
     for d in ("1", "2", "4"):
         office.command(d, "pause", 0)
     assert office.eta_min("K", 3) is None    # no open desk: unknown, not invented
-    assert office.queue_state(0)["services"]["K"]["open"] is False
+    assert office.queue_state(0).services["K"].open is False
 
 
 def test_eta_when_every_desk_is_busy_counts_the_wait_for_a_free_desk(office):
@@ -176,16 +176,17 @@ def test_board_lists_newest_calls_first_at_most_ten(office):
         office.issue("K", i)
     for i in range(12):
         office.command("3", "next", 100 + i)
-    calls = office.board(200)["calls"]
+    calls = office.board(200).to_dict()["calls"]
     assert len(calls) == 10 and calls[0]["number"] == "K012" and calls[-1]["number"] == "K003"
 
 
 def test_queue_state_tells_when_the_longest_waiting_ticket_was_issued(office):
-    assert "oldest_at" not in office.queue_state(0)["services"]["K"]
+    assert office.queue_state(0).services["K"].oldest_at is None
+    assert "oldest_at" not in office.queue_state(0).to_dict()["services"]["K"]
     office.issue("K", 1000)
     office.issue("K", 2000)
     office.issue("N", 1500)
-    q = office.queue_state(3000)["services"]
-    assert q["K"]["oldest_at"] == 1000 and q["N"]["oldest_at"] == 1500
+    q = office.queue_state(3000).services
+    assert q["K"].oldest_at == 1000 and q["N"].oldest_at == 1500
     office.command("1", "next", 4000, call_id="c1")  # K001 (issued at 1000) is called
-    assert office.queue_state(5000)["services"]["K"]["oldest_at"] == 2000
+    assert office.queue_state(5000).to_dict()["services"]["K"]["oldest_at"] == 2000

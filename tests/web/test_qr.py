@@ -6,6 +6,7 @@ import urllib.request
 
 import pytest
 
+from aufruf import protocol
 from kiosk import ticket_layout as tl
 from kiosk.render import render_ticket
 
@@ -20,7 +21,7 @@ def test_the_printed_qr_opens_that_tickets_page(web_site, web, tmp_path):
     assert reply["ok"], reply
     kcfg = web_site.cfg.kiosk("entrance")
     assert kcfg.qr_url == web_site.url + "/t/{number}-{key}"   # the default with a [[webs]]
-    data = tl.TicketData.from_reply(reply["ticket"])
+    data = tl.TicketData.from_reply(protocol.TicketInfo.from_dict(reply["ticket"]))
     layout, image, _ = render_ticket(web_site.cfg, kcfg, data)
     png = tmp_path / "ticket.png"
     image.save(png)

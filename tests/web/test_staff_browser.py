@@ -14,6 +14,7 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from aufruf.link import now_ms
+from aufruf.protocol import Status
 from office import Office
 
 SCREENSHOTS = os.environ.get("AUFRUF_SCREENSHOTS")  # docs/img: refresh the pictures in the docs
@@ -167,10 +168,9 @@ def test_office_view_shows_a_kiosks_paper_out(web_site, web, browser, tmp_path):
         office.issue("K")
     office.command("3", "next")
     display = web_site.probe("display-hall", subscriptions=())    # every device of the site is there
-    display.wait_ack(display.publish("status/display/hall", {"v": 1, "online": True, "at": now_ms()}, retain=True))
+    display.wait_ack(display.publish("status/display/hall", Status(True, now_ms()).to_dict(), retain=True))
     kiosk = web_site.probe("kiosk-entrance", subscriptions=())
-    kiosk.wait_ack(kiosk.publish("status/kiosk/entrance", {"v": 1, "online": True, "at": now_ms(),
-                                                           "printer": "ok"}, retain=True))
+    kiosk.wait_ack(kiosk.publish("status/kiosk/entrance", Status(True, now_ms(), "ok").to_dict(), retain=True))
     sign_in(browser, web_site, "/office", web_site.password("supervisor"))
     wait_text(browser, "#desks", "K001")
     wait_text(browser, "#devices", "kiosk entrance")
@@ -178,8 +178,7 @@ def test_office_view_shows_a_kiosks_paper_out(web_site, web, browser, tmp_path):
     wait_text(browser, "#services", "Kurzanliegen")
     wait_text(browser, "#alerts", "Keine Meldungen")
     t0 = time.monotonic()
-    kiosk.publish("status/kiosk/entrance", {"v": 1, "online": True, "at": now_ms(), "printer": "paper_out"},
-                  retain=True)
+    kiosk.publish("status/kiosk/entrance", Status(True, now_ms(), "paper_out").to_dict(), retain=True)
     wait_text(browser, "#alerts", "kiosk entrance: Drucker hat kein Papier mehr")
     print(f"paper-out shown {1000 * (time.monotonic() - t0):.0f} ms after the status message")
     assert "Papier leer" in text(browser, "#devices")

@@ -81,7 +81,7 @@
         headers: { "Content-Type": "application/json", "X-CSRF-Token": data.csrf, "X-Requested-With": "aufruf" },
         body: JSON.stringify(Object.assign({ action }, extra || {})),
       });
-      if (r.status === 401) { location.reload(); return; }
+      if (r.status === 401) { Staff.signedOut(); return; }
       const body = await r.json();
       if (body.ok) result(fmt(T.ok, { what: T[action] + (body.ticket ? " " + body.ticket : "") }), true);
       else result(body.error, false);

@@ -33,6 +33,12 @@ const Staff = (() => {
     if (off) { e.textContent = T.offline; e.hidden = false; } else if (e.textContent === T.offline) { e.hidden = true; }
   }
 
+  function signedOut() {
+    const q = new URLSearchParams(location.search);
+    q.set("out", "1");  // the sign-in form says why it is back
+    location.replace(location.pathname + "?" + q.toString());
+  }
+
   function connect(url, handlers) {
     let es = null;
     let delay = 2000;
@@ -41,12 +47,7 @@ const Staff = (() => {
       es = new EventSource(url);
       es.addEventListener("hello", () => { delay = 2000; seen(); });
       es.addEventListener("tick", seen);
-      es.addEventListener("signed_out", () => {
-        es.close();
-        const q = new URLSearchParams(location.search);
-        q.set("out", "1");  // the sign-in form says why it is back
-        location.replace(location.pathname + "?" + q.toString());
-      });
+      es.addEventListener("signed_out", () => { es.close(); signedOut(); });
       for (const [name, fn] of Object.entries(handlers)) {
         es.addEventListener(name, (e) => {
           seen();
@@ -58,7 +59,7 @@ const Staff = (() => {
       es.onerror = () => {
         if (es.readyState === EventSource.CLOSED) {  // refused (401: signed out) or gone: try again later
           setTimeout(() => fetch(url.split("?")[0].replace(/\/events$/, ""), { credentials: "same-origin" })
-            .then((r) => r.text()).then((t) => { if (t.indexOf('id="signin"') >= 0) location.reload(); else open(); })
+            .then((r) => r.text()).then((t) => { if (t.indexOf('id="signin"') >= 0) signedOut(); else open(); })
             .catch(open), delay);
           delay = Math.min(delay * 2, 30000);
         }
@@ -68,5 +69,5 @@ const Staff = (() => {
     setInterval(showOffline, 1000);
   }
 
-  return { data, T, el, fmt, duration, since, serverNow, connect };
+  return { data, T, el, fmt, duration, since, serverNow, connect, signedOut };
 })();
