@@ -149,3 +149,30 @@ def test_over_tls_the_cookie_is_secure_and_host_only(tmp_path):
     finally:
         web.stop()
         site.stop()
+
+
+def test_every_button_of_the_panel_and_its_refusals_in_words(office):
+    site, web = office
+    kiosk = site.probe("kiosk-entrance", subscriptions=("kiosk/entrance/ticket",))
+    for i, service in enumerate("KKKN"):   # K001 K002 K003 N001
+        kiosk.request("kiosk/entrance/request", "kiosk/entrance/ticket", {"v": 1, "id": f"r{i}", "service": service})
+    b = Browserless(web.url)
+    assert b.sign_in("desk", site.password("panel-1"), desk="1")[0] == 303
+    csrf = b.page_data("/desk")["csrf"]
+
+    def press(action, **extra):
+        status, out = b.command(csrf, action=action, **extra)
+        assert status == 200, out
+        return out.get("ticket") if out["ok"] else f"refused: {out['error']}"
+    steps = [("recall", {}), ("next", {}), ("recall", {}), ("noshow", {}), ("call", {"number": "K003"}),
+             ("call", {"number": "K003"}), ("transfer", {"service": "N"}), ("next", {}), ("done", {}),
+             ("pause", {}), ("next", {}), ("resume", {}), ("next", {})]
+    assert [press(a, **kw) for a, kw in steps] == [
+        "refused: desk 1 has no current ticket", "K001", "K001", "K001", "K003",
+        "refused: K003 is already called at desk 1",
+        "K003",        # back to waiting, in the N line, with its own issue time
+        "K002",        # the longest wait among K and N now
+        "K002", None, "refused: desk 1 is paused", None,
+        "K003"]        # issued before N001: first in the N line
+    status, out = b.command(csrf, action="call", number="17")
+    assert status == 400 and "ticket number like K017" in out["error"]
