@@ -66,7 +66,7 @@ async def bench(args: argparse.Namespace) -> int:
     site = BenchSite(text)
     try:
         proc = site.start("web", "--id", "bench")
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 60
         async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
             while True:
                 try:
