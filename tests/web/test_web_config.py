@@ -69,3 +69,19 @@ def test_a_qr_that_needs_a_key_is_printed_only_with_one():
     assert qr_url(tmpl, TicketData(service="K", number="K017", issued_at_ms=1)) is None  # no secret: no QR
     assert qr_url("https://x.example/{number}", TicketData(service="K", number="K017", issued_at_ms=1)) == \
         "https://x.example/K017"
+
+
+def test_aufruf_web_says_what_is_missing(tmp_path):
+    import subprocess
+    import sys
+    from sites import REPO
+    site = tmp_path / "site.toml"
+    site.write_text(EXAMPLE.read_text().replace("/etc/aufruf/credentials", str(tmp_path / "creds")) + WEB)
+
+    def run(*args):
+        return subprocess.run([sys.executable, "-m", "aufrufcli", "web", "--config", str(site), *args],
+                              cwd=REPO, capture_output=True, text=True, timeout=60)
+    r = run("--id", "nope")
+    assert r.returncode == 1 and "no web 'nope' in [[webs]]; configured: lobby" in r.stderr
+    r = run("--id", "lobby")                                  # not provisioned yet: no ticket secret
+    assert r.returncode == 1 and "ticket secret" in r.stderr and "aufruf provision" in r.stderr
