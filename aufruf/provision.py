@@ -18,6 +18,7 @@ from pathlib import Path
 
 from .config import SiteConfig
 from .errors import ProvisionError
+from .ticketkey import secret_path
 
 PBKDF2_ITERATIONS = 101  # what mosquitto_passwd 2.0 uses for $7$
 TEMPLATE = Path(__file__).resolve().parent / "data" / "mosquitto.conf.in"
@@ -169,7 +170,6 @@ def provision(cfg: SiteConfig, out: str | Path, *, rotate: bool = False, port: i
                 new_passwords[u.name] = pw
         passwd_lines.append(f"{u.name}:{mosquitto_hash(pw)}")
     _write(out / "passwd", "\n".join(passwd_lines) + "\n", 0o640)
-    from .ticketkey import secret_path
     secret = secret_path(creds)  # the key behind each ticket's QR (aufruf/ticketkey.py)
     if rotate or not secret.exists() or len(secret.read_text(encoding="utf-8").strip()) < 16:
         _write(secret, secrets.token_urlsafe(32) + "\n", 0o640)
