@@ -100,6 +100,8 @@ class StaffLink:
         cid = f"web-{uuid.uuid4().hex[:16]}"
         payload = protocol.Command(cid, action, service, number).to_json()  # checked: a bad one never leaves
         topic = self.topics.command(desk)
+        if not self.link.is_connected():  # not queued for later: a press is carried out now or not at all
+            return protocol.CommandReply(None, error="no connection to the broker: not sent")
         fut: asyncio.Future = self._loop.create_future()
         self._pending[cid] = fut
         try:
@@ -107,7 +109,8 @@ class StaffLink:
                               on_delivered=lambda ok, reason: self._to_loop(self._delivered, cid, ok, reason, desk))
             return await asyncio.wait_for(asyncio.shield(fut), timeout)
         except asyncio.TimeoutError:
-            return protocol.CommandReply(None, error="no answer from the desk controller")
+            return protocol.CommandReply(None, error="no answer from the desk controller yet (it may still carry "
+                                                     "it out when it is back: watch the current ticket)")
         finally:
             self._pending.pop(cid, None)
 

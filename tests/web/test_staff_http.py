@@ -176,3 +176,24 @@ def test_every_button_of_the_panel_and_its_refusals_in_words(office):
         "K003"]        # issued before N001: first in the N line
     status, out = b.command(csrf, action="call", number="17")
     assert status == 400 and "ticket number like K017" in out["error"]
+
+
+def test_a_broker_outage_is_shown_and_no_press_is_kept_for_later(office):
+    from probe import wait_until
+    site, web = office
+    b = Browserless(web.url)
+    assert b.sign_in("desk", site.password("panel-2"), desk="2")[0] == 303
+    csrf = b.page_data("/desk")["csrf"]
+    [s] = web.run(lambda: list(_staff(web).sessions))
+    site.stop()
+    wait_until(lambda: not s.live.link.connected, 10, "the session to see the broker gone")
+    assert b.page_data("/desk")["view"]["broker_online"] is False
+    status, out = b.command(csrf, action="pause")
+    assert status == 200 and out == {"ok": False, "action": "pause", "desk": "2",
+                                     "error": "no connection to the broker: not sent"}
+    site.start()
+    wait_until(lambda: s.live.link.connected, 20, "the session's login to come back")
+    watcher = site.probe("controller-main", subscriptions=("desk/2/state",))
+    assert watcher.wait_for("desk/2/state")["status"] == "idle"      # the refused press never happened
+    status, out = b.command(csrf, action="pause")
+    assert status == 200 and out["ok"] is True
