@@ -10,7 +10,7 @@ import threading
 from typing import Callable
 
 from aufruf import ticketkey
-from aufruf.config import load_or_exit
+from aufruf.config import DEFAULT_PATH, load_or_exit
 from aufruf.config import SiteConfig
 from aufruf.errors import AufrufError
 from aufruf.link import MqttLink, now_ms
@@ -25,7 +25,7 @@ SESSION_EXPIRY_S = 600  # commands sent while the controller restarts are kept b
 
 
 def configure(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--config", required=True, help="the site config (TOML)")
+    p.add_argument("--config", default=DEFAULT_PATH, help=f"the site config (default {DEFAULT_PATH})")
     p.add_argument("--id", default="main", help="controller id (MQTT user controller-<id>), default main")
     p.add_argument("--data", default="/var/lib/aufruf", help="ledger directory (default /var/lib/aufruf)")
     p.add_argument("--no-keypads", action="store_true", help="do not open the USB keypads of the site file")
@@ -82,8 +82,13 @@ class DeskService:
         self._sync_readers(cfg)
 
     def _status(self) -> dict:
-        """The controller's status fields: the snapshot the worker last published (never its live state)."""
-        return dict(self.controller.status_fields)
+        """The controller's status fields: the snapshot the worker last published (never its live state);
+        with USB keypads, each desk's: ok, missing (unplugged), unavailable (no evdev)."""
+        out = dict(self.controller.status_fields)
+        with self._readers_lock:
+            if self.readers:
+                out["keypads"] = {r.decoder.desk: r.state for r in self.readers.values()}
+        return out
 
     def start(self) -> None:
         self.controller.start()

@@ -279,6 +279,8 @@ class Controller:
         if self._answer_repeat(b, scope, req_id, reply_topic):
             return
         now = self.clock()
+        if self._expired(b, scope, req, reply_topic, now, where, protocol.TicketReply):
+            return
         try:
             if priority and not (kiosk == "info" and self.cfg.info_desk.priority):
                 raise Refused("priority tickets are only issued at the info desk")
@@ -330,6 +332,8 @@ class Controller:
         if self._answer_repeat(b, scope, cmd.id, reply_topic):
             return
         now = self.clock()
+        if self._expired(b, scope, cmd, reply_topic, now, where, protocol.CommandReply):
+            return
         try:
             out = self.office.command(desk, cmd.action, now, service=cmd.service, number=cmd.number,
                                       call_id=uuid.uuid4().hex[:16])
@@ -382,6 +386,16 @@ class Controller:
         cmd = protocol.Command(f"kp{key.desk}-{uuid.uuid4().hex[:12]}", action, number=key.number)
         log.info("keypad of desk %s: %s", key.desk, action)
         return self.topics.command(key.desk), cmd.to_json()
+
+    def _expired(self, b: "Batch", scope: str, msg: protocol.TicketRequest | protocol.Command, reply_topic: str,
+                 now: int, where: str, reply: type[protocol.TicketReply] | type[protocol.CommandReply]) -> bool:
+        """A command whose sender has given up (``sent_at`` too old) is answered and never carried out."""
+        why = msg.expired(now)
+        if why is None:
+            return False
+        b.store(scope, msg.id, reply_topic, reply(msg.id, error=why))
+        b.log.append(lambda: log.warning("refused %s id=%s: %s", where, msg.id, why))
+        return True
 
     def _answer_repeat(self, b: "Batch", scope: str, req_id: str, reply_topic: str) -> bool:
         """A repeated id gets the SAME answer again and changes nothing."""

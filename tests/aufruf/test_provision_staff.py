@@ -59,7 +59,8 @@ def test_the_command_prints_new_staff_passwords_once_and_refuses_unknown_users(t
 
     def run(*extra):
         return subprocess.run([sys.executable, "-m", "aufrufcli", "provision", str(path), "--out",
-                               str(tmp_path / "b"), *extra], cwd=REPO, capture_output=True, text=True,
+                               str(tmp_path / "b"), "--credentials-dir", str(tmp_path / "b" / "credentials"),
+                               *extra], cwd=REPO, capture_output=True, text=True,
                               env=dict(os.environ, PYTHONPATH=str(REPO)), timeout=30)
     first = run()
     assert first.returncode == 0, first.stderr
