@@ -39,6 +39,8 @@ def test_board_shows_a_call_without_reload(web_site, web, browser):
     browser.get(web_site.url + "/")
     wait_text(browser, "#now", "Noch keine Aufrufe")
     browser.execute_script("window.stillTheSamePage = true")
+    browser.find_element(By.ID, "sound").click()          # allows the gong (a browser plays sound after a click)
+    WebDriverWait(browser, 5).until(lambda b: b.find_element(By.TAG_NAME, "body").get_attribute("data-gongs") == "1")
     office.issue("K")
     office.issue("N")
     wait_text(browser, "#services", "1 wartend")
@@ -49,6 +51,7 @@ def test_board_shows_a_call_without_reload(web_site, web, browser):
     wait_text(browser, "#now", "N001")
     wait_text(browser, "#calls", "K001")
     assert browser.execute_script("return window.stillTheSamePage") is True  # pushed, not reloaded
+    WebDriverWait(browser, 5).until(lambda b: b.find_element(By.TAG_NAME, "body").get_attribute("data-gongs") == "3")
     assert browser.find_element(By.ID, "offline").get_attribute("hidden") is not None
     assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "de"
 
