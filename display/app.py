@@ -201,6 +201,9 @@ class DisplayApp:
             for e in pygame.event.get():
                 if e.type == pygame.QUIT or (e.type == pygame.KEYDOWN and e.key in (pygame.K_ESCAPE, pygame.K_q)):
                     self.running = False
+                elif e.type == pygame.AUDIODEVICEREMOVED and not e.iscapture and self.sound is not None \
+                        and hasattr(self.sound, "device_lost"):
+                    self.sound.device_lost()
         self.drain()
         now = self.clock()
         self.tick(now)
@@ -290,6 +293,8 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--id", required=True, help="this display's id from [[displays]]")
     p.add_argument("--windowed", action="store_true", help="a window instead of full screen (desktop, demo)")
     p.add_argument("--size", help="WIDTHxHEIGHT of the board, e.g. 1920x1080 or 1080x1920")
+    p.add_argument("--check", action="store_true",
+                   help="say what this Pi lacks for the screen (KMSDRM libraries, monitor) and the sound, then exit")
 
 
 def main(args: argparse.Namespace) -> int:
@@ -303,6 +308,9 @@ def main(args: argparse.Namespace) -> int:
     if display is None:
         print(cfg.unknown("display", args.id), file=sys.stderr)
         return 1
+    if args.check:
+        from .check import report
+        return report(display)
     try:
         size = parse_size(args.size) or display.size
     except ValueError as e:
