@@ -71,6 +71,7 @@ class Printer:
     timeout_s: float = 3.0
     width_chars: int = 42
     check_status: bool = True
+    dpi: int | None = None          # None: the profile's (TM-T88: 180), else 203
 
 
 @dataclass(frozen=True)
@@ -322,7 +323,7 @@ def _is_alsa_device(v: Any) -> str | None:
 def _printer(c: _Checker, raw: Any, key: str) -> Printer:
     t = c.table(raw, key)
     c.keys(t, key, ("connection", "profile", "vendor_id", "product_id", "device", "baudrate",
-                    "host", "port", "path", "timeout_s", "width_chars", "check_status"))
+                    "host", "port", "path", "timeout_s", "width_chars", "check_status", "dpi"))
     conn = c.get(t, key, "connection", _one_of(PRINTER_CONNECTIONS), " | ".join(PRINTER_CONNECTIONS),
                  default="dummy", required=True)
     p = Printer(
@@ -338,6 +339,8 @@ def _printer(c: _Checker, raw: Any, key: str) -> Printer:
         timeout_s=c.get(t, key, "timeout_s", _num_in(0.1, 60), "seconds 0.1..60", 3.0),
         width_chars=c.get(t, key, "width_chars", _int_in(24, 64), "characters per line 24..64", 42),
         check_status=c.get(t, key, "check_status", _is_bool, "true | false", True),
+        dpi=c.get(t, key, "dpi", _int_in(100, 600), "dots per inch 100..600, e.g. 180 for a TM-T88 "
+                  "(default: the profile's, else 203)"),
     )
     needs = {"usb": ("vendor_id", "product_id"), "serial": ("device",), "network": ("host",),
              "file": ("path",), "dummy": ()}
