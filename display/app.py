@@ -295,6 +295,9 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--size", help="WIDTHxHEIGHT of the board, e.g. 1920x1080 or 1080x1920")
     p.add_argument("--check", action="store_true",
                    help="say what this Pi lacks for the screen (KMSDRM libraries, monitor) and the sound, then exit")
+    p.add_argument("--test-sound", action="store_true",
+                   help="play the chime and one spoken call on the site file's audio_device, then exit "
+                        "(stop the display's service first: it holds the device)")
 
 
 def main(args: argparse.Namespace) -> int:
@@ -311,6 +314,10 @@ def main(args: argparse.Namespace) -> int:
     if args.check:
         from .check import report
         return report(display)
+    if args.test_sound:
+        os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+        from .check import play_test
+        return play_test(cfg, display)
     try:
         size = parse_size(args.size) or display.size
     except ValueError as e:

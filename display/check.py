@@ -83,3 +83,27 @@ def report(display, out: Callable[[str], None] = print, *, sysfs: Path = DRM_SYS
     if not cards_now:
         out("  no sound card (HDMI sound needs a monitor that takes it; the jack needs dtparam=audio=on)")
     return 1 if missing else 0
+
+
+def play_test(cfg, display, out: Callable[[str], None] = print, timeout_s: float = 60.0) -> int:
+    """Play the chime and one spoken call on the configured device; 0 when it was played."""
+    from .board import Call
+    from .sound import SoundPlayer
+    player = SoundPlayer(cfg, display, retry_s=3600)
+    player.start()
+    try:
+        if player.state == "silent":
+            out(f"sound: no audio device opened ({display.audio_device or 'ALSA default'}); see the warning above")
+            return 1
+        desk = cfg.desks[0].id if cfg.desks else "1"
+        service = cfg.services[0].key if cfg.services else "K"
+        out(f"sound: playing the chime and a call on {player.device or 'the default device'} ...")
+        player.announce(Call(f"{service}017", desk))
+        if not player.wait_idle(timeout_s):
+            out("sound: still playing after a minute")
+            return 1
+        said = [e for e in player.log if e[0] == "speech"]
+        out(f"sound: played the chime{' and ' + str(len(said)) + ' spoken call(s)' if said else ''} ({player.state})")
+        return 0
+    finally:
+        player.close()
