@@ -261,7 +261,7 @@ def device_health(st: dict | None, now: int) -> str:
         return "OFFLINE"
     if not isinstance(at, int) or now - at > protocol.STATUS_STALE_MS:
         return "unknown (last status older than 3 minutes)"
-    extra = [f"{k} {v}" for k, v in st.items() if k in ("printer",) and v != "ok"]
+    extra = [f"{k} {v}" for k, v in st.items() if k in ("printer", "screen", "sound") and v != "ok"]
     return "online" + (f", {', '.join(extra)}" if extra else "")
 
 

@@ -127,3 +127,11 @@ def test_windowed_accepts_any_driver(site, tmp_path):
         code, err = stop(p)
     assert code == 0, err
     assert "screen open: video driver offscreen, 640x360" in err
+
+
+def test_staff_status_shows_a_display_waiting_for_its_screen():
+    from aufrufcli.staff import device_health
+    now = 1_795_600_300_000
+    assert device_health({"online": True, "at": now, "screen": "waiting", "sound": "silent"}, now) == \
+        "online, screen waiting, sound silent"
+    assert device_health({"online": True, "at": now, "screen": "ok", "sound": "ok"}, now) == "online"
