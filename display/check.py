@@ -87,7 +87,7 @@ def report(display, out: Callable[[str], None] = print, *, sysfs: Path = DRM_SYS
 
 def play_test(cfg, display, out: Callable[[str], None] = print, timeout_s: float = 60.0) -> int:
     """Play the chime and one spoken call on the configured device; 0 when it was played."""
-    from .board import Call
+    from .board import BoardEntry
     from .sound import SoundPlayer
     player = SoundPlayer(cfg, display, retry_s=3600)
     player.start()
@@ -98,7 +98,7 @@ def play_test(cfg, display, out: Callable[[str], None] = print, timeout_s: float
         desk = cfg.desks[0].id if cfg.desks else "1"
         service = cfg.services[0].key if cfg.services else "K"
         out(f"sound: playing the chime and a call on {player.device or 'the default device'} ...")
-        player.announce(Call(f"{service}017", desk))
+        player.announce(BoardEntry(f"{service}017", desk))
         if not player.wait_idle(timeout_s):
             out("sound: still playing after a minute")
             return 1
