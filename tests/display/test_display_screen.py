@@ -116,6 +116,27 @@ def test_sdl_fallback_to_an_invisible_driver_is_refused(site, tmp_path):
             or "No available video device" in err), err
 
 
+def test_kmsdrm_without_a_screen_keeps_the_service_alive(site, tmp_path):
+    """SDL's real KMSDRM driver with no DRM device (as on a Pi with the TV off): no exit, the
+    watchdog fed, the reason in the log, and it goes on trying."""
+    notify = notify_socket(tmp_path)
+    probe = site.probe()
+    p = start(site, tmp_path, tmp_path / "no-drm", driver="kmsdrm")
+    try:
+        st = probe.wait_for("status/display/hall", lambda b: b.get("online") is True, timeout=15)
+        assert st["screen"] == "waiting"
+        said = []
+        while sum("WATCHDOG=1" in m for m in said) < 3:
+            said.append(notify.recv(4096).decode())
+        assert p.poll() is None
+    finally:
+        notify.close()
+        code, err = stop(p)
+    assert code == 0, err
+    assert "waiting for a screen: kmsdrm not available; trying again every 5 s" in err
+    assert "display hall up" not in err
+
+
 def test_windowed_accepts_any_driver(site, tmp_path):
     notify = notify_socket(tmp_path)
     probe = site.probe()
