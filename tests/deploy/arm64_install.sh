@@ -66,11 +66,18 @@ cp -a "$base" "$root"
 mount --bind /dev "$root/dev"; mount --bind /dev/pts "$root/dev/pts"
 mount -t proc proc "$root/proc"; mount -t sysfs sys "$root/sys"
 cp /etc/resolv.conf "$root/etc/resolv.conf"
+# this machine's way to the package index (a proxy's CA, an index URL), if it has one
+cp /etc/ssl/certs/ca-certificates.crt "$root/etc/ssl/certs/ca-certificates.crt" 2>/dev/null || true
+[ -f /etc/pip.conf ] && cp /etc/pip.conf "$root/etc/pip.conf"
+pip_env=()
+for v in PIP_INDEX_URL PIP_EXTRA_INDEX_URL PIP_TRUSTED_HOST PIP_DEFAULT_TIMEOUT HTTP_PROXY HTTPS_PROXY http_proxy https_proxy NO_PROXY no_proxy; do
+    [ -n "${!v:-}" ] && pip_env+=("$v=${!v}")
+done
 mkdir -p "$root/src"
 # the tracked files, as a clone would have them (no venv, no build/ leftovers of this machine)
 git -C "$here" ls-files -z --cached --others --exclude-standard | (cd "$here" && xargs -0 cp --parents -t "$root/src")
 in_root() { chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 \
-    PIP_DISABLE_PIP_VERSION_CHECK=1 "$@"; }
+    PIP_DISABLE_PIP_VERSION_CHECK=1 ${pip_env[@]+"${pip_env[@]}"} "$@"; }
 
 # 3. the installer, every role, the broker on this "Pi"
 say "install.sh --role desk,kiosk,display (apt, venv, pip under qemu)"
