@@ -29,8 +29,12 @@ class JournalFormatter(logging.Formatter):
         return "\n".join(prefix + line for line in super().format(record).splitlines())
 
 
-def setup(verbose: bool = False) -> None:
-    """Send log lines to stderr; under journald with priorities and without our own timestamps."""
+def setup(verbose: bool = False, quiet: bool = False) -> None:
+    """Send log lines to stderr; under journald with priorities and without our own timestamps.
+
+    ``quiet`` (the one-shot tools: staff commands, report, ...) logs warnings and
+    errors only; ``verbose`` everything.
+    """
     fmt = "%(levelname)s %(name)s: %(message)s"
     handler = logging.StreamHandler(sys.stderr)
     if os.environ.get("JOURNAL_STREAM"):
@@ -39,7 +43,7 @@ def setup(verbose: bool = False) -> None:
         handler.setFormatter(logging.Formatter("%(asctime)s " + fmt))
     root = logging.getLogger()
     root.handlers[:] = [handler]
-    root.setLevel(logging.DEBUG if verbose else logging.INFO)
+    root.setLevel(logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO)
     # paho and pygame chatter is not an event of ours
     logging.getLogger("paho").setLevel(logging.WARNING)
     logging.getLogger("amqtt").setLevel(logging.WARNING)

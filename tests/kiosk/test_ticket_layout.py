@@ -125,3 +125,9 @@ def test_paper_length_is_estimated_at_the_printers_dpi():
     assert tl.paper_mm(dataclasses.replace(t20, dpi=180)) > tl.paper_mm(t20)
     k = dataclasses.replace(KIOSK, printer=dataclasses.replace(KIOSK.printer, dpi=180))
     assert tl.build(CFG, k, TICKET, tl.load_profile("TM-T20II")).dpi == 180      # [printer] dpi wins
+
+
+def test_the_first_customer_is_told_they_are_next_not_zero_ahead():
+    out = printed(dataclasses.replace(TICKET, ahead=0, eta_min=0))
+    assert "Sie sind als Nächstes dran".encode("cp858") in out and b"You are next" in out
+    assert b"Ahead of you: 0" not in out and b"about 0 min" not in out
