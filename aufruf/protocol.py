@@ -20,7 +20,7 @@ MAX_PAYLOAD = 4096
 ID_RE = re.compile(r"^[a-z0-9-]{1,32}$")
 NUMBER_RE = re.compile(r"^([A-Z])(\d{3})$")
 SERVICE_RE = re.compile(r"^[A-Z]$")
-ACTIONS = ("next", "recall", "noshow", "done", "pause", "resume", "transfer", "call")
+ACTIONS = ("next", "recall", "noshow", "done", "pause", "resume", "transfer", "call", "alarm")
 ROLES = ("kiosk", "controller", "display", "keypad", "staff")
 PRINTER_STATES = ("ok", "paper_low", "paper_out", "offline")
 DESK_STATES = ("serving", "idle", "paused")
@@ -90,6 +90,22 @@ class Topics:
     def all_status(self) -> str:
         return f"{self.root}status/#"
 
+    @property
+    def alarm_state(self) -> str:
+        """Retained, staff-only: the active silent alarms (docs/protocol.md)."""
+        return f"{self.root}alarm/state"
+
+    @property
+    def alarm_event(self) -> str:
+        """Staff-only: one event per raised or cleared alarm."""
+        return f"{self.root}alarm/event"
+
+    def staff_command(self, device: str) -> str:
+        return f"{self.root}staff/{self._id(device)}/command"
+
+    def staff_reply(self, device: str) -> str:
+        return f"{self.root}staff/{self._id(device)}/reply"
+
     def parse(self, topic: str) -> tuple[str, str | None]:
         """Split an incoming topic into (kind, device id) with kind like 'kiosk/request'.
 
@@ -99,7 +115,7 @@ class Topics:
         if not topic.startswith(self.root):
             raise PayloadError(f"topic outside {self.root}")
         parts = topic[len(self.root):].split("/")
-        if len(parts) == 3 and parts[0] in ("kiosk", "desk"):
+        if len(parts) == 3 and parts[0] in ("kiosk", "desk", "staff"):
             return f"{parts[0]}/{parts[2]}", parts[1]
         if len(parts) == 3 and parts[0] == "status":
             return f"status/{parts[1]}", parts[2]
@@ -201,7 +217,13 @@ def check_request(obj: dict) -> tuple[str, str, bool]:
     rid = _id(obj)
     service = _service(obj)
     priority = bool(_bool(obj, "priority", required=False))
+    _bool(obj, "force", required=False)          # read by the controller for the info desk only
     return rid, service, priority
+
+
+def request_forced(obj: dict) -> bool:
+    """Whether a (checked) kiosk request asks to issue past a closed service (info desk only)."""
+    return obj.get("force") is True
 
 
 def check_printed(obj: dict) -> tuple[str, str, bool, str | None]:
@@ -221,6 +243,7 @@ class Command:
     action: str
     service: str | None = None
     number: str | None = None
+    source: str | None = None       # "alarm": what raised it (keypad, button)
 
 
 def check_command(obj: dict) -> Command:
@@ -232,6 +255,11 @@ def check_command(obj: dict) -> Command:
     if action not in ACTIONS:
         raise PayloadError(f"unknown action {action[:20]!r}; allowed: {', '.join(ACTIONS)}")
     service = number = None
+    if action == "alarm":
+        src = obj.get("source", "keypad")
+        if src not in ALARM_SOURCES:
+            raise PayloadError(f"field 'source' must be one of {', '.join(ALARM_SOURCES)}")
+        return Command(cid, action, source=src)
     if action == "transfer":
         service = _service(obj)
     if action == "call":
@@ -300,6 +328,8 @@ def check_queue(obj: dict) -> dict:
         _int(s, "waiting")
         _int(s, "eta_min", required=False)
         _bool(s, "open")
+        _str(s, "closed", None, 1, 32, required=False)     # why no ticket is issued (CLOSED_REASONS)
+        _str(s, "note", None, 1, NOTE_MAX, required=False)  # the staff's words when they closed it
     _int(obj, "updated_at")
     return obj
 
@@ -345,3 +375,138 @@ def spoken_number(number: str) -> str:
     if not m:
         return number
     return f"{m.group(1)} {int(m.group(2))}"
+
+
+# ---------------------------------------------------------------- issuing rules and the silent alarm
+# (docs/protocol.md "Closed services" and "Silent alarm"; docs/rules.md)
+
+CLOSED_REASONS = ("hours", "closed_day", "last_ticket", "quota", "capacity", "staff")
+ALARM_SOURCES = ("keypad", "button")
+STAFF_ACTIONS = ("close_service", "reopen_service", "clear_alarm")
+NOTE_MAX = 120
+
+
+@dataclass(frozen=True)
+class StaffCommand:
+    """A staff command on ``staff/<device>/command``, answered on ``staff/<device>/reply``."""
+
+    id: str
+    action: str
+    service: str | None = None      # close_service, reopen_service
+    reason: str = ""                # close_service: the staff's words, shown on the board
+    desk: str | None = None         # clear_alarm: one desk (None: every active alarm)
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"v": VERSION, "id": self.id, "action": self.action}
+        if self.service is not None:
+            out["service"] = self.service
+        if self.reason:
+            out["reason"] = self.reason
+        if self.desk is not None:
+            out["desk"] = self.desk
+        return out
+
+    @classmethod
+    def from_json(cls, obj: dict) -> "StaffCommand":
+        cid = _id(obj)
+        action = obj.get("action")
+        if action not in STAFF_ACTIONS:
+            raise PayloadError(f"unknown action {str(action)[:20]!r}; allowed: {', '.join(STAFF_ACTIONS)}")
+        if action == "clear_alarm":
+            desk = _str(obj, "desk", ID_RE, 1, 32, required=False)
+            return cls(cid, action, desk=desk)
+        service = _service(obj)
+        reason = _str(obj, "reason", None, 0, NOTE_MAX, required=False) or ""
+        return cls(cid, action, service=service, reason=reason.strip())
+
+
+@dataclass(frozen=True)
+class StaffReply:
+    """The answer to a :class:`StaffCommand` (``cleared``: the desks whose alarm was cleared)."""
+
+    id: str
+    ok: bool
+    error: str | None = None
+    cleared: tuple[str, ...] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        if not self.ok:
+            return error_reply(self.id, self.error or "refused")
+        out: dict[str, Any] = {"v": VERSION, "id": self.id, "ok": True}
+        if self.cleared is not None:
+            out["cleared"] = list(self.cleared)
+        return out
+
+    @classmethod
+    def from_json(cls, obj: dict) -> "StaffReply":
+        rid = _str(obj, "id", REQ_ID_RE)
+        if not _bool(obj, "ok"):
+            return cls(rid, False, _str(obj, "error", None, 1, 200))
+        cleared = obj.get("cleared")
+        if cleared is not None and not (isinstance(cleared, list) and all(isinstance(d, str) for d in cleared)):
+            raise PayloadError("field 'cleared' must be a list of desk ids")
+        return cls(rid, True, cleared=tuple(cleared) if cleared is not None else None)
+
+
+@dataclass(frozen=True)
+class AlarmInfo:
+    """One alarm as ``alarm/state`` and ``alarm/event`` carry it."""
+
+    id: str
+    desk: str
+    source: str
+    raised_at: int
+    cleared_at: int | None = None
+    cleared_by: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"id": self.id, "desk": self.desk, "source": self.source, "raised_at": self.raised_at}
+        if self.cleared_at is not None:
+            out["cleared_at"] = self.cleared_at
+            out["cleared_by"] = self.cleared_by
+        return out
+
+    @classmethod
+    def from_json(cls, obj: Any) -> "AlarmInfo":
+        if not isinstance(obj, dict):
+            raise PayloadError("an alarm must be an object")
+        return cls(_str(obj, "id", REQ_ID_RE), _str(obj, "desk", ID_RE, 1, 32), _str(obj, "source", None, 1, 16),
+                   _int(obj, "raised_at"), _int(obj, "cleared_at", required=False),
+                   _str(obj, "cleared_by", None, 1, 64, required=False))
+
+
+@dataclass(frozen=True)
+class AlarmState:
+    """Retained ``alarm/state``: every active alarm, oldest first (empty: all clear)."""
+
+    active: tuple[AlarmInfo, ...]
+    updated_at: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"v": VERSION, "active": [a.to_json() for a in self.active], "updated_at": self.updated_at}
+
+    @classmethod
+    def from_json(cls, obj: dict) -> "AlarmState":
+        active = obj.get("active")
+        if not isinstance(active, list):
+            raise PayloadError("field 'active' must be a list")
+        return cls(tuple(AlarmInfo.from_json(a) for a in active), _int(obj, "updated_at"))
+
+
+@dataclass(frozen=True)
+class AlarmEvent:
+    """``alarm/event``: ``event`` is ``raised`` or ``cleared``."""
+
+    event: str
+    alarm: AlarmInfo
+    at: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"v": VERSION, "event": self.event, **self.alarm.to_json(), "at": self.at}
+
+    @classmethod
+    def from_json(cls, obj: dict) -> "AlarmEvent":
+        event = obj.get("event")
+        if event not in ("raised", "cleared"):
+            raise PayloadError("field 'event' must be raised or cleared")
+        return cls(event, AlarmInfo.from_json(obj), _int(obj, "at"))

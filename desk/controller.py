@@ -25,7 +25,9 @@ from aufruf.errors import ConfigError, PayloadError
 from aufruf.link import MqttLink, now_ms
 
 from . import retention
-from .dispatch import Office, Outcome, Refused
+from .alarms import Alarm, AlarmBook
+from .dispatch import Office, Outcome, Refused, ServiceClosed
+from .issuing import CLOSE, REOPEN
 from .ledger import Ledger
 from .today import TodayFeed
 
@@ -40,7 +42,8 @@ class Controller:
     """Wires ledger, queue rules and the MQTT link; ``start()`` runs it on its own thread."""
 
     def __init__(self, cfg: SiteConfig, ledger: Ledger, link: MqttLink | None = None,
-                 clock: Callable[[], int] = now_ms, controller_id: str = "main"):
+                 clock: Callable[[], int] = now_ms, controller_id: str = "main", *,
+                 on_alarm: Callable[[str, Alarm, int], None] | None = None):
         self.cfg = cfg
         self.ledger = ledger
         self.clock = clock
@@ -54,6 +57,8 @@ class Controller:
         self.healthy_at = time.monotonic()
         self.handled = 0
         self.today = TodayFeed()  # retained stats/today
+        self.on_alarm = on_alarm  # (event "raised"/"cleared", alarm, active count) on the worker, after the commit
+        self._closed_seen: dict | None = None  # the services' closed reasons last published in queue
         self.office = self._load_office()
         self.link = link
 
@@ -62,7 +67,8 @@ class Controller:
     @classmethod
     def subscriptions(cls, site: str) -> tuple[str, ...]:
         root = f"aufruf/{site}/"
-        return (root + "kiosk/+/request", root + "kiosk/+/printed", root + "desk/+/command")
+        return (root + "kiosk/+/request", root + "kiosk/+/printed", root + "desk/+/command",
+                root + "staff/+/command")
 
     def attach(self, link: MqttLink) -> None:
         """Use ``link`` (made with :meth:`subscriptions` and :meth:`on_message` as handler)."""
@@ -96,7 +102,8 @@ class Controller:
         day = stored or today
         office = Office(self.cfg, day)
         office.load(self.ledger.tickets(day), self.ledger.desks(), self.ledger.recent_calls(day, protocol.BOARD_CALLS),
-                    self.ledger.durations(self.cfg.eta_window))
+                    self.ledger.durations(self.cfg.eta_window), self.ledger.overrides(day))
+        self.alarms = AlarmBook(self.ledger.alarms(active=True))  # an uncleared alarm outlives a restart
         if stored is None:
             self.ledger.set_day(day)
         log.info("ledger %s: day %s, %d tickets, %d waiting", self.ledger.path, day, len(office.tickets),
@@ -157,6 +164,8 @@ class Controller:
         if acked:
             self.ledger.delete_acked(acked)
         self.today.tick(self)
+        if self.office.closed_map(self.clock()) != self._closed_seen:  # opening hours, last ticket, ... passed
+            self._publish_queue_and_board(self.clock())
 
     def _take_acked(self) -> list[int]:
         with self._acked_lock:
@@ -193,6 +202,8 @@ class Controller:
         self._publish_rows(rows)
         for topic, payload in b.direct:
             self._publish(topic, payload)
+        for event, alarm in b.alarm_events:
+            self._alarm_hook(event, alarm)
         for d in sorted(b.desks):
             if d in self.office.desks:
                 self._publish(self.topics.desk_state(d), self.office.desk_state(d), retain=True)
@@ -212,6 +223,8 @@ class Controller:
             self._on_printed(b, dev, payload)
         elif kind == "desk/command":
             self._on_command(b, dev, payload)
+        elif kind == "staff/command":
+            self._on_staff(b, dev, payload)
 
     def _refuse(self, b: "Batch", reply_topic: str | None, req_id: str | None, reason: str, where: str) -> None:
         """An answer that is not stored: the message could not even be read as a request."""
@@ -249,10 +262,17 @@ class Controller:
         if self._answer_repeat(b, scope, req_id, reply_topic):
             return
         now = self.clock()
+        force = protocol.request_forced(protocol.decode(payload))
         try:
             if priority and not (kiosk == "info" and self.cfg.info_desk.priority):
                 raise Refused("priority tickets are only issued at the info desk")
-            out = self.office.issue(service, now, kiosk, req_id, priority)
+            if force and kiosk != "info":
+                raise Refused("only the info desk may issue past a closed service")
+            out = self.office.issue(service, now, kiosk, req_id, priority, force=force)
+        except ServiceClosed as e:  # the kiosk shows "closed", not a fault (docs/rules.md)
+            b.store(scope, req_id, reply_topic, {**protocol.error_reply(req_id, str(e)), "closed": e.closed.reason})
+            b.log.append(lambda e=e: log.info("refused %s id=%s: %s", where, req_id, e))
+            return
         except Refused as e:
             b.store(scope, req_id, reply_topic, protocol.error_reply(req_id, str(e)))
             b.log.append(lambda e=e: log.info("refused %s id=%s: %s", where, req_id, e))
@@ -268,6 +288,9 @@ class Controller:
         b.state_changed = True
         b.log.append(lambda: log.info("issued %s at kiosk %s (ahead %s, eta %s min)", t.number, kiosk, t.ahead,
                                       t.eta_min))
+        if any(e[0] == "forced" for e in out.events):
+            b.log.append(lambda: log.warning("issued %s by hand at the info desk although service %s is closed",
+                                             t.number, t.service))
 
     def _on_printed(self, b: "Batch", kiosk: str, payload: bytes) -> None:
         where = f"kiosk/{kiosk}/printed"
@@ -301,6 +324,8 @@ class Controller:
         if self._answer_repeat(b, scope, cmd.id, reply_topic):
             return
         now = self.clock()
+        if cmd.action == "alarm":
+            return self._raise_alarm(b, scope, cmd, desk, reply_topic, now)
         try:
             out = self.office.command(desk, cmd.action, now, service=cmd.service, number=cmd.number,
                                       call_id=uuid.uuid4().hex[:16])
@@ -320,6 +345,77 @@ class Controller:
         b.desks.update(d.id for d in out.desks)
         b.state_changed = True
         b.log.append(lambda: log.info("desk %s %s%s", desk, cmd.action, f" {number}" if number else ""))
+
+    # ------------------------------------------------------------ silent alarm and staff commands
+
+    def _alarm_messages(self, b: "Batch", event: str, alarm: Alarm, now: int) -> None:
+        """The staff-only event and the retained state, committed with the alarm row."""
+        info = _alarm_info(alarm)
+        b.messages.append((self.topics.alarm_event, protocol.AlarmEvent(event, info, now).to_json(), False))
+        b.messages.append((self.topics.alarm_state, self._alarm_state(now), True))
+        b.alarm_events.append((event, alarm))
+
+    def _alarm_state(self, now: int) -> dict:
+        return protocol.AlarmState(tuple(_alarm_info(a) for a in self.alarms.sorted_active()), now).to_json()
+
+    def _raise_alarm(self, b: "Batch", scope: str, cmd: protocol.Command, desk: str, reply_topic: str,
+                     now: int) -> None:
+        """A desk's silent alarm: only the desk's own command topic can raise it (the ACL)."""
+        if self.cfg.desk(desk) is None:
+            b.store(scope, cmd.id, reply_topic, protocol.error_reply(cmd.id, f"unknown desk {desk}"))
+            return
+        alarm, new = self.alarms.raise_alarm(desk, cmd.source or "keypad", now, uuid.uuid4().hex[:16])
+        if new:
+            b.outcomes.append(Outcome(alarms=[alarm]))
+            self._alarm_messages(b, "raised", alarm, now)
+            b.log.append(lambda: log.warning("SILENT ALARM at desk %s (%s)", desk, alarm.source))
+        b.store(scope, cmd.id, reply_topic, {"v": 1, "id": cmd.id, "ok": True, "ticket": None})
+
+    def _on_staff(self, b: "Batch", dev: str, payload: bytes) -> None:
+        """``staff/<device>/command``: close or reopen a service for today, clear alarms (docs/protocol.md)."""
+        reply_topic = self._reply_topic(self.topics.staff_reply, dev)
+        where = f"staff/{dev}/command"
+        cmd = self._read(b, payload, protocol.StaffCommand.from_json, reply_topic, where)
+        if cmd is None or reply_topic is None:
+            return
+        scope = f"staff/{dev}"
+        if self._answer_repeat(b, scope, cmd.id, reply_topic):
+            return
+        now = self.clock()
+        if cmd.action == "clear_alarm":
+            if cmd.desk is not None and self.cfg.desk(cmd.desk) is None:
+                b.store(scope, cmd.id, reply_topic, protocol.error_reply(cmd.id, f"unknown desk {cmd.desk}"))
+                return
+            cleared = self.alarms.clear(cmd.desk, f"staff-{dev}", now)
+            if cleared:
+                b.outcomes.append(Outcome(alarms=cleared))
+                for a in cleared:
+                    self._alarm_messages(b, "cleared", a, now)
+            b.store(scope, cmd.id, reply_topic,
+                    protocol.StaffReply(cmd.id, True, cleared=tuple(a.desk for a in cleared)).to_json())
+            b.log.append(lambda: log.info("alarm cleared by staff-%s: %s", dev,
+                                          ", ".join(f"desk {a.desk}" for a in cleared) or "none was active"))
+            return
+        state = CLOSE if cmd.action == "close_service" else REOPEN
+        try:
+            out = self.office.set_override(cmd.service, state, cmd.reason, now)
+        except Refused as e:
+            b.store(scope, cmd.id, reply_topic, protocol.StaffReply(cmd.id, False, str(e)).to_json())
+            return
+        b.outcomes.append(out)
+        b.store(scope, cmd.id, reply_topic, protocol.StaffReply(cmd.id, True).to_json())
+        b.state_changed = True
+        b.log.append(lambda: log.info("service %s %s for today by staff-%s%s", cmd.service,
+                                      "closed" if state == CLOSE else "reopened", dev,
+                                      f": {cmd.reason}" if cmd.reason else ""))
+
+    def _alarm_hook(self, event: str, alarm: Alarm) -> None:
+        if self.on_alarm is None:
+            return
+        try:
+            self.on_alarm(event, alarm, len(self.alarms.active))
+        except Exception:  # noqa: BLE001 - a lamp or hook that fails must not stop the queue
+            log.exception("alarm output for desk %s failed", alarm.desk)
 
     def _answer_repeat(self, b: "Batch", scope: str, req_id: str, reply_topic: str) -> bool:
         """A repeated id gets the SAME answer again and changes nothing."""
@@ -348,6 +444,7 @@ class Controller:
             self._acked.append(seq)
 
     def _publish_queue_and_board(self, now: int) -> None:
+        self._closed_seen = self.office.closed_map(now)
         self._publish(self.topics.queue, self.office.queue_state(now), retain=True)
         self._publish(self.topics.board, self.office.board(now), retain=True)
 
@@ -357,6 +454,7 @@ class Controller:
         for d in self.office.desks:
             self._publish(self.topics.desk_state(d), self.office.desk_state(d), retain=True)
         self._publish_queue_and_board(now)
+        self._publish(self.topics.alarm_state, self._alarm_state(now), retain=True)
         self.today.tick(self, force=True)
 
     # ------------------------------------------------------------ reload
@@ -394,6 +492,7 @@ class Batch:
         self.replies: dict[tuple[str, str], dict] = {}
         self.direct: list[tuple[str, dict]] = []                   # answers that are not stored
         self.desks: set[str] = set()
+        self.alarm_events: list[tuple[str, Alarm]] = []            # for the alarm outputs, after the commit
         self.state_changed = False
         self.log: list[Callable[[], None]] = []                    # log lines, written after the commit
 
@@ -409,6 +508,10 @@ class Batch:
 
 
 _ID_RE = re.compile(r"^[\x21-\x7e]{1,64}$")
+
+
+def _alarm_info(a: Alarm) -> protocol.AlarmInfo:
+    return protocol.AlarmInfo(a.id, a.desk, a.source, a.raised_at, a.cleared_at, a.cleared_by)
 
 
 def _safe_id(obj: dict) -> str | None:
