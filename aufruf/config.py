@@ -141,6 +141,7 @@ class Issuing:
 
     within_hours: bool = False               # refuse tickets outside site.opening_hours and on closed days
     closed_slip: dict[str, str] = field(default_factory=dict)   # printed on a press while closed (empty: nothing)
+    reasons: dict[str, dict[str, str]] = field(default_factory=dict)  # staff's reasons to close: key -> texts
 
 
 @dataclass(frozen=True)
@@ -665,9 +666,16 @@ def _closed_days(c: _Checker, raw: Any, key: str) -> frozenset[dt.date]:
 
 def _issuing(c: _Checker, raw: dict, languages: tuple[str, ...]) -> Issuing:
     t = c.table(raw.get("issuing", {}), "issuing")
-    c.keys(t, "issuing", ("within_hours", "closed_slip"))
+    c.keys(t, "issuing", ("within_hours", "closed_slip", "reasons"))
+    reasons = {}
+    rt = c.table(t.get("reasons", {}), "issuing.reasons")
+    for k in rt:
+        if not ID_RE.match(k):
+            c.bad(f"issuing.reasons.{k}", "not a valid reason key; allowed: lower-case letters, digits and '-'")
+        else:
+            reasons[k] = _lang_table(c, rt, "issuing.reasons", k, languages, True)
     return Issuing(within_hours=c.get(t, "issuing", "within_hours", _is_bool, "true | false", False),
-                   closed_slip=_lang_table(c, t, "issuing", "closed_slip", languages, False))
+                   closed_slip=_lang_table(c, t, "issuing", "closed_slip", languages, False), reasons=reasons)
 
 
 def _alarm(c: _Checker, raw: dict, desks: list[Desk]) -> Alarm:

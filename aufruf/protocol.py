@@ -329,7 +329,7 @@ def check_queue(obj: dict) -> dict:
         _int(s, "eta_min", required=False)
         _bool(s, "open")
         _str(s, "closed", None, 1, 32, required=False)     # why no ticket is issued (CLOSED_REASONS)
-        _str(s, "note", None, 1, NOTE_MAX, required=False)  # the staff's words when they closed it
+        _str(s, "note", ID_RE, 1, 32, required=False)       # staff closed it: the key of their reason
     _int(obj, "updated_at")
     return obj
 
@@ -383,7 +383,6 @@ def spoken_number(number: str) -> str:
 CLOSED_REASONS = ("hours", "closed_day", "last_ticket", "quota", "capacity", "staff")
 ALARM_SOURCES = ("keypad", "button")
 STAFF_ACTIONS = ("close_service", "reopen_service", "clear_alarm")
-NOTE_MAX = 120
 
 
 @dataclass(frozen=True)
@@ -393,7 +392,7 @@ class StaffCommand:
     id: str
     action: str
     service: str | None = None      # close_service, reopen_service
-    reason: str = ""                # close_service: the staff's words, shown on the board
+    reason: str = ""                # close_service: a key of the site's [issuing.reasons] (shown on the board)
     desk: str | None = None         # clear_alarm: one desk (None: every active alarm)
 
     def to_json(self) -> dict[str, Any]:
@@ -416,8 +415,8 @@ class StaffCommand:
             desk = _str(obj, "desk", ID_RE, 1, 32, required=False)
             return cls(cid, action, desk=desk)
         service = _service(obj)
-        reason = _str(obj, "reason", None, 0, NOTE_MAX, required=False) or ""
-        return cls(cid, action, service=service, reason=reason.strip())
+        reason = _str(obj, "reason", ID_RE, 1, 32, required=False) or ""
+        return cls(cid, action, service=service, reason=reason)
 
 
 @dataclass(frozen=True)

@@ -398,6 +398,9 @@ class Controller:
             return
         state = CLOSE if cmd.action == "close_service" else REOPEN
         try:
+            if state == CLOSE and cmd.reason and cmd.reason not in self.cfg.issuing.reasons:
+                raise Refused(f"unknown reason {cmd.reason!r}; allowed (the site's [issuing.reasons]): "
+                              f"{', '.join(self.cfg.issuing.reasons) or 'none configured'}")
             out = self.office.set_override(cmd.service, state, cmd.reason, now)
         except Refused as e:
             b.store(scope, cmd.id, reply_topic, protocol.StaffReply(cmd.id, False, str(e)).to_json())

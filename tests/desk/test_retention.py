@@ -159,4 +159,6 @@ def test_ledger_holds_ticket_numbers_and_times_never_a_person(tmp_path):
         "outbox": ["seq", "topic", "payload", "retain"],
         "events": ["seq", "at", "day", "kind", "number", "desk", "service", "call_id"],
         "daily": ["day", "figures", "computed_at"],
+        "overrides": ["day", "service", "state", "reason", "at"],
+        "alarms": ["id", "day", "desk", "source", "raised_at", "cleared_at", "cleared_by"],
     }
