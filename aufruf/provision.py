@@ -45,9 +45,12 @@ def users(cfg: SiteConfig, controllers: tuple[str, ...] = ("main",), bridge: boo
         out.append(User(f"keypad-{d.id}", (f"desk/{d.id}/command", f"status/keypad/{d.id}"),
                         (f"desk/{d.id}/reply", f"desk/{d.id}/state", f"status/keypad/{d.id}",
                          "status/controller/+")))
-    # the staff tools (aufruf issue/call/status): the info desk's kiosk topics and every desk
+    # the staff tools (aufruf issue/call/status/service/alarm): the info desk's kiosk topics, every desk
+    # and the staff commands; reading "#" includes the staff-only alarm/# that no display, kiosk or
+    # keypad user may read (docs/rules.md)
     out.append(User("staff-info",
-                    ("kiosk/info/request", "kiosk/info/printed", "desk/+/command", "status/staff/info"),
+                    ("kiosk/info/request", "kiosk/info/printed", "desk/+/command", "status/staff/info",
+                     "staff/info/command"),
                     ("#",)))
     if bridge:
         out.append(User("bridge-central", ("#",), ("#",)))

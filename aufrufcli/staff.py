@@ -40,6 +40,8 @@ def configure_issue(p: argparse.ArgumentParser) -> None:
     _common(p)
     p.add_argument("--service", required=True, help="service key, e.g. K")
     p.add_argument("--priority", action="store_true", help="priority ticket (if the site allows it)")
+    p.add_argument("--force", action="store_true",
+                   help="issue even though the service is closed now (logged by the controller)")
     p.add_argument("--print", action="store_true", dest="print_ticket",
                    help="print it on the info desk printer ([info_desk.printer])")
 
@@ -161,6 +163,8 @@ def main_issue(args: argparse.Namespace) -> int:
         req: dict[str, Any] = {"v": 1, "id": f"info-{uuid.uuid4().hex[:12]}", "service": args.service.upper()}
         if args.priority:
             req["priority"] = True
+        if args.force:
+            req["force"] = True
         printer = None
         if args.print_ticket:
             if cfg.info_desk.printer is None:
@@ -229,6 +233,8 @@ def format_status(cfg: SiteConfig, state: dict[str, dict], now: int | None = Non
             continue
         eta = f", about {e['eta_min']} min" if e.get("eta_min") is not None else ""
         shut = "" if e.get("open", True) else ", no desk open"
+        if e.get("closed"):
+            shut = f", CLOSED ({e['closed']}{' ' + e['note'] if e.get('note') else ''})"
         lines.append(f"  {s.key} {s.name(lang)}: {e['waiting']}{eta}{shut}")
     lines.append("desks:")
     for d in cfg.desks:
