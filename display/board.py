@@ -46,6 +46,8 @@ class ServiceLine:
     waiting: int
     eta_min: int | None
     open: bool
+    closed: str | None = None   # why it issues no ticket now (docs/rules.md), None while it does
+    note: str | None = None     # staff closed it: the key of their reason in [issuing.reasons]
 
 
 class BoardModel:
@@ -78,7 +80,7 @@ class BoardModel:
 
     def apply_queue(self, obj: dict) -> None:
         """The retained ``queue`` payload (validated by ``protocol.check_queue``)."""
-        self.queue = {k: ServiceLine(k, s["waiting"], s.get("eta_min"), s["open"])
+        self.queue = {k: ServiceLine(k, s["waiting"], s.get("eta_min"), s["open"], s.get("closed"), s.get("note"))
                       for k, s in obj["services"].items()}
 
     def apply_call(self, obj: dict, now: float) -> bool:
