@@ -25,3 +25,7 @@ class LinkError(AufrufError):
 
 class LedgerError(AufrufError):
     """The ledger cannot be opened or has an unknown schema."""
+
+
+class HardwareError(AufrufError, OSError):
+    """A GPIO pin or device the site file names cannot be opened (in use, no GPIO chip, no permission)."""

@@ -182,3 +182,31 @@ def test_only_staff_may_read_the_alarm_topics(rules_site, desk, user, reads):
     p.wait_for(reads, lambda b: b.get("status") == "paused" if reads.startswith("desk/")
                else b["services"]["K"]["waiting"] == 1)
     assert [t for t, _, _ in p.messages if t.startswith("alarm")] == []
+
+
+def test_a_panic_button_raises_its_desks_alarm_lights_the_lamp_and_runs_the_hook(site_factory, tmp_path):
+    from gpiozero.pins.mock import MockFactory
+    hook_out = tmp_path / "hook.txt"
+    text = config.EXAMPLE_SITE.read_text(encoding="utf-8").replace(
+        'id = "2"\n', 'id = "2"\npanic_pin = 5\n')
+    text += (f'\n[alarm]\noutput_pin = 6\ncommand = ["/bin/sh", "-c", "echo desk {{desk}} $AUFRUF_ALARM_DESK >> '
+             f'{hook_out}"]\n')
+    s = site_factory(text, "panic")
+    pins = MockFactory()
+    svc = DeskService(s.cfg, "main", str(s.data), keypads=False, pin_factory=pins)
+    svc.start()
+    try:
+        assert svc.link.wait_connected(5)
+        watcher = s.probe("staff-info", ("alarm/#", "staff/info/reply"))
+        watcher.wait_for("alarm/state")
+        pins.pin(5).drive_low()
+        ev = watcher.wait_for("alarm/event", lambda e: e["event"] == "raised", timeout=1.0)
+        assert (ev["desk"], ev["source"]) == ("2", "button")
+        wait_until(lambda: pins.pin(6).state, 5, "the alarm lamp")
+        wait_until(lambda: hook_out.exists() and hook_out.read_text() == "desk 2 2\n", 5, "the hook")
+        pins.pin(5).drive_high()
+        staff(watcher, "c1", "clear_alarm", desk="2")
+        wait_until(lambda: not pins.pin(6).state, 5, "the lamp off after the clear")
+    finally:
+        svc.stop()
+        pins.reset()
