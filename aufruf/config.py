@@ -755,9 +755,15 @@ def summary(cfg: SiteConfig) -> str:
     lines = [f"site {cfg.site_id}: {cfg.name} ({', '.join(cfg.languages)}, {cfg.timezone}, "
              f"day starts {cfg.day_starts:%H:%M})"]
     for s in cfg.services:
-        lines.append(f"  service {s.key}: {s.name(cfg.languages[0])} ({s.key}{s.first:03d}..{s.key}{s.last:03d})")
+        rules = [f"last ticket {s.last_ticket:%H:%M}" if s.last_ticket else "",
+                 f"quota {s.quota}" if s.quota else "", "capacity stop" if s.capacity_stop else ""]
+        rules_text = "; " + ", ".join(r for r in rules if r) if any(rules) else ""
+        lines.append(f"  service {s.key}: {s.name(cfg.languages[0])} ({s.key}{s.first:03d}..{s.key}{s.last:03d})"
+                     f"{rules_text}")
     for d in cfg.desks:
         lines.append(f"  desk {d.id}: {d.label(cfg.languages[0])} serves {', '.join(d.services)}")
+    if cfg.issuing.within_hours:
+        lines.append(f"  tickets only within the opening hours; {len(cfg.closed_days)} closing day(s)")
     for k in cfg.kiosks:
         btn = ", ".join(f"{b.service}@GPIO{b.pin}" for b in k.buttons)
         lines.append(f"  kiosk {k.id}: buttons {btn}; printer {k.printer.connection}")
