@@ -252,17 +252,17 @@ class Controller:
     def _on_request(self, b: "Batch", kiosk: str, payload: bytes) -> None:
         reply_topic = self._reply_topic(self.topics.ticket, kiosk)
         where = f"kiosk/{kiosk}/request"
-        checked = self._read(b, payload, protocol.check_request, reply_topic, where)
+        checked = self._read(b, payload, lambda o: (*protocol.check_request(o), protocol.request_forced(o)),
+                             reply_topic, where)
         if checked is None:
             return
-        req_id, service, priority = checked
+        req_id, service, priority, force = checked
         if reply_topic is None or (kiosk != "info" and self.cfg.kiosk(kiosk) is None):
             return self._refuse(b, reply_topic, req_id, f"unknown kiosk {kiosk}", where)
         scope = f"kiosk/{kiosk}"
         if self._answer_repeat(b, scope, req_id, reply_topic):
             return
         now = self.clock()
-        force = protocol.request_forced(protocol.decode(payload))
         try:
             if priority and not (kiosk == "info" and self.cfg.info_desk.priority):
                 raise Refused("priority tickets are only issued at the info desk")
@@ -448,7 +448,7 @@ class Controller:
 
     def _publish_queue_and_board(self, now: int) -> None:
         self._closed_seen = self.office.closed_map(now)
-        self._publish(self.topics.queue, self.office.queue_state(now), retain=True)
+        self._publish(self.topics.queue, self.office.queue_state(now, self._closed_seen), retain=True)
         self._publish(self.topics.board, self.office.board(now), retain=True)
 
     def _publish_state(self) -> None:

@@ -205,7 +205,8 @@ class Office:
         n = self.waiting(service)
         issued = sum(1 for t in self.tickets.values() if t.service == service and t.state != VOID) \
             if svc.quota is not None else 0
-        return issuing.closed(self.cfg, svc, now, waiting=n, issued=issued, eta_min=self.eta_min(service, n),
+        eta = self.eta_min(service, n) if svc.capacity_stop else None
+        return issuing.closed(self.cfg, svc, now, waiting=n, issued=issued, eta_min=eta,
                               override=self.overrides.get(service))
 
     def closed_map(self, now: int) -> dict[str, issuing.Closed | None]:
@@ -223,11 +224,13 @@ class Office:
         return Outcome(overrides=[(service, ov)],
                        events=[("close" if state == issuing.CLOSE else "reopen", "", None)])
 
-    def queue_state(self, now: int) -> dict:
+    def queue_state(self, now: int, closed: dict[str, issuing.Closed | None] | None = None) -> dict:
+        """The retained ``queue`` payload; ``closed``: :meth:`closed_map` of ``now`` when already known."""
+        closed = closed if closed is not None else self.closed_map(now)
         services = {}
         for s in self.cfg.services:
             n = self.waiting(s.key)
-            shut = self.closed(s.key, now)
+            shut = closed.get(s.key)
             entry: dict = {"waiting": n, "open": self.open_desks(s.key) > 0 and shut is None}
             eta = self.eta_min(s.key, n)
             if eta is not None:

@@ -69,10 +69,11 @@ def test_a_press_outside_hours_prints_nothing_and_the_led_shows_closed(site, con
     pins.pin(BUTTON_K).drive_low()
     pins.pin(BUTTON_K).drive_high()
     wait_until(lambda: k.closed_presses == 1, 5, "the controller's 'closed' answer")
+    wait_until(lambda: k.led_mode == panel.CLOSED, 5, "the LED showing closed after the press")
     assert printer.tickets == [] and k.printed_count == 0 and tickets(site) == []
-    assert k.led_mode == panel.CLOSED and k.closed == {"K": "hours", "N": "hours"}
+    assert k.closed == {"K": "hours", "N": "hours"}
     led = pins.pin(LED)
-    wait_until(lambda: led.state, 5, "the LED's short flash")
+    wait_until(lambda: led.state, 10, "the LED's short flash")
     # the next morning: the controller publishes the open queue by itself; the LED is ready again
     clock.ms = at(8, 1)
     wait_until(lambda: k.led_mode == panel.READY, 10, "the LED ready again")
