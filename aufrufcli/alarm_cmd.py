@@ -31,8 +31,7 @@ def active_alarms(cfg: SiteConfig, timeout: float) -> protocol.AlarmState | None
     with StaffSession(cfg, (topics.alarm_state,)) as s:
         s.connect(timeout)
         s.gather((topics.alarm_state,), timeout)
-        raw = s.messages.get(topics.alarm_state)
-    return protocol.AlarmState.from_json(raw) if raw else None
+        return s.retained(topics.alarm_state, protocol.AlarmState)
 
 
 def main(args: argparse.Namespace) -> int:

@@ -29,8 +29,8 @@ def staff_command(cfg: SiteConfig, cmd: protocol.StaffCommand, timeout: float) -
     topics = protocol.Topics(cfg.site_id)
     with StaffSession(cfg, (topics.staff_reply(USER_DEVICE),)) as s:
         s.connect(timeout)
-        raw = s.request(topics.staff_command(USER_DEVICE), topics.staff_reply(USER_DEVICE), cmd.to_json(), timeout)
-    return protocol.StaffReply.from_json(raw)
+        return s.request(topics.staff_command(USER_DEVICE), topics.staff_reply(USER_DEVICE), cmd,
+                         protocol.StaffReply, timeout)
 
 
 def main(args: argparse.Namespace) -> int:

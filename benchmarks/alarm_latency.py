@@ -29,6 +29,8 @@ sys.path.insert(0, str(HERE))
 
 from harness import BenchSite, machine, summary  # noqa: E402
 
+from aufruf import protocol  # noqa: E402
+
 
 def client(site: BenchSite, user: str, subscribe: tuple[str, ...] = (), on_message=None) -> mqtt.Client:
     c = mqtt.Client(CallbackAPIVersion.VERSION2, protocol=MQTTProtocolVersion.MQTTv5)
@@ -58,7 +60,7 @@ def main() -> int:
     args = ap.parse_args()
     site = BenchSite()
     try:
-        root = f"aufruf/{site.cfg.site_id}/"
+        topics = protocol.Topics(site.cfg.site_id)
         events: dict[str, float] = {}
         cond = threading.Condition()
 
@@ -71,7 +73,7 @@ def main() -> int:
                     events["controller"] = time.perf_counter()
                 cond.notify_all()
 
-        staff = client(site, "staff-info", (root + "alarm/event", root + "status/controller/main"), on_message)
+        staff = client(site, "staff-info", (topics.alarm_event, topics.status("controller", "main")), on_message)
         site.start("desk", "--id", "main", "--data", str(site.data), "--no-keypads")
         with cond:
             if not cond.wait_for(lambda: "controller" in events, 20):
@@ -80,20 +82,19 @@ def main() -> int:
         raised_ms: list[float] = []
         cleared_ms: list[float] = []
 
-        def timed(c: mqtt.Client, topic: str, payload: dict, event: str) -> float:
+        def timed(c: mqtt.Client, topic: str, message: protocol.Message, event: str) -> float:
             with cond:
                 events.pop(event, None)
             t0 = time.perf_counter()
-            c.publish(topic, json.dumps(payload), qos=1)
+            c.publish(topic, message.to_json(), qos=1)
             with cond:
                 if not cond.wait_for(lambda: event in events, 10):
                     raise SystemExit(f"no {event} event within 10 s (is the controller up?)")
                 return (events[event] - t0) * 1000
 
         for i in range(args.n + 3):
-            r = timed(keypad, root + "desk/3/command", {"v": 1, "id": f"a{i}", "action": "alarm"}, "raised")
-            c = timed(staff, root + "staff/info/command", {"v": 1, "id": f"c{i}", "action": "clear_alarm"},
-                      "cleared")
+            r = timed(keypad, topics.command("3"), protocol.Command(f"a{i}", "alarm"), "raised")
+            c = timed(staff, topics.staff_command("info"), protocol.StaffCommand(f"c{i}", "clear_alarm"), "cleared")
             if i >= 3:                                   # the first ones warm up the controller
                 raised_ms.append(r)
                 cleared_ms.append(c)

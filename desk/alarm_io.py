@@ -16,10 +16,15 @@ import subprocess
 from typing import Any, Callable
 
 from aufruf.config import SiteConfig
+from aufruf.errors import AufrufError
 
 from .alarms import Alarm
 
 log = logging.getLogger(__name__)
+
+
+class AlarmHardwareError(AufrufError, OSError):
+    """A panic button or the alarm lamp's GPIO pin cannot be opened (in use, no GPIO chip, no permission)."""
 
 
 class AlarmIO:
@@ -40,9 +45,10 @@ class AlarmIO:
                     self.buttons[d.id] = b
             if cfg.alarm.output_pin is not None:
                 self.output = DigitalOutputDevice(cfg.alarm.output_pin, pin_factory=pin_factory)
-        except Exception:
+        except Exception as e:  # noqa: BLE001 - gpiozero raises many kinds
             self.close()
-            raise
+            raise AlarmHardwareError(f"cannot open the alarm's GPIO pins ([[desks]] panic_pin, [alarm] output_pin): "
+                                     f"{e}. Without GPIO, run with GPIOZERO_PIN_FACTORY=mock.") from None
 
     @staticmethod
     def needed(cfg: SiteConfig) -> bool:

@@ -7,25 +7,21 @@ import logging
 import signal
 import sys
 import threading
-import time
-import uuid
 from typing import Callable
 
-from aufruf import protocol
 from aufruf.config import load_or_exit
 from aufruf.config import SiteConfig
-from aufruf.errors import AufrufError, HardwareError
+from aufruf.errors import AufrufError
 from aufruf.link import MqttLink, now_ms
 from aufruf.watchdog import Notifier
 
-from .alarm_io import AlarmIO
+from .alarm_io import AlarmHardwareError, AlarmIO
 from .controller import Controller
-from .keypad import KeyDecoder, KeypadReader
+from .keypad import DEFAULT_KEYMAP, KeyCommand, KeyDecoder, KeypadReader
 from .ledger import Ledger
 
-log = logging.getLogger("aufruf.desk")
+log = logging.getLogger(__name__)
 SESSION_EXPIRY_S = 600  # commands sent while the controller restarts are kept by the broker this long
-STUCK_AFTER_S = 30.0
 
 
 def configure(p: argparse.ArgumentParser) -> None:
@@ -49,54 +45,82 @@ class DeskService:
         if AlarmIO.needed(cfg):
             try:
                 self.alarm_io = AlarmIO(cfg, pin_factory=pin_factory, raise_alarm=self._panic_button)
-            except Exception as e:  # noqa: BLE001 - gpiozero: pin in use, no GPIO chip, no permission
+            except AlarmHardwareError:
                 self.ledger.close()
-                raise HardwareError(f"cannot open the alarm's GPIO pins ([[desks]] panic_pin, [alarm] "
-                                    f"output_pin): {e}. Without GPIO, run with GPIOZERO_PIN_FACTORY=mock.") from None
+                raise
         self.controller = Controller(cfg, self.ledger, controller_id=controller_id, clock=clock,
+                                     on_reloaded=self._reloaded,
                                      on_alarm=self.alarm_io.on_alarm if self.alarm_io else None)
         self.link = MqttLink(cfg.broker, cfg.site_id, "controller", controller_id,
                              subscriptions=Controller.subscriptions(cfg.site_id),
-                             handler=self.controller.on_message, session_expiry_s=SESSION_EXPIRY_S,
-                             password=password, status_extra=self._status)
+                             handler=self.controller.on_message, on_connect=self.controller.on_connected,
+                             session_expiry_s=SESSION_EXPIRY_S, password=password, status_extra=self._status)
         self.controller.attach(self.link)
-        self.readers: list[KeypadReader] = []
-        if keypads:
-            for k in cfg.keypads:
-                desk = cfg.desk(k.desk)
-                dec = KeyDecoder(k.desk, desk.services[0],
-                                 lambda d=k.desk: self.controller.office.desks[d].status == "paused", k.keymap,
+        self._keypads = keypads
+        self._keypad_opener = keypad_opener
+        self._keypad_retry_s = keypad_retry_s
+        self._readers_lock = threading.Lock()
+        self._started = False
+        self._stopped = False
+        self.readers: dict[str, KeypadReader] = {}   # by device path
+        self._sync_readers(cfg)
+
+    def _sync_readers(self, cfg: SiteConfig) -> None:
+        """One reader per ``[[keypads]]`` entry: new ones start, retired ones stop (start-up and reload)."""
+        if not self._keypads:
+            return
+        wanted = {k.device: k for k in cfg.keypads if cfg.desk(k.desk) is not None}
+        with self._readers_lock:
+            for device, r in list(self.readers.items()):
+                k = wanted.get(device)
+                if k is None or k.desk != r.decoder.desk or r.decoder.keymap != {**DEFAULT_KEYMAP, **(k.keymap or {})}:
+                    r.stop()
+                    del self.readers[device]
+            for device, k in wanted.items():
+                if device in self.readers:
+                    continue
+                dec = KeyDecoder(k.desk, cfg.desk(k.desk).services[0], k.keymap,
                                  alarm_key=cfg.alarm.keypad_key, hold_s=cfg.alarm.hold_s)
-                self.readers.append(KeypadReader(k.device, dec, self._keypad_command, retry_s=keypad_retry_s,
-                                                 opener=keypad_opener))
+                r = KeypadReader(k.device, dec, self.controller.keypad, retry_s=self._keypad_retry_s,
+                                 opener=self._keypad_opener)
+                self.readers[device] = r
+                if self._started:
+                    r.start()
+
+    def _reloaded(self, cfg: SiteConfig) -> None:
+        """The controller's worker took a new site file: keypads follow it."""
+        self.cfg = cfg
+        self._sync_readers(cfg)
 
     def _status(self) -> dict:
-        office = self.controller.office
-        out = {"day": office.day, "waiting": {s.key: office.waiting(s.key) for s in self.cfg.services}}
-        if self.alarm_io is not None and self.alarm_io.problem:
-            out["alarm_output"] = self.alarm_io.problem
+        """The controller's status fields: the snapshot the worker last published (never its live state)."""
+        out = dict(self.controller.status_fields)
+        problem = self.alarm_io.problem if self.alarm_io is not None else None
+        if problem:
+            out["alarm_output"] = problem
         return out
 
     def _panic_button(self, desk: str) -> None:
         """gpiozero's thread: a panic button goes the way of a keypad's alarm."""
         log.warning("panic button of desk %s pressed", desk)
-        self._keypad_command(desk, {"v": 1, "id": f"panic{desk}-{uuid.uuid4().hex[:12]}", "action": "alarm",
-                                    "source": "button"})
-
-    def _keypad_command(self, desk: str, cmd: dict) -> None:
-        """A local USB keypad sends through the same path as a remote one."""
-        log.info("keypad of desk %s: %s", desk, cmd["action"])
-        self.controller.on_message(protocol.Topics(self.cfg.site_id).command(desk), protocol.encode(cmd), False)
+        self.controller.keypad(KeyCommand(desk, "alarm", source="button"))
 
     def start(self) -> None:
         self.controller.start()
         self.link.start()
-        for r in self.readers:
-            r.start()
+        with self._readers_lock:
+            self._started = True
+            for r in self.readers.values():
+                r.start()
 
     def stop(self) -> None:
-        for r in self.readers:
-            r.stop()
+        """Stop keypads, worker and link, then close the ledger (a second call does nothing)."""
+        if self._stopped:
+            return
+        self._stopped = True
+        with self._readers_lock:
+            for r in self.readers.values():
+                r.stop()
         self.controller.stop()
         self.link.stop()
         self.ledger.close()
@@ -121,8 +145,7 @@ def main(args: argparse.Namespace) -> int:
     notifier.ready(f"site {cfg.site_id}")
     while not stop.wait(1.0):
         # ping the watchdog only while the worker is alive and not stuck on one message
-        if svc.controller._thread and svc.controller._thread.is_alive() and \
-                time.monotonic() - svc.controller.healthy_at < STUCK_AFTER_S:
+        if svc.controller.alive:
             notifier.ping()
     notifier.stopping()
     svc.stop()

@@ -30,10 +30,10 @@ import logging
 import select
 import threading
 import time
-import uuid
+from dataclasses import dataclass
 from typing import Callable
 
-log = logging.getLogger("aufruf.keypad")
+log = logging.getLogger(__name__)
 
 DEFAULT_KEYMAP: dict[str, str] = {
     "KEY_KPENTER": "next", "KEY_ENTER": "next", "KEY_KPPLUS": "next",
@@ -58,14 +58,30 @@ NUMLOCK_TWINS = {"KEY_KP0": "KEY_INSERT", "KEY_KP1": "KEY_END", "KEY_KP2": "KEY_
                  "KEY_KP9": "KEY_PAGEUP", "KEY_KPDOT": "KEY_DELETE"}
 
 
-class KeyDecoder:
-    """Turns key presses of one desk's keypad into protocol commands (dicts), or None."""
+PAUSE_RESUME = "pause_resume"   # the * key: pause or resume, decided by the controller's worker
 
-    def __init__(self, desk: str, first_service: str, is_paused: Callable[[], bool],
-                 keymap: dict[str, str] | None = None, alarm_key: str | None = None, hold_s: float = 2.0):
+
+@dataclass(frozen=True)
+class KeyCommand:
+    """What a keypad asks of its desk: a protocol action (or :data:`PAUSE_RESUME`), with a number for ``call``."""
+
+    desk: str
+    action: str
+    number: str | None = None
+    source: str | None = None    # "alarm": a panic button says "button" (a keypad's key: None)
+
+
+class KeyDecoder:
+    """Turns key presses of one desk's keypad into :class:`KeyCommand` values, or None.
+
+    It knows nothing of the desk's state: the controller's worker, which owns that
+    state, turns :data:`PAUSE_RESUME` into ``pause`` or ``resume``.
+    """
+
+    def __init__(self, desk: str, first_service: str, keymap: dict[str, str] | None = None,
+                 alarm_key: str | None = None, hold_s: float = 2.0):
         self.desk = desk
         self.first_service = first_service
-        self.is_paused = is_paused
         self.keymap = {**DEFAULT_KEYMAP, **(keymap or {})}
         self.digits = ""
         self.alarm_keys = {k for k in (alarm_key, NUMLOCK_TWINS.get(alarm_key or "")) if k}
@@ -77,23 +93,23 @@ class KeyDecoder:
     def holding(self) -> bool:
         return self._held is not None
 
-    def down(self, key: str, t: float) -> dict | None:
+    def down(self, key: str, t: float) -> KeyCommand | None:
         """A key went down at ``t`` (seconds); the alarm key waits for its release or its hold."""
         if key in self.alarm_keys:
             self._held, self._fired = (key, t), False
             return None
         return self.press(key)
 
-    def tick(self, t: float) -> dict | None:
+    def tick(self, t: float) -> KeyCommand | None:
         """Time passed (a key repeat, or the reader's timer): the alarm, once the key was held long enough."""
         if self._held is None or self._fired or t - self._held[1] < self.hold_s:
             return None
         self._fired = True
         self.digits = ""
         log.warning("desk %s keypad: alarm key held %.1f s: silent alarm", self.desk, self.hold_s)
-        return self._cmd("alarm", source="keypad")
+        return self._cmd("alarm")
 
-    def up(self, key: str, t: float) -> dict | None:
+    def up(self, key: str, t: float) -> KeyCommand | None:
         """A key was released: the alarm key released early does its normal job."""
         if key not in self.alarm_keys or self._held is None:
             return None
@@ -103,7 +119,7 @@ class KeyDecoder:
             return cmd
         return self.press(key)
 
-    def press(self, key: str) -> dict | None:
+    def press(self, key: str) -> KeyCommand | None:
         """One key-down; returns the command to send, if the key completes one."""
         action = self.keymap.get(key)
         if action is None or action == "ignore":
@@ -125,18 +141,16 @@ class KeyDecoder:
         self.digits = ""
         if action == "call":
             return None
-        if action == "pause_resume":
-            action = "resume" if self.is_paused() else "pause"
         return self._cmd(action)
 
-    def _cmd(self, action: str, **extra: str) -> dict:
-        return {"v": 1, "id": f"kp{self.desk}-{uuid.uuid4().hex[:12]}", "action": action, **extra}
+    def _cmd(self, action: str, number: str | None = None) -> KeyCommand:
+        return KeyCommand(self.desk, action, number)
 
 
 class KeypadReader:
     """Reads one keypad device on its own thread; reopens it after an unplug."""
 
-    def __init__(self, device: str, decoder: KeyDecoder, emit: Callable[[str, dict], None],
+    def __init__(self, device: str, decoder: KeyDecoder, emit: Callable[[KeyCommand], None],
                  retry_s: float = 2.0, opener: Callable[[str], object] | None = None,
                  clock: Callable[[], float] = time.monotonic):
         self.device = device
@@ -174,13 +188,13 @@ class KeypadReader:
         cmd = (self.decoder.down(name, now) if event.value == 1 else
                self.decoder.tick(now) if event.value == 2 else self.decoder.up(name, now))
         if cmd is not None:
-            self.emit(self.decoder.desk, cmd)
+            self.emit(cmd)
 
     def tick(self) -> None:
         """The reader's timer: a held alarm key fires even on a keypad that sends no repeats."""
         cmd = self.decoder.tick(self.clock())
         if cmd is not None:
-            self.emit(self.decoder.desk, cmd)
+            self.emit(cmd)
 
     def _open(self):
         if self._opener is not None:
@@ -216,7 +230,10 @@ class KeypadReader:
                     r, _, _ = select.select([dev.fd], [], [], 0.1 if self.decoder.holding else 0.5)
                     if r:
                         for ev in dev.read():
-                            self.handle_event(ev)
+                            try:
+                                self.handle_event(ev)
+                            except Exception:  # noqa: BLE001 - one bad key must not end the reader
+                                log.exception("keypad of desk %s: a key could not be handled", self.decoder.desk)
                     self.tick()
             except OSError as e:
                 log.warning("keypad of desk %s unplugged (%s); waiting for it to return",

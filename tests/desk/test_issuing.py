@@ -64,8 +64,8 @@ def test_last_ticket_time_stops_one_service_only():
         o.issue("K", at(*WED, 17, 30))
     assert e.value.closed.reason == issuing.LAST_TICKET
     assert o.issue("N", at(*WED, 17, 45)).ticket.number == "N001"
-    q = o.queue_state(at(*WED, 17, 45))["services"]
-    assert q["K"]["open"] is False and q["K"]["closed"] == "last_ticket" and "closed" not in q["N"]
+    q = o.queue_state(at(*WED, 17, 45)).services
+    assert q["K"].open is False and q["K"].closed == "last_ticket" and q["N"].closed is None
 
 
 def test_daily_quota_counts_issued_tickets_but_not_voided_ones():
@@ -91,7 +91,7 @@ def test_capacity_stop_when_the_open_desks_cannot_serve_the_waiting_before_closi
     with pytest.raises(ServiceClosed) as e:
         o.issue("N", at(*WED, 17, 30))                         # would be served from 18:06
     assert e.value.closed.reason == issuing.CAPACITY
-    assert o.queue_state(at(*WED, 17, 30))["services"]["N"]["closed"] == "capacity"
+    assert o.queue_state(at(*WED, 17, 30)).services["N"].closed == "capacity"
     o.command("1", "next", at(*WED, 17, 31))                   # the line shrinks: 2 waiting, 24 min
     assert o.closed("N", at(*WED, 17, 31)) is None
     assert o.closed("N", at(*WED, 17, 40)) is not None         # ... but 17:40 + 24 min is too late again
@@ -108,8 +108,8 @@ def test_staff_close_and_reopen_for_the_rest_of_the_day():
     with pytest.raises(ServiceClosed) as e:
         o.issue("N", at(*WED, 9, 5))
     assert (e.value.closed.reason, e.value.closed.note) == (issuing.STAFF, "fault")
-    q = o.queue_state(at(*WED, 9, 5))["services"]["N"]
-    assert (q["open"], q["closed"], q["note"]) == (False, "staff", "fault")
+    q = o.queue_state(at(*WED, 9, 5)).services["N"]
+    assert (q.open, q.closed, q.note) == (False, "staff", "fault")
     o.set_override("N", issuing.REOPEN, "", at(*WED, 10))
     assert o.issue("N", at(*WED, 10, 1)).ticket.number == "N001"
     # a reopen also lifts the automatic stops of the day, never the opening hours

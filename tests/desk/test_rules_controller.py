@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from aufruf import config
-from desk.app import DeskService
 from probe import wait_until
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -44,18 +43,9 @@ def clock():
     return Clock(at(10))
 
 
-def start(site, clock) -> DeskService:
-    svc = DeskService(site.cfg, "main", str(site.data), keypads=False, clock=clock)
-    svc.start()
-    assert svc.link.wait_connected(5)
-    return svc
-
-
 @pytest.fixture
-def desk(rules_site, clock):
-    svc = start(rules_site, clock)
-    yield svc
-    svc.stop()
+def desk(rules_site, clock, desk_service):
+    return desk_service(rules_site, clock=clock)
 
 
 def req(probe, rid, service="K", **extra):
@@ -93,7 +83,7 @@ def test_last_ticket_passes_by_itself_and_the_info_desk_can_force_one(rules_site
     con.close()
 
 
-def test_staff_close_and_reopen_are_idempotent_and_survive_a_restart(rules_site, desk, clock):
+def test_staff_close_and_reopen_are_idempotent_and_survive_a_restart(rules_site, desk, clock, desk_service):
     p = rules_site.probe()
     assert staff(p, "s1", "close_service", service="N", reason="fault") == {"v": 1, "id": "s1", "ok": True}
     assert staff(p, "s1", "close_service", service="N", reason="fault")["ok"]        # a repeat: same answer
@@ -103,13 +93,10 @@ def test_staff_close_and_reopen_are_idempotent_and_survive_a_restart(rules_site,
     assert q["services"]["N"]["note"] == "fault" and "closed" not in q["services"]["K"]
     assert req(p, "n1", "N")["closed"] == "staff"
     desk.stop()
-    again = start(rules_site, clock)
-    try:
-        assert req(p, "n2", "N")["closed"] == "staff"
-        assert staff(p, "s3", "reopen_service", service="N")["ok"]
-        assert req(p, "n3", "N")["ticket"]["number"] == "N001"
-    finally:
-        again.stop()
+    desk_service(rules_site, clock=clock)
+    assert req(p, "n2", "N")["closed"] == "staff"
+    assert staff(p, "s3", "reopen_service", service="N")["ok"]
+    assert req(p, "n3", "N")["ticket"]["number"] == "N001"
 
 
 def raw_listener(probe, topic):
@@ -118,7 +105,8 @@ def raw_listener(probe, topic):
     return got
 
 
-def test_silent_alarm_reaches_staff_in_a_second_and_the_board_notices_nothing(rules_site, desk, clock):
+def test_silent_alarm_reaches_staff_in_a_second_and_the_board_notices_nothing(rules_site, desk, clock,
+                                                                            desk_service):
     p = rules_site.probe()
     req(p, "r1")
     board_before = rules_site.probe("display-hall", ("board",))
@@ -149,16 +137,14 @@ def test_silent_alarm_reaches_staff_in_a_second_and_the_board_notices_nothing(ru
     # the ledger has it with desk and time; a restart keeps it until staff clear it
     desk.stop()
     clock.ms += 60_000
-    svc = start(rules_site, clock)
-    try:
-        fresh = rules_site.probe("staff-info", ("alarm/state",))
-        assert fresh.wait_for("alarm/state")["active"][0]["desk"] == "3"
-        assert staff(p, "c1", "clear_alarm") == {"v": 1, "id": "c1", "ok": True, "cleared": ["3"]}
-        cleared = watcher.wait_for("alarm/event", lambda e: e["event"] == "cleared")
-        assert cleared["cleared_by"] == "staff-info" and cleared["cleared_at"] == clock.ms
-        watcher.wait_for("alarm/state", lambda s: s["active"] == [], start=watcher.mark() - 1)
-    finally:
-        svc.stop()
+    svc = desk_service(rules_site, clock=clock)
+    fresh = rules_site.probe("staff-info", ("alarm/state",))
+    assert fresh.wait_for("alarm/state")["active"][0]["desk"] == "3"
+    assert staff(p, "c1", "clear_alarm") == {"v": 1, "id": "c1", "ok": True, "cleared": ["3"]}
+    cleared = watcher.wait_for("alarm/event", lambda e: e["event"] == "cleared")
+    assert cleared["cleared_by"] == "staff-info" and cleared["cleared_at"] == clock.ms
+    watcher.wait_for("alarm/state", lambda s: s["active"] == [], start=watcher.mark() - 1)
+    svc.stop()
     con = sqlite3.connect(rules_site.data / "ledger.db")
     assert con.execute("SELECT desk, source, raised_at, cleared_at, cleared_by FROM alarms").fetchall() == \
         [("3", "keypad", clock.ms - 60_000, clock.ms, "staff-info")]
@@ -184,7 +170,8 @@ def test_only_staff_may_read_the_alarm_topics(rules_site, desk, user, reads):
     assert [t for t, _, _ in p.messages if t.startswith("alarm")] == []
 
 
-def test_a_panic_button_raises_its_desks_alarm_lights_the_lamp_and_runs_the_hook(site_factory, tmp_path):
+def test_a_panic_button_raises_its_desks_alarm_lights_the_lamp_and_runs_the_hook(site_factory, tmp_path,
+                                                                                 desk_service):
     from gpiozero.pins.mock import MockFactory
     hook_out = tmp_path / "hook.txt"
     text = config.EXAMPLE_SITE.read_text(encoding="utf-8").replace(
@@ -193,10 +180,8 @@ def test_a_panic_button_raises_its_desks_alarm_lights_the_lamp_and_runs_the_hook
              f'{hook_out}"]\n')
     s = site_factory(text, "panic")
     pins = MockFactory()
-    svc = DeskService(s.cfg, "main", str(s.data), keypads=False, pin_factory=pins)
-    svc.start()
+    svc = desk_service(s, pin_factory=pins)
     try:
-        assert svc.link.wait_connected(5)
         watcher = s.probe("staff-info", ("alarm/#", "staff/info/reply"))
         watcher.wait_for("alarm/state")
         pins.pin(5).drive_low()

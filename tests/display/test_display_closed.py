@@ -3,7 +3,6 @@
 import pygame
 
 from aufruf import config
-from desk.app import DeskService
 from display import texts
 from test_display_app import Running
 
@@ -19,13 +18,11 @@ def test_the_closed_line_says_why_in_the_sites_languages():
     assert texts.closed_line(("de", "en"), "hours", None, reasons) == "geschlossen · closed"
 
 
-def test_a_service_closed_by_staff_shows_on_the_board_with_its_reason(site_factory):
+def test_a_service_closed_by_staff_shows_on_the_board_with_its_reason(site_factory, desk_service):
     site = site_factory(config.EXAMPLE_SITE.read_text(encoding="utf-8") + REASONS)
-    desk = DeskService(site.cfg, "main", str(site.data), keypads=False)
-    desk.start()
+    desk_service(site)
     r = None
     try:
-        assert desk.link.wait_connected(5)
         r = Running(site)
         r.until(lambda: r.app.model.queue, what="the retained queue")
         r.app.step(0)
@@ -43,4 +40,3 @@ def test_a_service_closed_by_staff_shows_on_the_board_with_its_reason(site_facto
     finally:
         if r is not None:
             r.close()
-        desk.stop()

@@ -11,7 +11,6 @@ from printers import StatusDummy
 from probe import wait_until
 
 from aufruf import config
-from desk.app import DeskService
 from kiosk import panel
 
 BUTTON_K, BUTTON_N, LED = 17, 18, 27
@@ -32,23 +31,15 @@ def at(h: int, mi: int = 0, day: int = 25) -> int:
 
 
 def rules_cfg(site, slip: bool) -> config.SiteConfig:
+    """The test site's file with issuing rules (the same users and broker)."""
     extra = "\n[issuing]\nwithin_hours = true\n" + (f'closed_slip = {{ de = "{SLIP}" }}\n' if slip else "")
-    return config.parse(site.config_path.read_text(encoding="utf-8") + extra, str(site.config_path))
+    site.write_config(site.config_path.read_text(encoding="utf-8") + extra)
+    return site.cfg
 
 
 @pytest.fixture
-def controller(site):
-    made = []
-
-    def start(cfg, clock):
-        svc = DeskService(cfg, "main", str(site.data), keypads=False, clock=clock)
-        svc.start()
-        assert svc.link.wait_connected(5)
-        made.append(svc)
-        return svc
-    yield start
-    for svc in made:
-        svc.stop()
+def controller(site, desk_service):
+    return lambda cfg, clock: desk_service(site, clock=clock)
 
 
 def tickets(site) -> list:
