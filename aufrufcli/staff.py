@@ -227,7 +227,7 @@ def _print_info_ticket(cfg: SiteConfig, printer, ticket: protocol.TicketInfo) ->
 def collect_status(cfg: SiteConfig, timeout: float) -> dict[str, dict]:
     """The retained state of the site: board, queue, desk states and device statuses."""
     t = protocol.Topics(cfg.site_id)
-    subs = (t.board, t.queue, t.all_desk_states, t.all_status)
+    subs = (t.board, t.queue, t.all_desk_states, t.all_status, t.alarm_state)
     with StaffSession(cfg, subs) as s:
         s.connect(timeout)
         s.gather((t.queue, t.board), timeout)
@@ -244,6 +244,11 @@ def format_status(cfg: SiteConfig, state: dict[str, dict], now: int | None = Non
         return dt.datetime.fromtimestamp(ms / 1000, tz).strftime("%H:%M")
 
     lines = [f"{cfg.name} ({cfg.site_id}), {dt.datetime.fromtimestamp(now / 1000, tz):%Y-%m-%d %H:%M}"]
+    alarms = _typed(protocol.AlarmState, state.get("alarm/state"))
+    for a in alarms.active if alarms is not None else ():      # the silent alarm first (staff only)
+        desk = cfg.desk(a.desk)
+        lines.append(f"ALARM {desk.label(lang) if desk else a.desk} since {hhmm(a.raised_at)} ({a.source}); "
+                     "clear with 'aufruf alarm clear'")
     queue = _typed(protocol.QueueState, state.get("queue"))
     q = queue.services if queue is not None else {}
     lines.append("waiting:")

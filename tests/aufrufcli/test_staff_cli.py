@@ -119,6 +119,7 @@ def test_service_close_reopen_issue_force_and_the_alarm_commands(site_factory, d
     assert probe.request("desk/3/command", "desk/3/reply", {"v": 1, "id": "a", "action": "alarm"})["ok"]
     r = aufruf(site, "alarm")
     assert r.returncode == 0 and r.stdout.startswith("ALARM Schalter 3 since ") and "(keypad)" in r.stdout
+    assert aufruf(site, "status").stdout.splitlines()[1].startswith("ALARM Schalter 3 since ")
     assert aufruf(site, "alarm", "clear", "--desk", "9").returncode == 2
     r = aufruf(site, "alarm", "clear")
     assert r.returncode == 0 and r.stdout.strip() == "cleared: desk 3"
