@@ -43,6 +43,9 @@ class Service:
     first: int = 1
     last: int = 999
     default_service_min: float = 5.0
+    last_ticket: dt.time | None = None       # no ticket after this local time (docs/rules.md)
+    quota: int | None = None                 # at most this many tickets a day
+    capacity_stop: bool = False              # stop when the open desks cannot serve the waiting before closing
 
     def name(self, lang: str) -> str:
         return self.names.get(lang) or next(iter(self.names.values()))
@@ -53,6 +56,7 @@ class Desk:
     id: str
     labels: dict[str, str]
     services: tuple[str, ...]
+    panic_pin: int | None = None             # a GPIO panic button of this counter, on the controller's host
 
     def label(self, lang: str) -> str:
         return self.labels.get(lang) or next(iter(self.labels.values()))
@@ -154,6 +158,25 @@ class InfoDesk:
 
 
 @dataclass(frozen=True)
+class Issuing:
+    """When tickets are issued (docs/rules.md)."""
+
+    within_hours: bool = False               # refuse tickets outside site.opening_hours and on closed days
+    closed_slip: dict[str, str] = field(default_factory=dict)   # printed on a press while closed (empty: nothing)
+    reasons: dict[str, dict[str, str]] = field(default_factory=dict)  # staff's reasons to close: key -> texts
+
+
+@dataclass(frozen=True)
+class Alarm:
+    """The silent alarm (docs/rules.md)."""
+
+    keypad_key: str | None = "KEY_KP0"       # held ``hold_s`` on a counter's keypad raises its alarm
+    hold_s: float = 2.0
+    output_pin: int | None = None            # a lamp or buzzer on the controller's host while an alarm is active
+    command: tuple[str, ...] = ()            # run on the controller when an alarm is raised ({desk} replaced)
+
+
+@dataclass(frozen=True)
 class SiteConfig:
     path: str
     site_id: str
@@ -173,6 +196,9 @@ class SiteConfig:
     retention_days: int = 30
     eta_window: int = 20
     webs: tuple[Web, ...] = ()
+    closed_days: frozenset[dt.date] = frozenset()
+    issuing: Issuing = field(default_factory=Issuing)
+    alarm: Alarm = field(default_factory=Alarm)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -206,9 +232,11 @@ class SiteConfig:
 
     def is_open(self, at: dt.datetime) -> bool:
         """Whether the office is open at a local time (always, without opening hours)."""
+        local = at.astimezone(self.tz)
+        if local.date() in self.closed_days:
+            return False
         if self.opening_hours is None:
             return True
-        local = at.astimezone(self.tz)
         spans = self.opening_hours.get(WEEKDAYS[local.weekday()], ())
         t = local.time()
         return any(a <= t < b for a, b in spans)
@@ -405,13 +433,13 @@ def _opening_hours(c: _Checker, raw: Any, key: str) -> dict[str, tuple[tuple[dt.
 
 def _check(raw: dict, c: _Checker) -> SiteConfig | None:
     c.keys(raw, "", ("site", "services", "desks", "kiosks", "displays", "keypads", "broker",
-                     "info_desk", "announcements", "ledger", "webs"))
+                     "info_desk", "announcements", "ledger", "webs", "issuing", "alarm"))
 
     # [site]
     site = c.table(raw.get("site", {}), "site")
     if "site" not in raw:
         c.bad("site", "is required; allowed: a table with id, name, languages, timezone")
-    c.keys(site, "site", ("id", "name", "languages", "timezone", "day_starts", "opening_hours"))
+    c.keys(site, "site", ("id", "name", "languages", "timezone", "day_starts", "opening_hours", "closed_days"))
     site_id = c.get(site, "site", "id", _is_id, "lower-case letters, digits and '-', 1..32 chars",
                     "site", required=True)
     name = c.get(site, "site", "name", _is_str, "the office name as a string", "", required=True)
@@ -433,6 +461,7 @@ def _check(raw: dict, c: _Checker) -> SiteConfig | None:
     day_starts = _time(c.get(site, "site", "day_starts", _hhmm, "\"HH:MM\" local time, e.g. \"03:00\"",
                              "03:00"))
     opening = _opening_hours(c, site["opening_hours"], "site.opening_hours") if "opening_hours" in site else None
+    closed_days = _closed_days(c, site.get("closed_days", []), "site.closed_days")
 
     # [[services]]
     services: list[Service] = []
@@ -443,7 +472,7 @@ def _check(raw: dict, c: _Checker) -> SiteConfig | None:
     for i, s in enumerate(raw_services):
         key = f"services[{i}]"
         t = c.table(s, key)
-        c.keys(t, key, ("key", "name", "range", "default_service_min"))
+        c.keys(t, key, ("key", "name", "range", "default_service_min", "last_ticket", "quota", "capacity_stop"))
         skey = c.get(t, key, "key", lambda v: None if isinstance(v, str) and SERVICE_KEY_RE.match(v) else f"got {v!r}",
                      "one upper-case letter A..Z", required=True)
         rng = c.get(t, key, "range",
@@ -454,7 +483,10 @@ def _check(raw: dict, c: _Checker) -> SiteConfig | None:
             key=skey or "?", names=_lang_table(c, t, key, "name", languages, True),
             first=rng[0], last=rng[1],
             default_service_min=float(c.get(t, key, "default_service_min", _num_in(0.5, 240),
-                                            "minutes 0.5..240", 5.0))))
+                                            "minutes 0.5..240", 5.0)),
+            last_ticket=_opt_time(c.get(t, key, "last_ticket", _hhmm, "\"HH:MM\" local time, e.g. \"17:30\"")),
+            quota=c.get(t, key, "quota", _int_in(1, 999), "tickets a day 1..999"),
+            capacity_stop=c.get(t, key, "capacity_stop", _is_bool, "true | false", False)))
     seen: dict[str, int] = {}
     for i, s in enumerate(services):
         if s.key in seen and s.key != "?":
@@ -471,7 +503,7 @@ def _check(raw: dict, c: _Checker) -> SiteConfig | None:
     for i, d in enumerate(raw_desks):
         key = f"desks[{i}]"
         t = c.table(d, key)
-        c.keys(t, key, ("id", "label", "services"))
+        c.keys(t, key, ("id", "label", "services", "panic_pin"))
         did = c.get(t, key, "id", _is_id, "lower-case letters, digits and '-', 1..32 chars", "?", required=True)
         svcs = c.get(t, key, "services",
                      lambda v: None if isinstance(v, list) and v and all(isinstance(x, str) for x in v)
@@ -481,7 +513,8 @@ def _check(raw: dict, c: _Checker) -> SiteConfig | None:
             if sk not in service_keys:
                 c.bad(f"{key}.services[{j}]", f"unknown service '{sk}'; allowed: {', '.join(service_keys) or 'none defined'}")
         labels = _lang_table(c, t, key, "label", languages, False) or {lang: f"{did}" for lang in languages}
-        desks.append(Desk(id=did, labels=labels, services=tuple(svcs)))
+        desks.append(Desk(id=did, labels=labels, services=tuple(svcs),
+                          panic_pin=c.get(t, key, "panic_pin", PIN_CHECK, PIN_ALLOWED)))
     _no_dupes(c, "desks", [d.id for d in desks])
 
     # [[kiosks]]
@@ -645,6 +678,7 @@ def _check(raw: dict, c: _Checker) -> SiteConfig | None:
     webs = _webs(c, raw)
     if webs:  # the ticket page is what the QR on a ticket opens, unless a kiosk says otherwise
         kiosks = [k if k.qr_url else replace(k, qr_url=webs[0].ticket_url()) for k in kiosks]
+    issuing, alarm = _issuing(c, raw, languages), _alarm(c, raw, desks)
 
     if c.problems:
         return None
@@ -653,7 +687,8 @@ def _check(raw: dict, c: _Checker) -> SiteConfig | None:
         day_starts=day_starts, opening_hours=opening, services=tuple(services), desks=tuple(desks),
         kiosks=tuple(kiosks), displays=tuple(displays), keypads=tuple(keypads), broker=broker,
         info_desk=info_desk, announcements={k: v for k, v in announcements.items() if k in languages},
-        retention_days=retention, eta_window=eta_window, webs=tuple(webs))
+        retention_days=retention, eta_window=eta_window, webs=tuple(webs), closed_days=closed_days,
+        issuing=issuing, alarm=alarm)
 
 
 LISTEN_RE = re.compile(r"^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$")
@@ -698,6 +733,67 @@ def _webs(c: _Checker, raw: dict) -> list[Web]:
             wait_alert_min=c.get(t, key, "wait_alert_min", _int_in(1, 600), "minutes 1..600", 30)))
     _no_dupes(c, "webs", [w.id for w in webs])
     return webs
+
+
+def _opt_time(v: str | None) -> dt.time | None:
+    return _time(v) if v is not None else None
+
+
+def _closed_days(c: _Checker, raw: Any, key: str) -> frozenset[dt.date]:
+    """Closing days (public holidays): ISO dates, as TOML dates or strings."""
+    if not isinstance(raw, list):
+        c.bad(key, f"got {_kind(raw)}; allowed: a list of dates, e.g. [2026-12-24, \"2026-12-25\"]")
+        return frozenset()
+    out = set()
+    for i, v in enumerate(raw):
+        day = v if isinstance(v, dt.date) and not isinstance(v, dt.datetime) else None
+        if isinstance(v, str):
+            try:
+                day = dt.date.fromisoformat(v)
+            except ValueError:
+                day = None
+        if day is None:
+            c.bad(f"{key}[{i}]", f"got {v!r}; allowed: a date like 2026-12-24")
+        else:
+            out.add(day)
+    return frozenset(out)
+
+
+def _issuing(c: _Checker, raw: dict, languages: tuple[str, ...]) -> Issuing:
+    t = c.table(raw.get("issuing", {}), "issuing")
+    c.keys(t, "issuing", ("within_hours", "closed_slip", "reasons"))
+    reasons = {}
+    rt = c.table(t.get("reasons", {}), "issuing.reasons")
+    for k in rt:
+        if not ID_RE.match(k):
+            c.bad(f"issuing.reasons.{k}", "not a valid reason key; allowed: lower-case letters, digits and '-'")
+        else:
+            reasons[k] = _lang_table(c, rt, "issuing.reasons", k, languages, True)
+    return Issuing(within_hours=c.get(t, "issuing", "within_hours", _is_bool, "true | false", False),
+                   closed_slip=_lang_table(c, t, "issuing", "closed_slip", languages, False), reasons=reasons)
+
+
+def _alarm(c: _Checker, raw: dict, desks: list[Desk]) -> Alarm:
+    t = c.table(raw.get("alarm", {}), "alarm")
+    c.keys(t, "alarm", ("keypad_key", "hold_s", "output_pin", "command"))
+    key = c.get(t, "alarm", "keypad_key",
+                lambda v: None if isinstance(v, str) and (v == "" or KEY_NAME_RE.match(v)) else f"got {v!r}",
+                "an evdev key name like KEY_KP0, or \"\" for no keypad alarm", "KEY_KP0")
+    cmd = c.get(t, "alarm", "command",
+                lambda v: None if isinstance(v, list) and v and all(isinstance(x, str) and x for x in v)
+                else f"got {v!r}", "a program and its arguments, e.g. [\"/usr/local/bin/notify\", \"{desk}\"]", [])
+    out_pin = c.get(t, "alarm", "output_pin", PIN_CHECK, PIN_ALLOWED)
+    used = {d.panic_pin: i for i, d in enumerate(desks) if d.panic_pin is not None}
+    for i, d in enumerate(desks):
+        if d.panic_pin is not None and used[d.panic_pin] != i:
+            c.bad(f"desks[{i}].panic_pin", f"GPIO {d.panic_pin} is already used by desks[{used[d.panic_pin]}]."
+                                           "panic_pin; allowed: a pin not used elsewhere on the controller")
+    if out_pin is not None and out_pin in used:
+        c.bad("alarm.output_pin", f"GPIO {out_pin} is already used by desks[{used[out_pin]}].panic_pin; "
+                                  "allowed: a pin not used elsewhere on the controller")
+    return Alarm(keypad_key=key or None,
+                 hold_s=float(c.get(t, "alarm", "hold_s", _num_in(1, 10), "seconds 1..10", 2.0)),
+                 output_pin=out_pin, command=tuple(cmd))
 
 
 DEFAULT_ANNOUNCEMENTS = {
@@ -755,9 +851,15 @@ def summary(cfg: SiteConfig) -> str:
     lines = [f"site {cfg.site_id}: {cfg.name} ({', '.join(cfg.languages)}, {cfg.timezone}, "
              f"day starts {cfg.day_starts:%H:%M})"]
     for s in cfg.services:
-        lines.append(f"  service {s.key}: {s.name(cfg.languages[0])} ({s.key}{s.first:03d}..{s.key}{s.last:03d})")
+        rules = [f"last ticket {s.last_ticket:%H:%M}" if s.last_ticket else "",
+                 f"quota {s.quota}" if s.quota else "", "capacity stop" if s.capacity_stop else ""]
+        rules_text = "; " + ", ".join(r for r in rules if r) if any(rules) else ""
+        lines.append(f"  service {s.key}: {s.name(cfg.languages[0])} ({s.key}{s.first:03d}..{s.key}{s.last:03d})"
+                     f"{rules_text}")
     for d in cfg.desks:
         lines.append(f"  desk {d.id}: {d.label(cfg.languages[0])} serves {', '.join(d.services)}")
+    if cfg.issuing.within_hours:
+        lines.append(f"  tickets only within the opening hours; {len(cfg.closed_days)} closing day(s)")
     for k in cfg.kiosks:
         btn = ", ".join(f"{b.service}@GPIO{b.pin}" for b in k.buttons)
         lines.append(f"  kiosk {k.id}: buttons {btn}; printer {k.printer.connection}")

@@ -23,7 +23,7 @@ ID_RE = re.compile(r"^[a-z0-9-]{1,32}$")          # site, device and desk ids
 REQ_ID_RE = re.compile(r"^[\x21-\x7e]{1,64}$")    # request and command ids
 NUMBER_RE = re.compile(r"^([A-Z])(\d{3})$")
 SERVICE_RE = re.compile(r"^[A-Z]$")
-ACTIONS = ("next", "recall", "noshow", "done", "pause", "resume", "transfer", "call")
+ACTIONS = ("next", "recall", "noshow", "done", "pause", "resume", "transfer", "call", "alarm")
 ROLES = ("kiosk", "controller", "display", "keypad", "staff", "web")
 PRINTER_STATES = ("ok", "paper_low", "paper_out", "offline")
 DESK_STATES = ("serving", "idle", "paused")
@@ -164,6 +164,30 @@ class Topics:
         return f"{self.root}status/{role}/+"
 
     @property
+    def alarm_state(self) -> str:
+        """Retained, staff only: the active silent alarms (docs/rules.md)."""
+        return f"{self.root}alarm/state"
+
+    @property
+    def alarm_event(self) -> str:
+        """Staff only: one event per raised or cleared alarm."""
+        return f"{self.root}alarm/event"
+
+    @property
+    def all_alarm(self) -> str:
+        return f"{self.root}alarm/#"
+
+    def staff_command(self, device: str) -> str:
+        return f"{self.root}staff/{self._id(device)}/command"
+
+    def staff_reply(self, device: str) -> str:
+        return f"{self.root}staff/{self._id(device)}/reply"
+
+    @property
+    def all_staff_commands(self) -> str:
+        return f"{self.root}staff/+/command"
+
+    @property
     def everything(self) -> str:
         return f"{self.root}#"
 
@@ -182,13 +206,13 @@ class Topics:
         if not topic.startswith(self.root):
             raise PayloadError(f"topic outside {self.root}")
         parts = topic[len(self.root):].split("/")
-        if len(parts) == 3 and parts[0] in ("kiosk", "desk", "web"):
+        if len(parts) == 3 and parts[0] in ("kiosk", "desk", "web", "staff"):
             return Route(f"{parts[0]}/{parts[2]}", parts[1])
         if len(parts) == 3 and parts[0] == "status":
             return Route(f"status/{parts[1]}", parts[2])
         if len(parts) == 1:
             return Route(parts[0])
-        if len(parts) == 2 and parts[0] == "stats":
+        if len(parts) == 2 and parts[0] in ("stats", "alarm"):
             return Route(topic[len(self.root):])
         if len(parts) == 2 and parts[0] in ("line", "tickets"):
             return Route(parts[0], parts[1])
@@ -320,6 +344,7 @@ class TicketRequest(Message):
     service: str
     priority: bool = False
     sent_at: int | None = None      # addition: ms; too old -> not carried out (see expired())
+    force: bool = False      # the info desk issues past a closed service (docs/rules.md)
 
     def to_dict(self) -> dict[str, Any]:
         out = _v(id=self.id, service=self.service)
@@ -327,12 +352,14 @@ class TicketRequest(Message):
             out["priority"] = True
         if self.sent_at is not None:
             out["sent_at"] = self.sent_at
+        if self.force:
+            out["force"] = True
         return out
 
     @classmethod
     def from_dict(cls, obj: dict[str, Any]) -> "TicketRequest":
         return cls(_id(obj), _service(obj), bool(_bool(obj, "priority", required=False)),
-                   _int(obj, "sent_at", required=False))
+                   _int(obj, "sent_at", required=False), bool(_bool(obj, "force", required=False)))
 
     def expired(self, now: int, max_age_ms: int = COMMAND_MAX_AGE_MS) -> str | None:
         """Why this request must not be carried out at ``now`` (None: carry it out)."""
@@ -393,6 +420,7 @@ class TicketReply(Message):
     id: str | None
     ticket: TicketInfo | None = None
     error: str | None = None
+    closed: str | None = None    # a refusal because the service is closed now: the reason code (CLOSED_REASONS)
 
     @property
     def ok(self) -> bool:
@@ -400,7 +428,10 @@ class TicketReply(Message):
 
     def to_dict(self) -> dict[str, Any]:
         if self.error is not None:
-            return _error_reply(self.id, self.error)
+            out = _error_reply(self.id, self.error)
+            if self.closed is not None:
+                out["closed"] = self.closed
+            return out
         return _v(id=self.id, ok=True, ticket=self.ticket.to_dict() if self.ticket else None)
 
     @classmethod
@@ -408,7 +439,7 @@ class TicketReply(Message):
         rid = _str(obj, "id", REQ_ID_RE)
         if _bool(obj, "ok"):
             return cls(rid, TicketInfo.from_dict(obj.get("ticket")))
-        return cls(rid, None, _str(obj, "error", None, 1, 200))
+        return cls(rid, None, _str(obj, "error", None, 1, 200), _str(obj, "closed", None, 1, 32, required=False))
 
 
 @dataclass(frozen=True)
@@ -440,8 +471,11 @@ class Command(Message):
     service: str | None = None
     number: str | None = None
     sent_at: int | None = None      # addition: ms; too old -> not carried out (see expired())
+    source: str | None = None      # "alarm": what raised it (ALARM_SOURCES; absent: keypad)
 
     def __post_init__(self) -> None:
+        if self.source is not None and (self.action != "alarm" or self.source not in ALARM_SOURCES):
+            raise PayloadError(f"field 'source' must be one of {', '.join(ALARM_SOURCES)} (action alarm only)")
         if self.action not in ACTIONS:
             raise PayloadError(f"unknown action {self.action[:20]!r}; allowed: {', '.join(ACTIONS)}")
         if self.action == "transfer" and not (isinstance(self.service, str) and SERVICE_RE.match(self.service)):
@@ -457,6 +491,8 @@ class Command(Message):
             out["number"] = self.number
         if self.sent_at is not None:
             out["sent_at"] = self.sent_at
+        if self.source is not None:
+            out["source"] = self.source
         return out
 
     def expired(self, now: int, max_age_ms: int = COMMAND_MAX_AGE_MS) -> str | None:
@@ -473,7 +509,12 @@ class Command(Message):
             raise PayloadError(f"unknown action {action[:20]!r}; allowed: {', '.join(ACTIONS)}")
         service = _service(obj) if action == "transfer" else None
         number = _number(obj) if action == "call" else None
-        return cls(cid, action, service, number, _int(obj, "sent_at", required=False))
+        source = None
+        if action == "alarm" and "source" in obj:
+            source = obj["source"]
+            if source not in ALARM_SOURCES:
+                raise PayloadError(f"field 'source' must be one of {', '.join(ALARM_SOURCES)}")
+        return cls(cid, action, service, number, sent_at=_int(obj, "sent_at", required=False), source=source)
 
 
 @dataclass(frozen=True)
@@ -603,6 +644,8 @@ class ServiceQueue:
     open: bool
     eta_min: int | None = None
     oldest_at: int | None = None  # addition: when the longest-waiting ticket was issued (while any wait)
+    closed: str | None = None    # why it issues no ticket now (CLOSED_REASONS; docs/rules.md)
+    note: str | None = None      # staff closed it: the key of their reason in [issuing.reasons]
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"waiting": self.waiting, "open": self.open}
@@ -610,12 +653,18 @@ class ServiceQueue:
             out["eta_min"] = self.eta_min
         if self.oldest_at is not None:
             out["oldest_at"] = self.oldest_at
+        if self.closed is not None:
+            out["closed"] = self.closed
+        if self.note is not None:
+            out["note"] = self.note
         return out
 
     @classmethod
     def from_dict(cls, obj: dict[str, Any]) -> "ServiceQueue":
         return cls(_int(obj, "waiting"), bool(_bool(obj, "open")), _int(obj, "eta_min", required=False),
-                   _int(obj, "oldest_at", required=False))
+                   oldest_at=_int(obj, "oldest_at", required=False),
+                   closed=_str(obj, "closed", None, 1, 32, required=False),
+                   note=_str(obj, "note", ID_RE, 1, 32, required=False))
 
 
 @dataclass(frozen=True)
@@ -842,6 +891,140 @@ def _minutes(obj: dict, key: str) -> float | None:
     if isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0:
         raise PayloadError(f"field '{key}' must be a number of minutes or null")
     return float(v)
+
+
+# ---------------------------------------------------------------- issuing rules and the silent alarm
+# (docs/protocol.md "Staff commands" and "Silent alarm"; docs/rules.md)
+
+CLOSED_REASONS = ("hours", "closed_day", "last_ticket", "quota", "capacity", "staff")
+ALARM_SOURCES = ("keypad", "button")
+STAFF_ACTIONS = ("close_service", "reopen_service", "clear_alarm")
+
+
+@dataclass(frozen=True)
+class StaffCommand(Message):
+    """``staff/<device>/command``, answered on ``staff/<device>/reply`` with a :class:`StaffReply`."""
+
+    id: str
+    action: str
+    service: str | None = None      # close_service, reopen_service
+    reason: str = ""                # close_service: a key of the site's [issuing.reasons] (shown on the board)
+    desk: str | None = None         # clear_alarm: one desk (None: every active alarm)
+
+    def to_dict(self) -> dict[str, Any]:
+        out = _v(id=self.id, action=self.action)
+        if self.service is not None:
+            out["service"] = self.service
+        if self.reason:
+            out["reason"] = self.reason
+        if self.desk is not None:
+            out["desk"] = self.desk
+        return out
+
+    @classmethod
+    def from_dict(cls, obj: dict[str, Any]) -> "StaffCommand":
+        cid = _id(obj)
+        action = obj.get("action")
+        if action not in STAFF_ACTIONS:
+            raise PayloadError(f"unknown action {str(action)[:20]!r}; allowed: {', '.join(STAFF_ACTIONS)}")
+        if action == "clear_alarm":
+            return cls(cid, action, desk=_str(obj, "desk", ID_RE, 1, 32, required=False))
+        return cls(cid, action, service=_service(obj), reason=_str(obj, "reason", ID_RE, 1, 32, required=False) or "")
+
+
+@dataclass(frozen=True)
+class StaffReply(Message):
+    """``staff/<device>/reply``: done (``cleared``: the desks whose alarm was cleared), or ``error``."""
+
+    id: str | None
+    error: str | None = None
+    cleared: tuple[str, ...] | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    def to_dict(self) -> dict[str, Any]:
+        if self.error is not None:
+            return _error_reply(self.id, self.error)
+        out = _v(id=self.id, ok=True)
+        if self.cleared is not None:
+            out["cleared"] = list(self.cleared)
+        return out
+
+    @classmethod
+    def from_dict(cls, obj: dict[str, Any]) -> "StaffReply":
+        rid = _str(obj, "id", REQ_ID_RE, required=False)
+        if not _bool(obj, "ok"):
+            return cls(rid, _str(obj, "error", None, 1, 200))
+        cleared = obj.get("cleared")
+        if cleared is not None and not (isinstance(cleared, list) and all(isinstance(d, str) for d in cleared)):
+            raise PayloadError("field 'cleared' must be a list of desk ids")
+        return cls(rid, cleared=tuple(cleared) if cleared is not None else None)
+
+
+@dataclass(frozen=True)
+class AlarmInfo:
+    """One alarm as ``alarm/state`` and ``alarm/event`` carry it."""
+
+    id: str
+    desk: str
+    source: str
+    raised_at: int
+    cleared_at: int | None = None
+    cleared_by: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"id": self.id, "desk": self.desk, "source": self.source, "raised_at": self.raised_at}
+        if self.cleared_at is not None:
+            out["cleared_at"] = self.cleared_at
+            out["cleared_by"] = self.cleared_by
+        return out
+
+    @classmethod
+    def from_dict(cls, obj: Any) -> "AlarmInfo":
+        if not isinstance(obj, dict):
+            raise PayloadError("an alarm must be an object")
+        return cls(_str(obj, "id", REQ_ID_RE), _str(obj, "desk", ID_RE, 1, 32), _str(obj, "source", None, 1, 16),
+                   _int(obj, "raised_at"), _int(obj, "cleared_at", required=False),
+                   _str(obj, "cleared_by", None, 1, 64, required=False))
+
+
+@dataclass(frozen=True)
+class AlarmState(Message):
+    """Retained ``alarm/state``: every active alarm, oldest first (empty: all clear)."""
+
+    active: tuple[AlarmInfo, ...]
+    updated_at: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return _v(active=[a.to_dict() for a in self.active], updated_at=self.updated_at)
+
+    @classmethod
+    def from_dict(cls, obj: dict[str, Any]) -> "AlarmState":
+        active = obj.get("active")
+        if not isinstance(active, list):
+            raise PayloadError("field 'active' must be a list")
+        return cls(tuple(AlarmInfo.from_dict(a) for a in active), _int(obj, "updated_at"))
+
+
+@dataclass(frozen=True)
+class AlarmEvent(Message):
+    """``alarm/event``: ``event`` is ``raised`` or ``cleared``."""
+
+    event: str
+    alarm: AlarmInfo
+    at: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return _v(event=self.event, **self.alarm.to_dict(), at=self.at)
+
+    @classmethod
+    def from_dict(cls, obj: dict[str, Any]) -> "AlarmEvent":
+        event = obj.get("event")
+        if event not in ("raised", "cleared"):
+            raise PayloadError("field 'event' must be raised or cleared")
+        return cls(event, AlarmInfo.from_dict(obj), _int(obj, "at"))
 
 
 # ---------------------------------------------------------------- builders

@@ -51,9 +51,12 @@ def users(cfg: SiteConfig, controllers: tuple[str, ...] = ("main",), bridge: boo
         out.append(User(f"web-{w.id}", (f"web/{w.id}/command", f"status/web/{w.id}"),
                         ("call", "board", "queue", "line/+", "tickets/+", f"web/{w.id}/reply",
                          f"status/web/{w.id}", "status/controller/+")))
-    # the staff tools (aufruf issue/call/status): the info desk's kiosk topics and every desk
+    # the staff tools (aufruf issue/call/status/service/alarm): the info desk's kiosk topics, every desk
+    # and the staff commands; reading "#" includes the staff-only alarm/# that no display, kiosk or
+    # keypad user may read (docs/rules.md)
     out.append(User("staff-info",
-                    ("kiosk/info/request", "kiosk/info/printed", "desk/+/command", "status/staff/info"),
+                    ("kiosk/info/request", "kiosk/info/printed", "desk/+/command", "status/staff/info",
+                     "staff/info/command"),
                     ("#",)))
     if cfg.webs:  # people signing in at aufruf web's counter panel and office view
         out.extend(staff_login_users(cfg))

@@ -25,6 +25,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "status": ("aufrufcli.staff", "show waiting tickets, desks and devices"),
     "issue": ("aufrufcli.staff", "issue a ticket (info desk)"),
     "call": ("aufrufcli.staff", "send a desk command: next, recall, noshow, done, pause, resume, ..."),
+    "service": ("aufrufcli.service_cmd", "close or reopen a service for the rest of the day"),
+    "alarm": ("aufrufcli.alarm_cmd", "show or clear the silent alarm of the counters (staff)"),
     "report": ("desk.report", "daily statistics from the ledger"),
     "render-ticket": ("kiosk.render", "render a ticket as PNG preview and raw ESC/POS bytes"),
     "screenshot": ("display.screenshot", "render the current board to a PNG"),

@@ -52,6 +52,8 @@ def configure_issue(p: argparse.ArgumentParser) -> None:
     _common(p, "  aufruf issue --service K\n  aufruf issue --service N --print")
     p.add_argument("--service", required=True, help="service key, e.g. K")
     p.add_argument("--priority", action="store_true", help="priority ticket (if the site allows it)")
+    p.add_argument("--force", action="store_true",
+                   help="issue even though the service is closed now (logged by the controller)")
     p.add_argument("--print", action="store_true", dest="print_ticket",
                    help="print it on the info desk printer ([info_desk.printer])")
 
@@ -103,8 +105,10 @@ class StaffSession:
             why = self.link.last_refusal or f"no answer within {timeout:.0f} s"
             raise ConnectionError(f"cannot reach the broker {where} as {self.link.user}: {why}")
 
-    def request(self, topic: str, reply_topic: str, message: protocol.TicketRequest | protocol.Command,
-                reply_type: type[protocol.TicketReply] | type[protocol.CommandReply], timeout: float):
+    def request(self, topic: str, reply_topic: str,
+                message: protocol.TicketRequest | protocol.Command | protocol.StaffCommand,
+                reply_type: type[protocol.TicketReply] | type[protocol.CommandReply] | type[protocol.StaffReply],
+                timeout: float):
         """Publish and wait for the reply with the same id (QoS 1; a repeat is answered alike).
 
         The message gets ``sent_at`` (unless the caller, on another clock, set it) and the
@@ -112,7 +116,7 @@ class StaffSession:
         ``protocol.COMMAND_MAX_AGE_MS``. We wait a second longer, so no answer means nothing was done.
         """
         max_age_s = protocol.COMMAND_MAX_AGE_MS / 1000
-        if message.sent_at is None:
+        if getattr(message, "sent_at", 0) is None:
             message = dataclasses.replace(message, sent_at=now_ms())
         start = len(self.log)
         delivered: list[tuple[bool, str]] = []
@@ -256,7 +260,8 @@ def main_issue(args: argparse.Namespace) -> int:
         if args.service.upper() not in _services(cfg):
             print(_unknown_service(cfg, args.service), file=sys.stderr)
             return 2
-        req = protocol.TicketRequest(f"info-{uuid.uuid4().hex[:12]}", args.service.upper(), bool(args.priority))
+        req = protocol.TicketRequest(f"info-{uuid.uuid4().hex[:12]}", args.service.upper(), bool(args.priority),
+                                     force=bool(args.force))
         printer = None
         if args.print_ticket:
             if cfg.info_desk.printer is None:
@@ -307,7 +312,7 @@ def _print_info_ticket(cfg: SiteConfig, printer, ticket: protocol.TicketInfo) ->
 def collect_status(cfg: SiteConfig, timeout: float) -> dict[str, dict]:
     """The retained state of the site: board, queue, desk states and device statuses."""
     t = protocol.Topics(cfg.site_id)
-    subs = (t.board, t.queue, t.all_desk_states, t.all_status)
+    subs = (t.board, t.queue, t.all_desk_states, t.all_status, t.alarm_state)
     with StaffSession(cfg, subs) as s:
         s.connect(timeout)
         s.gather((t.queue, t.board), timeout)
@@ -328,6 +333,11 @@ def format_status(cfg: SiteConfig, state: dict[str, dict], now: int | None = Non
     if ctl is not None:
         lines.append(f"THE DESK CONTROLLER IS {ctl}: what follows is the last state it published, not the "
                      "current one")
+    alarms = _typed(protocol.AlarmState, state.get("alarm/state"))
+    for a in alarms.active if alarms is not None else ():      # the silent alarm first (staff only)
+        desk = cfg.desk(a.desk)
+        lines.append(f"ALARM {desk.label(lang) if desk else a.desk} since {hhmm(a.raised_at)} ({a.source}); "
+                     "clear with 'aufruf alarm clear'")
     queue = _typed(protocol.QueueState, state.get("queue"))
     q = queue.services if queue is not None else {}
     lines.append("waiting:")
@@ -338,6 +348,8 @@ def format_status(cfg: SiteConfig, state: dict[str, dict], now: int | None = Non
             continue
         eta = f", about {e.eta_min} min" if e.eta_min is not None else ""
         shut = "" if e.open else ", no desk open"
+        if e.closed:
+            shut = f", CLOSED ({e.closed}{' ' + e.note if e.note else ''})"
         lines.append(f"  {s.key} {s.name(lang)}: {e.waiting}{eta}{shut}")
     lines.append("desks:")
     for d in cfg.desks:

@@ -39,6 +39,7 @@ BENCHMARKS: list[tuple[str, list[str], list[str]]] = [
     ("report_day.py", ["--days", "30"], ["--days", "3"]),
     ("web_bench.py", [], ["--clients", "100", "--calls", "20", "--idle-s", "5", "--presses", "20",
                           "--panel-sessions", "10"]),
+    ("alarm_latency.py", ["--n", "200"], ["--n", "30"]),
 ]
 
 

@@ -19,9 +19,10 @@ from aufruf.errors import AufrufError, LedgerError
 from aufruf.link import MqttLink, now_ms
 from aufruf.watchdog import Notifier
 
+from .alarm_io import AlarmIO
 from .controller import Controller
 from .datalock import DataDirLock
-from .keypad import DEFAULT_KEYMAP, KeyDecoder, KeypadReader
+from .keypad import DEFAULT_KEYMAP, KeyCommand, KeyDecoder, KeypadReader
 from .ledger import WHAT_TO_DO, Ledger, ledger_path, problem
 from .ledger import exists as ledger_exists
 
@@ -61,8 +62,10 @@ class DeskService:
     def __init__(self, cfg: SiteConfig, controller_id: str, data_dir: str, keypads: bool = True,
                  password: str | None = None, clock: Callable[[], int] = now_ms,
                  keypad_opener: Callable[[str], object] | None = None, keypad_retry_s: float = 2.0,
-                 new_ledger: bool = False, numbers_after: dict[str, int] | None = None):
+                 new_ledger: bool = False, numbers_after: dict[str, int] | None = None,
+                 pin_factory: object = None):
         self.cfg = cfg
+        self.alarm_io = None
         self.lock = DataDirLock(data_dir)  # before the ledger: a second controller refuses here
         try:
             if self.lock.used_before and not new_ledger and not ledger_exists(data_dir):
@@ -73,9 +76,15 @@ class DeskService:
             try:
                 if numbers_after:
                     self._continue_after(numbers_after, clock())
+                # panic buttons, alarm lamp, alarm hook (docs/rules.md); gpiozero's default pin factory unless given
+                if AlarmIO.needed(cfg):
+                    self.alarm_io = AlarmIO(cfg, pin_factory=pin_factory, raise_alarm=self._panic_button)
                 self.controller = Controller(cfg, self.ledger, controller_id=controller_id, clock=clock,
-                                             on_reloaded=self._reloaded, ticket_secret=_ticket_secret(cfg))
+                                             on_reloaded=self._reloaded, ticket_secret=_ticket_secret(cfg),
+                                             on_alarm=self.alarm_io.on_alarm if self.alarm_io else None)
             except BaseException as e:
+                if self.alarm_io is not None:
+                    self.alarm_io.close()
                 self.ledger.close()
                 if isinstance(e, sqlite3.Error):
                     raise LedgerError(f"cannot read the ledger {self.ledger.path}: {problem(e, data_dir)}") from None
@@ -111,7 +120,8 @@ class DeskService:
             for device, k in wanted.items():
                 if device in self.readers:
                     continue
-                dec = KeyDecoder(k.desk, cfg.desk(k.desk).services[0], k.keymap)
+                dec = KeyDecoder(k.desk, cfg.desk(k.desk).services[0], k.keymap,
+                                 alarm_key=cfg.alarm.keypad_key, hold_s=cfg.alarm.hold_s)
                 r = KeypadReader(k.device, dec, self.controller.keypad, retry_s=self._keypad_retry_s,
                                  opener=self._keypad_opener)
                 self.readers[device] = r
@@ -140,7 +150,15 @@ class DeskService:
         with self._readers_lock:
             if self.readers:
                 out["keypads"] = {r.decoder.desk: r.state for r in self.readers.values()}
+        problem = self.alarm_io.problem if self.alarm_io is not None else None
+        if problem:
+            out["alarm_output"] = problem
         return out
+
+    def _panic_button(self, desk: str) -> None:
+        """gpiozero's thread: a panic button goes the way of a keypad's alarm."""
+        log.warning("panic button of desk %s pressed", desk)
+        self.controller.keypad(KeyCommand(desk, "alarm", source="button"))
 
     def start(self) -> None:
         self.controller.start()
@@ -161,6 +179,8 @@ class DeskService:
         self.controller.stop()
         self.link.stop()
         self.ledger.close()
+        if self.alarm_io is not None:
+            self.alarm_io.close()
         self.lock.release()
 
 

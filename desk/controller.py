@@ -26,7 +26,9 @@ from aufruf.errors import ConfigError, LedgerError, PayloadError
 from aufruf.link import MqttLink, now_ms
 
 from . import history, retention, stats
-from .dispatch import Office, Outcome, Refused
+from .alarms import Alarm, AlarmBook
+from .dispatch import Office, Outcome, Refused, ServiceClosed
+from .issuing import CLOSE, REOPEN
 from .keypad import PAUSE_RESUME, KeyCommand
 from .ledger import Change, Ledger, change, problem
 from .today import TodayFeed
@@ -47,7 +49,8 @@ class Controller:
 
     def __init__(self, cfg: SiteConfig, ledger: Ledger, link: MqttLink | None = None,
                  clock: Callable[[], int] = now_ms, controller_id: str = "main", *,
-                 on_reloaded: Callable[[SiteConfig], None] | None = None, ticket_secret: bytes | None = None):
+                 on_reloaded: Callable[[SiteConfig], None] | None = None, ticket_secret: bytes | None = None,
+                 on_alarm: Callable[[str, Alarm, int], None] | None = None):
         self.cfg = cfg
         self.ledger = ledger
         self.clock = clock
@@ -68,6 +71,8 @@ class Controller:
         self.today = TodayFeed(publish=lambda msg: self._publish(self.topics.stats_today, msg, retain=True),
                                summarize=self._today_summary)  # retained stats/today
         self.ticket_secret = ticket_secret  # the key behind each ticket's QR (aufruf/ticketkey.py)
+        self.on_alarm = on_alarm  # (event "raised"/"cleared", alarm, active count) on the worker, after the commit
+        self._closed_seen: dict | None = None  # the services' closed reasons last published in queue
         self.office = self._load_office()
         self.link = link
         self._on_reloaded = on_reloaded
@@ -80,7 +85,7 @@ class Controller:
     @classmethod
     def subscriptions(cls, site: str) -> tuple[str, ...]:
         t = protocol.Topics(site)
-        return (t.all_requests, t.all_printed, t.all_commands, t.all_web_commands)
+        return (t.all_requests, t.all_printed, t.all_commands, t.all_web_commands, t.all_staff_commands)
 
     def attach(self, link: MqttLink) -> None:
         """Use ``link`` (made with :meth:`subscriptions`, :meth:`on_message` and :meth:`on_connected`)."""
@@ -136,8 +141,9 @@ class Controller:
         day = stored or today
         office = Office(self.cfg, day)
         office.load(self.ledger.tickets(day), self.ledger.desks(), self.ledger.recent_calls(day, protocol.BOARD_CALLS),
-                    self.ledger.durations(self.cfg.eta_window))
+                    self.ledger.durations(self.cfg.eta_window), self.ledger.overrides(day))
         self._skip_issued(office)
+        self.alarms = AlarmBook(self.ledger.alarms(active=True))  # an uncleared alarm outlives a restart
         if stored is None:
             self.ledger.set_day(day)
         log.info("ledger %s: day %s, %d tickets, %d waiting", self.ledger.path, day, len(office.tickets),
@@ -254,6 +260,8 @@ class Controller:
             self.ledger.check_writable(self.clock())
             self._ledger_ok()
         self.today.tick(self.clock(), self.handled)
+        if self.office.closed_map(self.clock()) != self._closed_seen:  # opening hours, last ticket, ... passed
+            self._publish_queue_and_board(self.clock())
 
     def _return_acked(self, acked: list[int]) -> None:
         with self._acked_lock:
@@ -324,6 +332,8 @@ class Controller:
         self._publish_rows(rows)
         for topic, payload in b.direct:
             self._publish(topic, payload)
+        for event, alarm in b.alarm_events:
+            self._alarm_hook(event, alarm)
         for d in sorted(b.desks):
             if d in self.office.desks:
                 self._publish(self.topics.desk_state(d), self.office.desk_state(d), retain=True)
@@ -365,6 +375,8 @@ class Controller:
             self._on_command(b, dev, payload)
         elif kind == "web/command":
             self._on_web_command(b, dev, payload)
+        elif kind == "staff/command":
+            self._on_staff(b, dev, payload)
 
     def _refuse(self, b: "Batch", reply_topic: str | None, req_id: str | None, reason: str, where: str) -> None:
         """An answer that is not stored: the message could not even be read as a request."""
@@ -409,7 +421,13 @@ class Controller:
                 raise Refused("priority tickets are only issued at the info desk")
             if priority and not self.cfg.info_desk.priority:
                 raise Refused("priority tickets are off at this site ([info_desk] priority = false)")
-            out = self.office.issue(service, now, kiosk, req_id, priority)
+            if req.force and kiosk != "info":
+                raise Refused("only the info desk may issue past a closed service")
+            out = self.office.issue(service, now, kiosk, req_id, priority, force=req.force)
+        except ServiceClosed as e:  # the kiosk shows "closed", not a fault (docs/rules.md)
+            b.store(scope, req_id, reply_topic, protocol.TicketReply(req_id, error=str(e), closed=e.closed.reason))
+            b.log.append(lambda e=e: log.info("refused %s id=%s: %s", where, req_id, e))
+            return
         except Refused as e:
             b.store(scope, req_id, reply_topic, protocol.TicketReply(req_id, error=str(e)))
             b.log.append(lambda e=e: log.info("refused %s id=%s: %s", where, req_id, e))
@@ -424,6 +442,9 @@ class Controller:
         b.state_changed = True
         b.log.append(lambda: log.info("issued %s at kiosk %s (ahead %s, eta %s min)", t.number, kiosk, t.ahead,
                                       t.eta_min))
+        if any(e[0] == "forced" for e in out.events):
+            b.log.append(lambda: log.warning("issued %s by hand at the info desk although service %s is closed",
+                                             t.number, t.service))
 
     def _on_printed(self, b: "Batch", kiosk: str, payload: bytes) -> None:
         where = f"kiosk/{kiosk}/printed"
@@ -460,6 +481,8 @@ class Controller:
         now = self.clock()
         if self._expired(b, scope, cmd, reply_topic, now, where, protocol.CommandReply):
             return
+        if cmd.action == "alarm":
+            return self._raise_alarm(b, scope, cmd, desk, reply_topic, now)
         try:
             out = self.office.command(desk, cmd.action, now, service=cmd.service, number=cmd.number,
                                       call_id=uuid.uuid4().hex[:16])
@@ -509,7 +532,7 @@ class Controller:
         if action == PAUSE_RESUME:
             d = self.office.desks.get(key.desk)
             action = "resume" if d is not None and d.status == "paused" else "pause"
-        cmd = protocol.Command(f"kp{key.desk}-{uuid.uuid4().hex[:12]}", action, number=key.number)
+        cmd = protocol.Command(f"kp{key.desk}-{uuid.uuid4().hex[:12]}", action, number=key.number, source=key.source)
         log.info("keypad of desk %s: %s", key.desk, action)
         return self.topics.command(key.desk), cmd.to_json()
 
@@ -522,6 +545,77 @@ class Controller:
         b.store(scope, msg.id, reply_topic, reply(msg.id, error=why))
         b.log.append(lambda: log.warning("refused %s id=%s: %s", where, msg.id, why))
         return True
+    # ------------------------------------------------------------ silent alarm and staff commands
+
+    def _alarm_messages(self, b: "Batch", event: str, alarm: Alarm, now: int) -> None:
+        """The staff-only event and the retained state, committed with the alarm row."""
+        b.messages.append((self.topics.alarm_event, protocol.AlarmEvent(event, _alarm_info(alarm), now), False))
+        b.messages.append((self.topics.alarm_state, self._alarm_state(now), True))
+        b.alarm_events.append((event, alarm))
+
+    def _alarm_state(self, now: int) -> protocol.AlarmState:
+        return protocol.AlarmState(tuple(_alarm_info(a) for a in self.alarms.sorted_active()), now)
+
+    def _raise_alarm(self, b: "Batch", scope: str, cmd: protocol.Command, desk: str, reply_topic: str,
+                     now: int) -> None:
+        """A desk's silent alarm: only the desk's own command topic can raise it (the ACL)."""
+        if self.cfg.desk(desk) is None:
+            b.store(scope, cmd.id, reply_topic, protocol.CommandReply(cmd.id, error=f"unknown desk {desk}"))
+            return
+        alarm, new = self.alarms.raise_alarm(desk, cmd.source or "keypad", now, uuid.uuid4().hex[:16])
+        if new:
+            b.outcomes.append(change(Outcome(alarms=[alarm]), now))
+            self._alarm_messages(b, "raised", alarm, now)
+            b.log.append(lambda: log.warning("SILENT ALARM at desk %s (%s)", desk, alarm.source))
+        b.store(scope, cmd.id, reply_topic, protocol.CommandReply(cmd.id))
+
+    def _on_staff(self, b: "Batch", dev: str, payload: bytes) -> None:
+        """``staff/<device>/command``: close or reopen a service for today, clear alarms (docs/protocol.md)."""
+        reply_topic = self._reply_topic(self.topics.staff_reply, dev)
+        where = f"staff/{dev}/command"
+        cmd = self._read(b, payload, protocol.StaffCommand, reply_topic, where)
+        if cmd is None or reply_topic is None:
+            return
+        scope = f"staff/{dev}"
+        if self._answer_repeat(b, scope, cmd.id, reply_topic):
+            return
+        now = self.clock()
+        if cmd.action == "clear_alarm":
+            if cmd.desk is not None and self.cfg.desk(cmd.desk) is None:
+                b.store(scope, cmd.id, reply_topic, protocol.StaffReply(cmd.id, f"unknown desk {cmd.desk}"))
+                return
+            cleared = self.alarms.clear(cmd.desk, f"staff-{dev}", now)
+            if cleared:
+                b.outcomes.append(change(Outcome(alarms=cleared), now))
+                for a in cleared:
+                    self._alarm_messages(b, "cleared", a, now)
+            b.store(scope, cmd.id, reply_topic, protocol.StaffReply(cmd.id, cleared=tuple(a.desk for a in cleared)))
+            b.log.append(lambda: log.info("alarm cleared by staff-%s: %s", dev,
+                                          ", ".join(f"desk {a.desk}" for a in cleared) or "none was active"))
+            return
+        state = CLOSE if cmd.action == "close_service" else REOPEN
+        try:
+            if state == CLOSE and cmd.reason and cmd.reason not in self.cfg.issuing.reasons:
+                raise Refused(f"unknown reason {cmd.reason!r}; allowed (the site's [issuing.reasons]): "
+                              f"{', '.join(self.cfg.issuing.reasons) or 'none configured'}")
+            out = self.office.set_override(cmd.service, state, cmd.reason, now)
+        except Refused as e:
+            b.store(scope, cmd.id, reply_topic, protocol.StaffReply(cmd.id, str(e)))
+            return
+        b.outcomes.append(change(out, now))
+        b.store(scope, cmd.id, reply_topic, protocol.StaffReply(cmd.id))
+        b.state_changed = True
+        b.log.append(lambda: log.info("service %s %s for today by staff-%s%s", cmd.service,
+                                      "closed" if state == CLOSE else "reopened", dev,
+                                      f": {cmd.reason}" if cmd.reason else ""))
+
+    def _alarm_hook(self, event: str, alarm: Alarm) -> None:
+        if self.on_alarm is None:
+            return
+        try:
+            self.on_alarm(event, alarm, len(self.alarms.active))
+        except Exception:  # noqa: BLE001 - a lamp or hook that fails must not stop the queue
+            log.exception("alarm output for desk %s failed", alarm.desk)
 
     def _answer_repeat(self, b: "Batch", scope: str, req_id: str, reply_topic: str) -> bool:
         """A repeated id gets the SAME answer again and changes nothing."""
@@ -552,7 +646,8 @@ class Controller:
     def _publish_queue_and_board(self, now: int) -> None:
         self.status_fields = {"day": self.office.day,
                               "waiting": {s.key: self.office.waiting(s.key) for s in self.cfg.services}}
-        self._publish(self.topics.queue, self.office.queue_state(now), retain=True)
+        self._closed_seen = self.office.closed_map(now)
+        self._publish(self.topics.queue, self.office.queue_state(now, self._closed_seen), retain=True)
         self._publish(self.topics.board, self.office.board(now), retain=True)
         self._publish_lines(now)
 
@@ -583,6 +678,7 @@ class Controller:
             self._publish(self.topics.desk_state(d), self.office.desk_state(d), retain=True)
         self._publish_queue_and_board(now)
         self._publish_tickets(self.office.tickets.values())
+        self._publish(self.topics.alarm_state, self._alarm_state(now), retain=True)
         self.today.tick(now, self.handled, force=True)
 
     # ------------------------------------------------------------ reload
@@ -629,6 +725,7 @@ class Batch:
         self.replies: dict[tuple[str, str], protocol.Message | bytes] = {}
         self.direct: list[tuple[str, protocol.Message | bytes]] = []     # answers that are not stored
         self.desks: set[str] = set()
+        self.alarm_events: list[tuple[str, Alarm]] = []            # for the alarm outputs, after the commit
         self.state_changed = False
         self.log: list[Callable[[], None]] = []                    # log lines, written after the commit
 
@@ -641,6 +738,10 @@ class Batch:
     @property
     def writes(self) -> bool:
         return bool(self.outcomes or self.messages or self.requests)
+
+
+def _alarm_info(a: Alarm) -> protocol.AlarmInfo:
+    return protocol.AlarmInfo(a.id, a.desk, a.source, a.raised_at, a.cleared_at, a.cleared_by)
 
 
 def _safe_id(obj: dict) -> str | None:

@@ -20,6 +20,9 @@ from aufruf.errors import AufrufError
 from aufruf import protocol
 from aufruf.protocol import BOARD_CALLS, ticket_number
 
+from . import issuing
+from .alarms import Alarm
+
 WAITING, CALLED, DONE, NOSHOW, VOID, EXPIRED = "waiting", "called", "done", "noshow", "void", "expired"
 FINAL = (DONE, NOSHOW, VOID, EXPIRED)
 IDLE, SERVING, PAUSED = "idle", "serving", "paused"
@@ -27,6 +30,14 @@ IDLE, SERVING, PAUSED = "idle", "serving", "paused"
 
 class Refused(AufrufError, ValueError):
     """The request or command is not obeyed; ``str(e)`` is the reason sent back."""
+
+
+class ServiceClosed(Refused):
+    """A ticket refused because the service is closed now; ``closed`` says why (a reason code)."""
+
+    def __init__(self, closed: issuing.Closed):
+        super().__init__(f"service closed: {closed.text()}")
+        self.closed = closed
 
 
 @dataclass
@@ -84,6 +95,8 @@ class Outcome:
     events: list[tuple[str, str, str | None]] = field(default_factory=list)  # (kind, number, desk)
     ticket: Ticket | None = None
     new_day: str | None = None
+    overrides: list[tuple[str, issuing.Override | None]] = field(default_factory=list)  # (service, None: lifted)
+    alarms: list[Alarm] = field(default_factory=list)
 
 
 class Office:
@@ -98,12 +111,14 @@ class Office:
         self.desks: dict[str, DeskState] = {d.id: DeskState(d.id) for d in cfg.desks}
         self.durations: dict[str, deque[int]] = {}
         self.recent_calls: deque[Call] = deque(maxlen=BOARD_CALLS)
+        self.overrides: dict[str, issuing.Override] = {}   # staff's close/reopen of today, per service
 
     # ------------------------------------------------------------ loading
 
     def load(self, tickets: Iterable[Ticket], desks: Iterable[DeskState], calls: Iterable[Call],
-             durations: dict[str, list[int]]) -> None:
+             durations: dict[str, list[int]], overrides: dict[str, issuing.Override] | None = None) -> None:
         """Restore the state from ledger rows (tickets of this day, desks, newest calls last)."""
+        self.overrides = dict(overrides or {})
         for t in tickets:
             self.tickets[t.number] = t
             self.last_seq[t.service] = max(self.last_seq.get(t.service, 0), t.seq)
@@ -182,12 +197,45 @@ class Office:
             tuple(protocol.BoardCall(c.number, c.desk, c.at, c.priority) for c in reversed(self.recent_calls)),
             {s.key: self.waiting(s.key) for s in self.cfg.services}, now)
 
-    def queue_state(self, now: int) -> protocol.QueueState:
+    def closed(self, service: str, now: int) -> issuing.Closed | None:
+        """Why a service issues no ticket now (docs/rules.md), or None."""
+        svc = self.cfg.service(service)
+        if svc is None:
+            return None
+        n = self.waiting(service)
+        issued = sum(1 for t in self.tickets.values() if t.service == service and t.state != VOID) \
+            if svc.quota is not None else 0
+        eta = self.eta_min(service, n) if svc.capacity_stop else None
+        return issuing.closed(self.cfg, svc, now, waiting=n, issued=issued, eta_min=eta,
+                              override=self.overrides.get(service))
+
+    def closed_map(self, now: int) -> dict[str, issuing.Closed | None]:
+        return {s.key: self.closed(s.key, now) for s in self.cfg.services}
+
+    def set_override(self, service: str, state: str | None, reason: str, now: int) -> Outcome:
+        """Staff close (``closed``) or reopen (``open``) a service for the rest of the day."""
+        if self.cfg.service(service) is None:
+            raise Refused(f"unknown service {service}")
+        ov = issuing.Override(state, reason, now) if state else None
+        if ov is None:
+            self.overrides.pop(service, None)
+        else:
+            self.overrides[service] = ov
+        return Outcome(overrides=[(service, ov)],
+                       events=[("close" if state == issuing.CLOSE else "reopen", "", None)])
+
+    def queue_state(self, now: int, closed: dict[str, issuing.Closed | None] | None = None) -> protocol.QueueState:
+        """The retained ``queue``; ``closed``: :meth:`closed_map` of ``now`` when already known."""
+        closed = closed if closed is not None else self.closed_map(now)
         services = {}
         for s in self.cfg.services:
             n = self.waiting(s.key)
             oldest = min(t.issued_at for t in self.line(s.key)) if n else None  # the longest wait runs from here
-            services[s.key] = protocol.ServiceQueue(n, self.open_desks(s.key) > 0, self.eta_min(s.key, n), oldest)
+            shut = closed.get(s.key)
+            services[s.key] = protocol.ServiceQueue(n, self.open_desks(s.key) > 0 and shut is None,
+                                                    self.eta_min(s.key, n), oldest_at=oldest,
+                                                    closed=shut.reason if shut else None,
+                                                    note=(shut.note or None) if shut else None)
         return protocol.QueueState(services, now)
 
     def desk_state(self, desk_id: str) -> protocol.DeskState:
@@ -197,11 +245,18 @@ class Office:
     # ------------------------------------------------------------ kiosk
 
     def issue(self, service: str, now: int, kiosk: str | None = None, request_id: str | None = None,
-              priority: bool = False) -> Outcome:
-        """Issue the next number of a service; it is waiting from this moment."""
+              priority: bool = False, force: bool = False) -> Outcome:
+        """Issue the next number of a service; it is waiting from this moment.
+
+        A closed service (:meth:`closed`) refuses with :class:`ServiceClosed`, unless ``force``
+        (the info desk by hand), which is logged as a ``forced`` event.
+        """
         svc = self.cfg.service(service)
         if svc is None:
             raise Refused(f"unknown service {service}")
+        shut = self.closed(service, now)
+        if shut is not None and not force:
+            raise ServiceClosed(shut)
         seq = max(self.last_seq.get(service, 0) + 1, svc.first)
         if seq > svc.last:
             raise Refused(f"no numbers left today for service {service}")
@@ -214,7 +269,10 @@ class Office:
         self.last_seq[service] = seq
         self.tickets[t.number] = t
         self._enqueue(t)
-        return Outcome(tickets=[t], events=[("issue", t.number, None)], ticket=t)
+        events = [("issue", t.number, None)]
+        if shut is not None:
+            events.append(("forced", t.number, None))
+        return Outcome(tickets=[t], events=events, ticket=t)
 
     def printed(self, number: str, ok: bool, now: int) -> Outcome:
         """A kiosk's print report; a failed print voids a ticket that is still waiting."""
@@ -378,6 +436,7 @@ class Office:
                 d.status, d.ticket, d.since = IDLE, None, now
                 out.desks.append(d)
         self.day = new_day
+        self.overrides.clear()
         self.tickets.clear()
         self.last_seq.clear()
         self._lines.clear()

@@ -24,7 +24,11 @@ Enter, +                    next (Enter after digits: call that number)
 *                           pause / resume
 0-9                         digits of a number of the desk's first service
 Backspace                   clear the digits
+0 held 2 s                  silent alarm of this desk ([alarm] keypad_key, hold_s)
 ==========================  =========================================
+
+The alarm key does its own job (a digit) when released before ``hold_s``; held
+that long it raises the desk's silent alarm instead, and its release does nothing.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ import logging
 import os
 import select
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -56,6 +61,10 @@ DEFAULT_KEYMAP: dict[str, str] = {
     "KEY_5": "5", "KEY_6": "6", "KEY_7": "7", "KEY_8": "8", "KEY_9": "9",
 }
 ENTER_KEYS = ("KEY_KPENTER", "KEY_ENTER")
+# the same key with NumLock off: an alarm key works either way
+NUMLOCK_TWINS = {"KEY_KP0": "KEY_INSERT", "KEY_KP1": "KEY_END", "KEY_KP2": "KEY_DOWN", "KEY_KP3": "KEY_PAGEDOWN",
+                 "KEY_KP4": "KEY_LEFT", "KEY_KP6": "KEY_RIGHT", "KEY_KP7": "KEY_HOME", "KEY_KP8": "KEY_UP",
+                 "KEY_KP9": "KEY_PAGEUP", "KEY_KPDOT": "KEY_DELETE"}
 
 
 PAUSE_RESUME = "pause_resume"   # the * key: pause or resume, decided by the controller's worker
@@ -68,6 +77,7 @@ class KeyCommand:
     desk: str
     action: str
     number: str | None = None
+    source: str | None = None    # "alarm": a panic button says "button" (a keypad's key: None)
 
 
 class KeyDecoder:
@@ -77,11 +87,46 @@ class KeyDecoder:
     state, turns :data:`PAUSE_RESUME` into ``pause`` or ``resume``.
     """
 
-    def __init__(self, desk: str, first_service: str, keymap: dict[str, str] | None = None):
+    def __init__(self, desk: str, first_service: str, keymap: dict[str, str] | None = None,
+                 alarm_key: str | None = None, hold_s: float = 2.0):
         self.desk = desk
         self.first_service = first_service
         self.keymap = {**DEFAULT_KEYMAP, **(keymap or {})}
         self.digits = ""
+        self.alarm_keys = {k for k in (alarm_key, NUMLOCK_TWINS.get(alarm_key or "")) if k}
+        self.hold_s = hold_s
+        self._held: tuple[str, float] | None = None   # the alarm key, down since (s)
+        self._fired = False
+
+    @property
+    def holding(self) -> bool:
+        return self._held is not None
+
+    def down(self, key: str, t: float) -> KeyCommand | None:
+        """A key went down at ``t`` (seconds); the alarm key waits for its release or its hold."""
+        if key in self.alarm_keys:
+            self._held, self._fired = (key, t), False
+            return None
+        return self.press(key)
+
+    def tick(self, t: float) -> KeyCommand | None:
+        """Time passed (a key repeat, or the reader's timer): the alarm, once the key was held long enough."""
+        if self._held is None or self._fired or t - self._held[1] < self.hold_s:
+            return None
+        self._fired = True
+        self.digits = ""
+        log.warning("desk %s keypad: alarm key held %.1f s: silent alarm", self.desk, self.hold_s)
+        return self._cmd("alarm")
+
+    def up(self, key: str, t: float) -> KeyCommand | None:
+        """A key was released: the alarm key released early does its normal job."""
+        if key not in self.alarm_keys or self._held is None:
+            return None
+        cmd = self.tick(t)
+        fired, self._held = self._fired, None
+        if cmd is not None or fired:
+            return cmd
+        return self.press(key)
 
     def press(self, key: str) -> KeyCommand | None:
         """One key-down; returns the command to send, if the key completes one."""
@@ -124,12 +169,14 @@ class KeypadReader:
     """Reads one keypad device on its own thread; reopens it after an unplug."""
 
     def __init__(self, device: str, decoder: KeyDecoder, emit: Callable[[KeyCommand], None],
-                 retry_s: float = 2.0, opener: Callable[[str], object] | None = None):
+                 retry_s: float = 2.0, opener: Callable[[str], object] | None = None,
+                 clock: Callable[[], float] = time.monotonic):
         self.device = device
         self.decoder = decoder
         self.emit = emit
         self.retry_s = retry_s
         self._opener = opener
+        self.clock = clock
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.opened = 0
@@ -154,16 +201,24 @@ class KeypadReader:
         return "unavailable" if self.unavailable else "ok" if self.connected.is_set() else "missing"
 
     def handle_event(self, event) -> None:
-        """One evdev InputEvent: key-downs (EV_KEY, value 1) are decoded, the rest ignored."""
+        """One evdev InputEvent (EV_KEY: 1 down, 2 repeat, 0 up) is decoded, the rest ignored."""
         from evdev import ecodes
-        if event.type != ecodes.EV_KEY or event.value != 1:
+        if event.type != ecodes.EV_KEY or event.value not in (0, 1, 2):
             return
         name = ecodes.KEY.get(event.code)
         if isinstance(name, list):
-            name = next((n for n in name if n in self.decoder.keymap), name[0])
+            name = next((n for n in name if n in self.decoder.keymap or n in self.decoder.alarm_keys), name[0])
         if not name:
             return
-        cmd = self.decoder.press(name)
+        now = self.clock()
+        cmd = (self.decoder.down(name, now) if event.value == 1 else
+               self.decoder.tick(now) if event.value == 2 else self.decoder.up(name, now))
+        if cmd is not None:
+            self.emit(cmd)
+
+    def tick(self) -> None:
+        """The reader's timer: a held alarm key fires even on a keypad that sends no repeats."""
+        cmd = self.decoder.tick(self.clock())
         if cmd is not None:
             self.emit(cmd)
 
@@ -205,13 +260,14 @@ class KeypadReader:
                 self.connected.set()
                 self.decoder.digits = ""
                 while not self._stop.is_set():
-                    r, _, _ = select.select([dev.fd], [], [], 0.5)
+                    r, _, _ = select.select([dev.fd], [], [], 0.1 if self.decoder.holding else 0.5)
                     if r:
                         for ev in dev.read():
                             try:
                                 self.handle_event(ev)
                             except Exception:  # noqa: BLE001 - one bad key must not end the reader
                                 log.exception("keypad of desk %s: a key could not be handled", self.decoder.desk)
+                    self.tick()
             except OSError as e:
                 log.warning("keypad of desk %s unplugged (%s); waiting for it to return",
                             self.decoder.desk, e.strerror or e)

@@ -21,10 +21,21 @@ import sqlite_utils
 from aufruf.errors import LedgerError
 from aufruf.protocol import Message
 
+from .alarms import Alarm
 from .dispatch import CALLED, DONE, Call, DeskState, Outcome, Ticket
+from .issuing import Override
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 FILENAME = "ledger.db"
+
+# 3: staff's close/reopen of a service for a day, and the silent alarms (docs/rules.md)
+RULES_SCHEMA = """
+CREATE TABLE IF NOT EXISTS overrides (day TEXT NOT NULL, service TEXT NOT NULL, state TEXT NOT NULL,
+    reason TEXT NOT NULL DEFAULT '', at INTEGER NOT NULL, PRIMARY KEY (day, service));
+CREATE TABLE IF NOT EXISTS alarms (id TEXT PRIMARY KEY, day TEXT NOT NULL, desk TEXT NOT NULL, source TEXT NOT NULL,
+    raised_at INTEGER NOT NULL, cleared_at INTEGER, cleared_by TEXT);
+CREATE INDEX IF NOT EXISTS alarms_day ON alarms (day);
+"""
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -46,13 +57,14 @@ CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY AUTOINCREMENT, at INT
     kind TEXT NOT NULL, number TEXT, desk TEXT, service TEXT, call_id TEXT);
 CREATE INDEX IF NOT EXISTS events_day ON events (day, kind);
 CREATE TABLE IF NOT EXISTS daily (day TEXT PRIMARY KEY, figures TEXT NOT NULL, computed_at INTEGER NOT NULL);
-"""
+""" + RULES_SCHEMA
 
 # schema version -> statements that bring a ledger of that version to the next one
 MIGRATIONS = {
     # 2: daily aggregates (desk/retention.py), kept when the per-ticket rows of a day are deleted
     1: ("CREATE TABLE IF NOT EXISTS daily (day TEXT PRIMARY KEY, figures TEXT NOT NULL, "
         "computed_at INTEGER NOT NULL)",),
+    2: tuple(stmt for stmt in RULES_SCHEMA.split(";") if stmt.strip()),
 }
 
 TICKET_COLUMNS = ("day", "number", "service", "queue", "seq", "issued_at", "state", "desk", "called_at",
@@ -192,6 +204,23 @@ class Ledger:
             lst.append(max(0, ms))
         return {k: v[-limit:] for k, v in out.items()}
 
+    def overrides(self, day: str) -> dict[str, Override]:
+        """Staff's close/reopen decisions of a service day, per service."""
+        return {r[0]: Override(r[1], r[2], r[3]) for r in
+                self.db.execute("SELECT service, state, reason, at FROM overrides WHERE day=?", [day])}
+
+    def alarms(self, day: str | None = None, active: bool = False) -> list[Alarm]:
+        """Alarms of a service day (or all), oldest first; ``active``: only those not cleared."""
+        where, args = [], []
+        if day is not None:
+            where.append("day=?")
+            args.append(day)
+        if active:
+            where.append("cleared_at IS NULL")
+        sql = ("SELECT id, desk, source, raised_at, cleared_at, cleared_by FROM alarms"
+               + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY raised_at, desk")
+        return [Alarm(*r) for r in self.db.execute(sql, args)]
+
     def reply_for(self, scope: str, req_id: str) -> bytes | None:
         """The answer already given to a request id (idempotency), as published, or None."""
         row = self.db.execute("SELECT reply FROM requests WHERE scope=? AND id=?", [scope, req_id]).fetchone()
@@ -235,6 +264,16 @@ class Ledger:
                             f"controller writing to {self.dir}?); nothing of this change was written")
                 for d in outcome.desks:
                     c.execute("INSERT OR REPLACE INTO desks VALUES (?, ?, ?, ?)", [d.id, d.status, d.ticket, d.since])
+                for service, ov in outcome.overrides:
+                    if ov is None:
+                        c.execute("DELETE FROM overrides WHERE day=? AND service=?", [day, service])
+                    else:
+                        c.execute("INSERT OR REPLACE INTO overrides VALUES (?, ?, ?, ?, ?)",
+                                  [day, service, ov.state, ov.reason, ov.at])
+                for a in outcome.alarms:
+                    c.execute("INSERT INTO alarms VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
+                              "cleared_at=excluded.cleared_at, cleared_by=excluded.cleared_by",
+                              [a.id, day, a.desk, a.source, a.raised_at, a.cleared_at, a.cleared_by])
                 call_ids = {(cl.number, cl.desk): cl.id for cl in outcome.calls}
                 for kind, number, desk in outcome.events:
                     c.execute("INSERT INTO events (at, day, kind, number, desk, service, call_id) VALUES (?,?,?,?,?,?,?)",

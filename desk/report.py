@@ -75,6 +75,7 @@ def main(args: argparse.Namespace) -> int:
         db = history.open_readonly(args.data)
         try:
             figures = load_figures(db, cfg, days)
+            alarms = alarm_lines(db, cfg, days)
         finally:
             db.close()
     except AufrufError as e:
@@ -83,6 +84,7 @@ def main(args: argparse.Namespace) -> int:
     title = period(days)
     if args.csv != "-":
         print(format_report(cfg, figures, title))
+        print("\n".join(alarms))
     if args.csv:
         text = to_csv(cfg, figures)
         if args.csv == "-":
@@ -205,6 +207,24 @@ def format_report(cfg: SiteConfig, figures: Figures, title: str) -> str:
     lines += ["", "minutes; wait = issue to first call; service = call to done; "
                   "estimate err = median |minutes printed on the ticket - real wait|"]
     return "\n".join(lines)
+
+
+def alarm_lines(db: Any, cfg: SiteConfig, days: list[str]) -> list[str]:
+    """Every silent alarm of the days: desk, source, raised, cleared and by whom (docs/rules.md)."""
+    if "alarms" not in db.table_names():      # a ledger from before the alarm
+        return ["silent alarms: none"]
+    rows = db.execute(f"SELECT day, desk, source, raised_at, cleared_at, cleared_by FROM alarms WHERE day IN "
+                      f"({', '.join('?' for _ in days)}) ORDER BY raised_at", days).fetchall()
+    if not rows:
+        return ["silent alarms: none"]
+
+    def local(ms: int) -> str:
+        return dt.datetime.fromtimestamp(ms / 1000, cfg.tz).strftime("%Y-%m-%d %H:%M:%S")
+    out = [f"silent alarms: {len(rows)}"]
+    for day, desk, source, raised, cleared, by in rows:
+        end = f"cleared {local(cleared)} by {by}" if cleared is not None else "NOT CLEARED"
+        out.append(f"  {desk_name(cfg, desk)}: raised {local(raised)} ({source}), {end}")
+    return out
 
 
 def _ranges(days: list[str]) -> str:

@@ -47,6 +47,8 @@ class ServiceLine:
     waiting: int
     eta_min: int | None
     open: bool
+    closed: str | None = None   # why it issues no ticket now (docs/rules.md), None while it does
+    note: str | None = None     # staff closed it: the key of their reason in [issuing.reasons]
 
 
 class BoardModel:
@@ -79,7 +81,7 @@ class BoardModel:
 
     def apply_queue(self, q: protocol.QueueState) -> None:
         """The retained ``queue``."""
-        self.queue = {k: ServiceLine(k, s.waiting, s.eta_min, s.open) for k, s in q.services.items()}
+        self.queue = {k: ServiceLine(k, s.waiting, s.eta_min, s.open, s.closed, s.note) for k, s in q.services.items()}
 
     def apply_call(self, call: protocol.CallEvent, now: float) -> bool:
         """A ``call`` event; False for a repeated id."""
@@ -167,7 +169,7 @@ class BoardModel:
         skip = {c.key for c in self.pending}
         if cur is not None:
             skip.add(cur.key)
-        out: list[Call] = []
+        out: list[BoardEntry] = []
         for c in self.calls:                 # a recall is one call, listed once (where it was last called)
             if c.key not in skip:
                 skip.add(c.key)

@@ -390,7 +390,9 @@ class Renderer:
             top = pygame.Rect(text.left, text.top, text.width, text.height // 2)
             bottom = pygame.Rect(text.left, top.bottom, text.width, text.height - top.height)
             self._blit(self._t(name, round(top.height * 0.85), FG, True, text.width), top)
-            if not line.open:
+            if line.closed:
+                sub = texts.closed_line(self.langs, line.closed, line.note, self.cfg.issuing.reasons)
+            elif not line.open:
                 sub = texts.labels(self.langs, "service_closed")
             elif line.eta_min is not None and line.waiting > 0:
                 sub = texts.labels(self.langs, "eta", m=line.eta_min)

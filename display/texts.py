@@ -14,12 +14,14 @@ LABELS: dict[str, dict[str, str]] = {
         "eta": "ca. {m} Min.", "no_eta": "", "service_closed": "geschlossen",
         "closed": "Geschlossen", "hours": "Öffnungszeiten", "offline": "offline",
         "recall": "Wiederholung", "none": "Noch kein Aufruf", "persons": "{n} wartend", "priority": "Vorrang",
+        "closed_today": "heute keine Wartemarken mehr",
     },
     "en": {
         "call": "Now calling", "history": "Last calls", "waiting": "Waiting",
         "eta": "about {m} min", "no_eta": "", "service_closed": "closed",
         "closed": "Closed", "hours": "Opening hours", "offline": "offline",
         "recall": "Repeat", "none": "No call yet", "persons": "{n} waiting", "priority": "Priority",
+        "closed_today": "no more tickets today",
     },
 }
 
@@ -53,6 +55,23 @@ def labels(langs: tuple[str, ...], key: str, sep: str = " · ", **kw: object) ->
         if t and t not in out:
             out.append(t)
     return sep.join(out)
+
+
+def closed_line(langs: tuple[str, ...], closed: str, note: str | None,
+                reasons: dict[str, dict[str, str]]) -> str:
+    """A closed service's line on the board: "closed" outside the hours, else "no more tickets today"
+    with the staff's reason (a key of the site's [issuing.reasons]) in each language."""
+    if closed == "hours":
+        return labels(langs, "service_closed")
+    out: list[str] = []
+    for lang in langs:
+        text = label(lang, "closed_today")
+        why = reasons.get(note or "", {})
+        if why:
+            text += f" ({why.get(lang) or next(iter(why.values()))})"
+        if text not in out:
+            out.append(text)
+    return " · ".join(out)
 
 
 def long_date(day: dt.date, lang: str) -> str:

@@ -78,6 +78,9 @@ class TicketKiosk:
         self.printed_count = 0
         self.absorbed_presses = 0      # presses that took nothing because their service's request still waits
         self.refused_presses = 0       # presses that took no number because the printer could not print
+        self.closed: dict[str, str] = {}   # service -> why it issues no ticket now (retained queue, docs/rules.md)
+        self.closed_presses = 0        # presses answered "closed" by the controller
+        self._closed_until = 0.0
         self._fault_until = 0.0
         self._next_printer_check = 0.0
         self._printing = False
@@ -86,7 +89,8 @@ class TicketKiosk:
         self._ready = threading.Event()
 
         self.link = link_factory(cfg.broker, cfg.site_id, "kiosk", kiosk_id,
-                                 subscriptions=(self.topics.ticket(kiosk_id), self.topics.role_status("controller")),
+                                 subscriptions=(self.topics.ticket(kiosk_id), self.topics.role_status("controller"),
+                                                self.topics.queue),
                                  handler=self._on_message, status_extra=lambda: {"printer": self.printer_state},
                                  on_connect=lambda: self.events.put(Connected()),
                                  on_disconnect=lambda: self.events.put(Disconnected()))
@@ -141,6 +145,7 @@ class TicketKiosk:
             retry = self.book.next_deadline() if self.link.is_connected() else None
             deadlines = [d for d in (retry, self._next_printer_check,
                                      self._fault_until if self._fault_until > now else None,
+                                     self._closed_until if self._closed_until > now else None,
                                      *(g.next_deadline() for g in self.gates.values())) if d is not None]
             wait = max(0.0, min(deadlines) - now) if deadlines else 1.0
             try:
@@ -232,6 +237,14 @@ class TicketKiosk:
                 return
             self.controllers[route.device] = status.online
             return
+        if topic == self.topics.queue:
+            try:
+                q = protocol.QueueState.from_json(payload)
+            except PayloadError as e:
+                log.warning("kiosk %s: bad queue state ignored: %s", self.id, e)
+                return
+            self.closed = {k: sq.closed for k, sq in q.services.items() if sq.closed}
+            return
         if topic != self.topics.ticket(self.id):
             return
         try:
@@ -245,7 +258,9 @@ class TicketKiosk:
             return                                   # QoS 1 may deliver an answer twice
         closed = self.book.answer(rid, now)
         if not reply.ok:
-            if closed is not None:
+            if closed is not None and reply.closed is not None:
+                self._on_closed(closed[0].service, reply.closed, now)
+            elif closed is not None:
                 log.warning("kiosk %s: controller refused request %s (%s): %s", self.id, rid,
                             closed[0].service, reply.error)
                 self._fault_until = now + REFUSED_FAULT_S
@@ -264,6 +279,24 @@ class TicketKiosk:
             self._report(rid, data.number, False, "answer too late, customer gone")
             return
         self._print_ticket(rid, data)
+
+    def _on_closed(self, service: str, reason: str, now: float) -> None:
+        """The service issues no ticket now: the LED says closed; nothing printed, or the closed slip."""
+        log.info("kiosk %s: press of %s: service closed (%s), no ticket", self.id, service, reason)
+        self.closed_presses += 1
+        self.closed[service] = reason
+        self._closed_until = now + REFUSED_FAULT_S
+        layout = tl.closed_slip(self.cfg, self.kcfg, self._profile())
+        if layout is None:
+            return
+        raw = tl.escpos_bytes(layout, self.printer.profile_name)
+        try:
+            self.printer.print_bytes(raw)
+        except PrintError as e:
+            log.warning("kiosk %s: closed slip not printed: %s", self.id, e)
+            self._set_printer_state(self.printer.state)
+            return
+        self._after_print(None, raw, layout)
 
     def _print_ticket(self, rid: str, data: tl.TicketData) -> None:
         layout = tl.build(self.cfg, self.kcfg, data, self._profile())
@@ -343,6 +376,8 @@ class TicketKiosk:
             self.panel.show(panel_mod.FAULT)
         elif self.book.pending or self._printing:
             self.panel.show(panel_mod.BUSY)
+        elif now < self._closed_until or (self.closed and all(b.service in self.closed for b in self.kcfg.buttons)):
+            self.panel.show(panel_mod.CLOSED)
         else:
             self.panel.show(panel_mod.READY)
 

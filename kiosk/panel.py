@@ -7,7 +7,8 @@ timestamped event to the kiosk's queue.
 
 LED: steady on = ready; slow blinking = a ticket is being requested/printed;
 fast blinking = fault (no paper, printer offline, controller not answering,
-broker unreachable).
+broker unreachable); a short flash every 2 s = closed (no tickets now: opening
+hours, last ticket, quota, closed by staff; docs/rules.md).
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ READY = "ready"
 BUSY = "busy"
 FAULT = "fault"
 OFF = "off"
-BLINK = {BUSY: (0.25, 0.25), FAULT: (0.08, 0.08)}
+CLOSED = "closed"
+BLINK = {BUSY: (0.25, 0.25), FAULT: (0.08, 0.08), CLOSED: (0.1, 1.9)}
 
 EdgeHandler = Callable[[str, str], None]     # (edge "press"/"release", service)
 
@@ -64,7 +66,7 @@ class Panel:
             raise
 
     def show(self, mode: str) -> None:
-        """Set the LED to ``ready``, ``busy``, ``fault`` or ``off`` (no-op when unchanged)."""
+        """Set the LED to ``ready``, ``busy``, ``fault``, ``closed`` or ``off`` (no-op when unchanged)."""
         if mode == self.mode:
             return
         if self.led is not None:

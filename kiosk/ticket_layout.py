@@ -231,6 +231,18 @@ def qr_url(template: str | None, data: TicketData) -> str | None:
     return template.replace("{number}", data.number).replace("{key}", data.key or "")
 
 
+def closed_slip(cfg: SiteConfig, kiosk: Kiosk, profile: Any) -> Layout | None:
+    """The short slip a press prints while its service is closed ([issuing] closed_slip), or None."""
+    slip = cfg.issuing.closed_slip
+    if not slip:
+        return None
+    width = kiosk.printer.width_chars
+    body: list[Element] = [*_wrap(cfg.name, width, bold=True), Gap(8)]
+    for lang in cfg.languages:
+        if slip.get(lang):
+            body += _wrap(slip[lang], width)
+    return Layout((*body, Cut(has_cutter(profile))), width, choose_codepage(profile))
+
 # ---------------------------------------------------------------- measuring
 
 def qr_modules(data: str) -> int:

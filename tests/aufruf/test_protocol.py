@@ -152,3 +152,59 @@ def test_the_hostile_commands_reached_the_command_check():
     test_any_command_is_accepted_or_refused_with_a_reason_never_crashes()
     print(f"{len(_reached)} of 400 hostile commands reached Command.from_dict")
     assert len(_reached) >= 200
+
+
+# the issuing rules and the silent alarm (docs/rules.md): additions, in their documented wire form
+ALARM = protocol.AlarmInfo("9c1f2a7b3d4e5f60", "3", "keypad", 1795600300000)
+CLEARED = protocol.AlarmInfo("9c1f2a7b3d4e5f60", "3", "keypad", 1795600300000, 1795600395000, "staff-info")
+RULES_WIRE = [
+    (protocol.TicketRequest("info-1", "N", force=True), '{"v":1,"id":"info-1","service":"N","force":true}'),
+    (protocol.TicketReply("entrance-7f3c", error="service closed: the office is closed now", closed="hours"),
+     '{"v":1,"ok":false,"error":"service closed: the office is closed now","id":"entrance-7f3c","closed":"hours"}'),
+    (protocol.QueueState({"N": protocol.ServiceQueue(1, False, 12, "staff", "fault")}, 7),
+     '{"v":1,"services":{"N":{"waiting":1,"open":false,"eta_min":12,"closed":"staff","note":"fault"}},'
+     '"updated_at":7}'),
+    (protocol.Command("kp3-0010", "alarm"), '{"v":1,"id":"kp3-0010","action":"alarm"}'),
+    (protocol.Command("panic3-1", "alarm", source="button"), '{"v":1,"id":"panic3-1","action":"alarm","source":"button"}'),
+    (protocol.StaffCommand("cli-1", "close_service", service="N", reason="fault"),
+     '{"v":1,"id":"cli-1","action":"close_service","service":"N","reason":"fault"}'),
+    (protocol.StaffCommand("cli-4", "clear_alarm", desk="3"), '{"v":1,"id":"cli-4","action":"clear_alarm","desk":"3"}'),
+    (protocol.StaffReply("cli-3", cleared=("3",)), '{"v":1,"id":"cli-3","ok":true,"cleared":["3"]}'),
+    (protocol.StaffReply("cli-5", "unknown desk 9"), '{"v":1,"ok":false,"error":"unknown desk 9","id":"cli-5"}'),
+    (protocol.AlarmState((ALARM,), 1795600300000),
+     '{"v":1,"active":[{"id":"9c1f2a7b3d4e5f60","desk":"3","source":"keypad","raised_at":1795600300000}],'
+     '"updated_at":1795600300000}'),
+    (protocol.AlarmEvent("cleared", CLEARED, 1795600395000),
+     '{"v":1,"event":"cleared","id":"9c1f2a7b3d4e5f60","desk":"3","source":"keypad","raised_at":1795600300000,'
+     '"cleared_at":1795600395000,"cleared_by":"staff-info","at":1795600395000}'),
+]
+
+
+@pytest.mark.parametrize("message,wire", RULES_WIRE, ids=[type(m).__name__ for m, _ in RULES_WIRE])
+def test_rules_and_alarm_messages_have_their_documented_wire_form(message, wire):
+    assert message.to_json() == wire.encode()
+    assert type(message).from_json(wire.encode()) == message
+
+
+@pytest.mark.parametrize("cls,body,reason", [
+    (protocol.StaffCommand, {"id": "s1", "action": "shutdown"}, "unknown action"),
+    (protocol.StaffCommand, {"id": "s1", "action": "close_service"}, "missing field 'service'"),
+    (protocol.StaffCommand, {"id": "s1", "action": "close_service", "service": "N", "reason": "Herr X ist krank"},
+     "field 'reason' has an invalid value"),
+    (protocol.Command, {"id": "a1", "action": "alarm", "source": "web"}, "field 'source' must be one of"),
+    (protocol.AlarmState, {"active": "none", "updated_at": 1}, "field 'active' must be a list"),
+])
+def test_bad_rules_and_alarm_messages_are_refused_with_a_reason(cls, body, reason):
+    with pytest.raises(PayloadError, match=reason):
+        cls.from_dict({"v": 1, **body})
+    with pytest.raises(PayloadError, match="source"):
+        protocol.Command("c1", "next", source="button")
+
+
+def test_the_staff_topics_and_the_alarm_topics():
+    t = protocol.Topics("jc-mitte")
+    assert (t.staff_command("info"), t.staff_reply("info")) == ("aufruf/jc-mitte/staff/info/command",
+                                                                "aufruf/jc-mitte/staff/info/reply")
+    assert (t.alarm_state, t.alarm_event) == ("aufruf/jc-mitte/alarm/state", "aufruf/jc-mitte/alarm/event")
+    assert t.parse("aufruf/jc-mitte/staff/info/command") == protocol.Route("staff/command", "info")
+    assert t.parse(t.alarm_state) == protocol.Route("alarm/state")

@@ -151,3 +151,33 @@ def test_info_desk_print_failure_voids_the_ticket(site_factory, tmp_path, desk_s
         assert aufruf(s, "call", "--desk", "3", "next").returncode == 1   # nobody waits: K001 is void
     finally:
         svc.stop()
+
+
+def test_service_close_reopen_issue_force_and_the_alarm_commands(site_factory, desk_service):
+    from aufruf import config
+    reasons = '\n[issuing]\nreasons = { fault = { de = "Technische Störung", en = "Technical fault" } }\n'
+    site = site_factory(config.EXAMPLE_SITE.read_text(encoding="utf-8") + reasons)
+    desk_service(site)
+    r = aufruf(site, "service", "close", "N", "--reason", "fault")
+    assert r.returncode == 0 and r.stdout.strip() == "N Neumeldung: closed for today (fault)", r.stderr
+    r = aufruf(site, "service", "close", "N", "--reason", "lunch")
+    assert r.returncode == 1 and "unknown reason 'lunch'" in r.stderr and "fault" in r.stderr
+    assert aufruf(site, "service", "close", "X").returncode == 2
+    r = aufruf(site, "issue", "--service", "N")
+    assert r.returncode == 1 and "refused: service closed: closed by staff for today: fault" in r.stderr
+    n_line = [ln for ln in aufruf(site, "status").stdout.splitlines() if "N Neumeldung" in ln][0]
+    assert n_line.endswith(", CLOSED (staff fault)")
+    r = aufruf(site, "issue", "--service", "N", "--force")
+    assert r.returncode == 0 and r.stdout.startswith("N001: 0 ahead"), r.stderr
+    assert aufruf(site, "service", "reopen", "N").stdout.strip() == "N Neumeldung: reopened for today"
+    assert aufruf(site, "issue", "--service", "N").stdout.startswith("N002")
+    assert aufruf(site, "alarm").stdout.strip() == "no active alarm"
+    probe = site.probe("keypad-3", ("desk/3/reply",))
+    assert probe.request("desk/3/command", "desk/3/reply", {"v": 1, "id": "a", "action": "alarm"})["ok"]
+    r = aufruf(site, "alarm")
+    assert r.returncode == 0 and r.stdout.startswith("ALARM Schalter 3 since ") and "(keypad)" in r.stdout
+    assert aufruf(site, "status").stdout.splitlines()[1].startswith("ALARM Schalter 3 since ")
+    assert aufruf(site, "alarm", "clear", "--desk", "9").returncode == 2
+    r = aufruf(site, "alarm", "clear")
+    assert r.returncode == 0 and r.stdout.strip() == "cleared: desk 3"
+    assert aufruf(site, "alarm", "clear").stdout.strip() == "cleared: no alarm was active"

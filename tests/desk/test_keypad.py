@@ -143,3 +143,52 @@ def test_the_desk_runs_without_evdev_and_reports_its_keypads_unavailable(site):
         out, err = p.communicate(timeout=15)
     assert p.returncode == 0, err
     assert "evdev is not installed (pip install 'aufruf[keypad]')" in err
+class Clock:
+    def __init__(self):
+        self.t = 100.0
+
+    def __call__(self):
+        return self.t
+
+
+def alarm_reader(hold_s=2.0):
+    sent, clock = [], Clock()
+    dec = KeyDecoder("3", "K", None, alarm_key="KEY_KP0", hold_s=hold_s)
+    return KeypadReader("/nonexistent", dec, sent.append, clock=clock), sent, clock
+
+
+def test_the_alarm_key_held_2_s_raises_the_alarm_once_and_a_short_press_stays_a_digit():
+    r, sent, clock = alarm_reader()
+    r.handle_event(key("KEY_KP1"))
+    r.handle_event(key("KEY_KP0"))              # a quick 0: still the digit of K010
+    clock.t += 0.25
+    r.handle_event(key("KEY_KP0", 0))
+    r.handle_event(key("KEY_KPENTER"))
+    assert actions(sent) == [("call", "K010")]
+    r.handle_event(key("KEY_KP0"))              # held: the kernel's repeats, then the reader's timer
+    for _ in range(7):
+        clock.t += 0.25
+        r.handle_event(key("KEY_KP0", 2))
+    assert actions(sent) == [("call", "K010")]  # 1.75 s: not yet
+    clock.t += 0.25
+    r.tick()
+    assert actions(sent)[-1] == ("alarm", None) and sent[-1].desk == "3"
+    clock.t += 3
+    r.handle_event(key("KEY_KP0", 2))
+    r.tick()
+    r.handle_event(key("KEY_KP0", 0))           # the release after the alarm does nothing
+    r.handle_event(key("KEY_KPENTER"))          # and left no digit behind
+    assert actions(sent) == [("call", "K010"), ("alarm", None), ("next", None)]
+
+
+def test_the_alarm_key_works_with_numlock_off_and_never_on_a_single_press():
+    r, sent, clock = alarm_reader(hold_s=3.0)
+    r.handle_event(key("KEY_INSERT"))
+    clock.t += 3.0
+    r.handle_event(key("KEY_INSERT", 0))        # released at exactly the hold time: the alarm
+    assert actions(sent) == [("alarm", None)]
+    for _ in range(5):                          # quick presses never add up
+        r.handle_event(key("KEY_KP0"))
+        clock.t += 1.0
+        r.handle_event(key("KEY_KP0", 0))
+    assert actions(sent) == [("alarm", None)]

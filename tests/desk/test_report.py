@@ -129,3 +129,21 @@ def test_the_chart_of_today_does_not_draw_hours_that_have_not_happened_as_zero(d
     today = chart.hour_series(figures, ["K", "N"], hours, "arrivals", until_hour=10)
     assert done["K"][:3] == today["K"][:3] and done["K"][5] == 0.0      # a quiet past hour is a real 0
     assert today["K"][3:] == [None] * 7 and today["N"][3:] == [None] * 7  # 11:00 onwards: not yet
+def test_the_report_lists_every_alarm_with_desk_and_times(data):
+    from desk.alarms import Alarm
+    from desk.dispatch import Outcome
+    led = Ledger(data)
+    import datetime as dt
+    ten = int(dt.datetime(2026, 11, 25, 10, 0, tzinfo=CFG.tz).timestamp() * 1000)
+    raised = Alarm("a1", "3", "keypad", ten)
+    led.commit(DAY, raised.raised_at, Outcome(alarms=[raised]))
+    cleared = Alarm("a1", "3", "keypad", raised.raised_at, raised.raised_at + 95_000, "staff-info")
+    led.commit(DAY, cleared.cleared_at, Outcome(alarms=[cleared]))
+    led.commit(DAY, raised.raised_at, Outcome(alarms=[Alarm("a2", "2", "button", raised.raised_at + 600_000)]))
+    led.close()
+    r = aufruf("--config", str(config.EXAMPLE_SITE), "--data", str(data), "--date", DAY)
+    assert r.returncode == 0, r.stderr
+    tail = r.stdout.splitlines()[-3:]
+    assert tail == ["silent alarms: 2",
+                    "  Schalter 3: raised 2026-11-25 10:00:00 (keypad), cleared 2026-11-25 10:01:35 by staff-info",
+                    "  Schalter 2: raised 2026-11-25 10:10:00 (button), NOT CLEARED"]
