@@ -182,6 +182,7 @@ def test_service_day_boundary_expires_waiting_tickets_and_restarts_numbers(site)
     ctl.attach(link)
     ctl.start()
     link.start()
+    assert link.wait_connected(5)                                # subscribed: no request is lost
     try:
         p = site.probe()
         assert req(p, "r1")["ticket"]["number"] == "K001"
