@@ -5,6 +5,7 @@ import sqlite3
 import urllib.error
 import urllib.request
 
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -16,7 +17,7 @@ def text(browser, css: str) -> str:
 
 
 def wait_text(browser, css: str, wanted: str, timeout: float = 10.0) -> None:
-    WebDriverWait(browser, timeout).until(
+    WebDriverWait(browser, timeout, ignored_exceptions=(StaleElementReferenceException,)).until(
         lambda b: wanted in b.find_element(By.CSS_SELECTOR, css).text,
         f"{css} never showed {wanted!r}")
 

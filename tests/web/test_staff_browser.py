@@ -9,6 +9,7 @@ import sqlite3
 import time
 from pathlib import Path
 
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -25,7 +26,7 @@ def text(browser, css: str) -> str:
 
 
 def wait_text(browser, css: str, wanted: str, timeout: float = 10.0) -> None:
-    WebDriverWait(browser, timeout, poll_frequency=0.05).until(
+    WebDriverWait(browser, timeout, poll_frequency=0.05, ignored_exceptions=(StaleElementReferenceException,)).until(
         lambda b: wanted in b.find_element(By.CSS_SELECTOR, css).text,
         f"{css} never showed {wanted!r}")
 
