@@ -58,8 +58,12 @@ class Stream:
 
     pending: tuple[str, str] | None = None
     wake: asyncio.Event = field(default_factory=asyncio.Event)
+    ended: bool = False
 
     def put(self, event: str, data: str) -> None:
+        if self.ended:  # "signed out" is the last word: no later view may replace it
+            return
+        self.ended = event == "signed_out"
         self.pending = (event, data)
         self.wake.set()
 
@@ -193,6 +197,8 @@ class Staff:
 
     def _flush(self, s: Session) -> None:
         s.live.dirty = False
+        if self.sessions.get(s.id, touch=False) is None:  # ended meanwhile (its link closing says so)
+            return
         v = self.view(s)
         key = json.dumps({k: x for k, x in v.items() if k not in ("now", "idle_left_s")}, sort_keys=True)
         if key == s.live.last_view:

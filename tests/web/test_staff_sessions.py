@@ -87,3 +87,14 @@ def test_counts_are_forgotten_and_memory_is_bounded():
     for i in range(500):
         lim.failed(f"guess-{i}", f"10.1.{i // 250}.{i % 250}")
     assert len(lim._counts) <= 100
+
+
+def test_a_tabs_stream_keeps_only_the_latest_view_and_signed_out_is_its_last_word():
+    from web.staff import Stream
+    st = Stream()
+    st.put("panel", "1")
+    st.put("panel", "2")
+    assert st.pending == ("panel", "2") and st.wake.is_set()
+    st.put("signed_out", "{}")
+    st.put("panel", "3")              # e.g. the session's link closing reports "broker gone"
+    assert st.pending == ("signed_out", "{}")
