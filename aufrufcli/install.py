@@ -98,6 +98,11 @@ class Installer:
         """True when laying files under a root other than ``/``: system commands are only printed."""
         return self.root.resolve() != Path("/")
 
+    @property
+    def systemd_running(self) -> bool:
+        """Booted with systemd (sd_booted(3)): not so in a chroot or an image being built."""
+        return Path("/run/systemd/system").is_dir()
+
     def at(self, path: Path | str) -> Path:
         """The real location of a system path below the root."""
         return self.root / str(path).lstrip("/")
@@ -113,6 +118,10 @@ class Installer:
             return 0
         if self.staged:
             self.out(f"    skipped (--root): {line}")
+            return 0
+        if argv[:2] in (["systemctl", "restart"], ["systemctl", "daemon-reload"]) and not self.systemd_running:
+            # a chroot or an image being built: the enabled units start at the next boot
+            self.out(f"    skipped (systemd is not running here; the units start at the next boot): {line}")
             return 0
         self.out(f"    run: {line}")
         r = subprocess.run(argv)
