@@ -11,7 +11,8 @@ import sys
 import threading
 from typing import Callable
 
-from aufruf.config import load_or_exit
+from aufruf import ticketkey
+from aufruf.config import DEFAULT_PATH, load_or_exit
 from aufruf.config import SiteConfig
 from aufruf import protocol
 from aufruf.errors import AufrufError, LedgerError
@@ -29,7 +30,7 @@ SESSION_EXPIRY_S = 600  # commands sent while the controller restarts are kept b
 
 
 def configure(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--config", required=True, help="the site config (TOML)")
+    p.add_argument("--config", default=DEFAULT_PATH, help=f"the site config (default {DEFAULT_PATH})")
     p.add_argument("--id", default="main", help="controller id (MQTT user controller-<id>), default main")
     p.add_argument("--data", default="/var/lib/aufruf", help="ledger directory (default /var/lib/aufruf)")
     p.add_argument("--no-keypads", action="store_true", help="do not open the USB keypads of the site file")
@@ -73,7 +74,8 @@ class DeskService:
                 if numbers_after:
                     self._continue_after(numbers_after, clock())
                 self.controller = Controller(cfg, self.ledger, controller_id=controller_id, clock=clock,
-                                             on_reloaded=self._reloaded)
+                                             on_reloaded=self._reloaded,
+                                             ticket_secret=_ticket_secret(cfg))
             except BaseException as e:
                 self.ledger.close()
                 if isinstance(e, sqlite3.Error):
@@ -133,8 +135,14 @@ class DeskService:
         self._sync_readers(cfg)
 
     def _status(self) -> dict:
-        """The controller's status fields: the snapshot the worker last published (never its live state)."""
-        return {**self.controller.status_fields, **self.controller.ledger_health()}
+        """The controller's status fields: the snapshot the worker last published (never its live state);
+        with USB keypads, each desk's: ok, missing (unplugged), unavailable (no evdev)."""
+        out = dict(self.controller.status_fields)
+        with self._readers_lock:
+            if self.readers:
+                out["keypads"] = {r.decoder.desk: r.state for r in self.readers.values()}
+        out.update(self.controller.ledger_health())  # "ledger": ok | error (+ ledger_error)
+        return out
 
     def start(self) -> None:
         self.controller.start()
@@ -156,6 +164,16 @@ class DeskService:
         self.link.stop()
         self.ledger.close()
         self.lock.release()
+
+
+def _ticket_secret(cfg: SiteConfig) -> bytes | None:
+    """The ticket secret (keys for the ticket pages' QR); without one, tickets carry no key."""
+    try:
+        return ticketkey.read_secret(cfg.broker.credentials_dir)
+    except AufrufError as e:
+        if cfg.webs or any("{key}" in (k.qr_url or "") for k in cfg.kiosks):
+            log.error("%s: tickets get no key, so their QR codes lead nowhere", e)
+        return None
 
 
 def main(args: argparse.Namespace) -> int:
