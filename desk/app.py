@@ -74,8 +74,7 @@ class DeskService:
                 if numbers_after:
                     self._continue_after(numbers_after, clock())
                 self.controller = Controller(cfg, self.ledger, controller_id=controller_id, clock=clock,
-                                             on_reloaded=self._reloaded,
-                                             ticket_secret=_ticket_secret(cfg))
+                                             on_reloaded=self._reloaded, ticket_secret=_ticket_secret(cfg))
             except BaseException as e:
                 self.ledger.close()
                 if isinstance(e, sqlite3.Error):
@@ -135,13 +134,12 @@ class DeskService:
         self._sync_readers(cfg)
 
     def _status(self) -> dict:
-        """The controller's status fields: the snapshot the worker last published (never its live state);
-        with USB keypads, each desk's: ok, missing (unplugged), unavailable (no evdev)."""
-        out = dict(self.controller.status_fields)
+        """The controller's status fields: the snapshot the worker last published (never its live state),
+        the ledger's health, and with USB keypads each desk's: ok, missing (unplugged), unavailable (no evdev)."""
+        out = {**self.controller.status_fields, **self.controller.ledger_health()}
         with self._readers_lock:
             if self.readers:
                 out["keypads"] = {r.decoder.desk: r.state for r in self.readers.values()}
-        out.update(self.controller.ledger_health())  # "ledger": ok | error (+ ledger_error)
         return out
 
     def start(self) -> None:

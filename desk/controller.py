@@ -330,7 +330,7 @@ class Controller:
         for d in sorted(b.desks):
             if d in self.office.desks:
                 self._publish(self.topics.desk_state(d), self.office.desk_state(d), retain=True)
-        self._publish_tickets(t for c in b.outcomes for t in c.outcome.tickets)
+        self._publish_tickets(t for ch in b.outcomes for t in ch.outcome.tickets)
         if b.state_changed:
             self._publish_queue_and_board(self.clock())
             self.today.tick(self.clock(), self.handled)  # at most every 10 s, also under a load that never leaves the worker idle
