@@ -155,6 +155,9 @@ class Controller:
             # rows a previous run committed but may not have published (killed in between)
             self._publish_rows(self.ledger.pending_outbox())
             self._check_day()
+        except LEDGER_ERRORS as e:  # e.g. the day roll-over could not be written: retried when idle
+            self._ledger_failed(e, "start-up")
+            self._reload_office()
         except Exception:  # noqa: BLE001
             log.exception("start-up republish failed")
         while not self._stop.is_set():
@@ -516,12 +519,13 @@ class Controller:
             if self.ticket_secret is None or not ticketkey.key_ok(self.ticket_secret, self.cfg.site_id,
                                                                   self.office.day, cmd.number, cmd.key):
                 raise Refused(f"no ticket {cmd.number} today")  # a wrong key: as if there were no such ticket
-            out = self.office.leave(cmd.number, self.clock())
+            now = self.clock()
+            out = self.office.leave(cmd.number, now)
         except Refused as e:
             b.store(scope, cmd.id, reply_topic, protocol.CommandReply(cmd.id, error=str(e)))
             b.log.append(lambda e=e: log.info("refused %s id=%s: %s", where, cmd.id, e))
             return
-        b.outcomes.append(change(out, self.clock()))
+        b.outcomes.append(change(out, now))
         b.store(scope, cmd.id, reply_topic, protocol.CommandReply(cmd.id, cmd.number))
         b.state_changed = True
         b.log.append(lambda: log.info("%s left the queue (ticket page)", cmd.number))

@@ -129,6 +129,8 @@ class Ledger:
             elif new:
                 raise LedgerError(f"--new-ledger: {self.path} is a valid ledger; it is never replaced (move it "
                                   "away yourself if you really mean to start over)")
+        if not self.path.exists():
+            _create(self.path)
         try:
             # opened here, then used by the controller's worker thread only
             self.db = sqlite_utils.Database(sqlite3.connect(self.path, check_same_thread=False))
@@ -356,6 +358,36 @@ def unusable_reason(path: Path) -> str | None:
     if missing or version is None:
         return f"has no aufruf ledger schema (missing: {', '.join(missing) or 'its schema version'})"
     return None
+
+
+def _create(path: Path) -> None:
+    """A new ledger appears whole or not at all: its schema is written beside it, then renamed into place.
+
+    (A power cut while SQLite creates the file in place would leave an empty
+    ``ledger.db``, which the next start refuses.)
+    """
+    tmp = path.with_name(path.name + ".creating")
+    try:
+        for stale in (tmp, tmp.with_name(tmp.name + "-journal")):
+            stale.unlink(missing_ok=True)
+        con = sqlite3.connect(tmp)
+        try:
+            con.execute("PRAGMA synchronous=FULL")
+            with con:
+                for stmt in SCHEMA.split(";"):
+                    if stmt.strip():
+                        con.execute(stmt)
+                con.execute("INSERT INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
+        finally:
+            con.close()
+        os.replace(tmp, path)
+        fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except (sqlite3.Error, OSError) as e:
+        raise LedgerError(f"cannot create the ledger {path}: {problem(e, path.parent)}") from None
 
 
 def _move_aside(path: Path) -> Path:
