@@ -22,7 +22,6 @@ setup(
         "gpiozero>=2.0.1.post3,<3",
         "python-escpos[usb,serial]>=3.1,<4",
         "pygame-ce>=2.5,<3",
-        "evdev>=1.7,<3; sys_platform == 'linux'",
         "sdnotify>=0.3.2,<1",
         "Pillow>=10,<14",
         "aiohttp>=3.12,<4",
@@ -30,7 +29,10 @@ setup(
     ],
     extras_require={
         "demo": ["amqtt>=0.11.1,<0.13"],
-        "test": ["pytest>=8,<10", "hypothesis>=6.100,<7", "amqtt>=0.11.1,<0.13", "selenium>=4.20,<5"],
+        # USB keypads at the desk controller; PyPI has evdev as source only (needs gcc and python3-dev)
+        "keypad": ["evdev>=1.7,<3; sys_platform == 'linux'"],
+        "test": ["pytest>=8,<10", "hypothesis>=6.100,<7", "amqtt>=0.11.1,<0.13",
+                 "evdev>=1.7,<3; sys_platform == 'linux'", "selenium>=4.20,<5"],
     },
     entry_points={"console_scripts": ["aufruf=aufrufcli.cli:main"]},
     classifiers=[

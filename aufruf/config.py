@@ -31,6 +31,7 @@ KEYPAD_ACTIONS = ("next", "recall", "noshow", "done", "pause", "resume", "pause_
                   "call", "clear", "0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "ignore")
 RESERVED_KIOSK_IDS = ("info",)
 EXAMPLE_SITE = Path(__file__).resolve().parent / "data" / "site.toml"
+DEFAULT_PATH = "/etc/aufruf/site.toml"   # every command's --config default (the README copies the example here)
 
 
 # ---------------------------------------------------------------- value objects
@@ -217,6 +218,9 @@ class _Checker:
     def __init__(self, path: str):
         self.path = path
         self.problems: list[str] = []
+        # site.languages is wrong or misspelt: already one problem; texts in other languages are
+        # then not a problem of their own (one typo, one problem)
+        self.languages_unsure = False
 
     def bad(self, key: str, what: str) -> None:
         self.problems.append(f"{key}: {what}")
@@ -324,6 +328,8 @@ def _lang_table(c: _Checker, raw: dict, key: str, name: str, languages: tuple[st
         return {}
     out = {}
     for lang, text in v.items():
+        if lang not in languages and c.languages_unsure:
+            continue
         if lang not in languages:
             c.bad(_join(full, lang), f"language not in site.languages; allowed: {', '.join(languages)}")
         elif not isinstance(text, str) or not text.strip():
@@ -402,6 +408,9 @@ def _check(raw: dict, c: _Checker) -> SiteConfig | None:
                   and len(set(v)) == len(v) else f"got {v!r}",
                   "a non-empty list of distinct language codes, e.g. [\"de\", \"en\"]", ["de"])
     languages = tuple(langs)
+    site_keys = ("id", "name", "languages", "timezone", "day_starts", "opening_hours")
+    c.languages_unsure = (langs is not site.get("languages") and "languages" in site) or (
+        "languages" not in site and any(k not in site_keys for k in site))
     tzname = c.get(site, "site", "timezone", _is_str, "an IANA time zone, e.g. 'Europe/Berlin'",
                    "Europe/Berlin")
     try:
@@ -524,6 +533,8 @@ def _check(raw: dict, c: _Checker) -> SiteConfig | None:
         if "notices" in t:
             nt = c.table(t["notices"], f"{key}.notices")
             for lang, texts in nt.items():
+                if lang not in languages and c.languages_unsure:
+                    continue
                 if lang not in languages:
                     c.bad(f"{key}.notices.{lang}", f"language not in site.languages; allowed: {', '.join(languages)}")
                 elif isinstance(texts, str):
@@ -599,7 +610,7 @@ def _check(raw: dict, c: _Checker) -> SiteConfig | None:
 
     # [announcements]
     ann = c.table(raw.get("announcements", {}), "announcements")
-    c.keys(ann, "announcements", languages)
+    c.keys(ann, "announcements", tuple(ann) if c.languages_unsure else languages)
     announcements = dict(DEFAULT_ANNOUNCEMENTS)
     for lang, tmpl in ann.items():
         if lang not in languages:
@@ -697,6 +708,7 @@ def _no_dupes(c: _Checker, key: str, ids: list[str], what: str = "id") -> None:
 
 def parse(text: str, path: str = "<string>") -> SiteConfig:
     """Parse and check a site config given as TOML text; raise ConfigError with every problem."""
+    text = text.removeprefix("\ufeff")    # a UTF-8 byte order mark (Windows editors) is not TOML, but harmless
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:

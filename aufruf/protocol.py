@@ -28,6 +28,7 @@ ROLES = ("kiosk", "controller", "display", "keypad", "staff", "web")
 PRINTER_STATES = ("ok", "paper_low", "paper_out", "offline")
 DESK_STATES = ("serving", "idle", "paused")
 STATUS_STALE_MS = 180_000
+COMMAND_MAX_AGE_MS = 5_000   # a command or request with a "sent_at" older than this is not carried out
 BOARD_CALLS = 10
 LINE_MAX = 300                # numbers listed in a retained line/<service>; the rest are counted
 TICKET_STATES = ("waiting", "called", "done", "noshow", "void", "expired")
@@ -318,16 +319,24 @@ class TicketRequest(Message):
     id: str
     service: str
     priority: bool = False
+    sent_at: int | None = None      # addition: ms; too old -> not carried out (see expired())
 
     def to_dict(self) -> dict[str, Any]:
         out = _v(id=self.id, service=self.service)
         if self.priority:
             out["priority"] = True
+        if self.sent_at is not None:
+            out["sent_at"] = self.sent_at
         return out
 
     @classmethod
     def from_dict(cls, obj: dict[str, Any]) -> "TicketRequest":
-        return cls(_id(obj), _service(obj), bool(_bool(obj, "priority", required=False)))
+        return cls(_id(obj), _service(obj), bool(_bool(obj, "priority", required=False)),
+                   _int(obj, "sent_at", required=False))
+
+    def expired(self, now: int, max_age_ms: int = COMMAND_MAX_AGE_MS) -> str | None:
+        """Why this request must not be carried out at ``now`` (None: carry it out)."""
+        return expired(self.sent_at, now, max_age_ms)
 
 
 @dataclass(frozen=True)
@@ -430,6 +439,7 @@ class Command(Message):
     action: str
     service: str | None = None
     number: str | None = None
+    sent_at: int | None = None      # addition: ms; too old -> not carried out (see expired())
 
     def __post_init__(self) -> None:
         if self.action not in ACTIONS:
@@ -445,7 +455,13 @@ class Command(Message):
             out["service"] = self.service
         if self.number is not None:
             out["number"] = self.number
+        if self.sent_at is not None:
+            out["sent_at"] = self.sent_at
         return out
+
+    def expired(self, now: int, max_age_ms: int = COMMAND_MAX_AGE_MS) -> str | None:
+        """Why this command must not be carried out at ``now`` (None: carry it out)."""
+        return expired(self.sent_at, now, max_age_ms)
 
     @classmethod
     def from_dict(cls, obj: dict[str, Any]) -> "Command":
@@ -457,7 +473,7 @@ class Command(Message):
             raise PayloadError(f"unknown action {action[:20]!r}; allowed: {', '.join(ACTIONS)}")
         service = _service(obj) if action == "transfer" else None
         number = _number(obj) if action == "call" else None
-        return cls(cid, action, service, number)
+        return cls(cid, action, service, number, _int(obj, "sent_at", required=False))
 
 
 @dataclass(frozen=True)
@@ -621,6 +637,10 @@ class QueueState(Message):
         return cls(out, _int(obj, "updated_at"))
 
 
+_STATUS_PROCESS = ("instance", "host", "pid")
+_STATUS_OWN = ("v", "online", "at", "printer") + _STATUS_PROCESS
+
+
 @dataclass(frozen=True)
 class Status(Message):
     """Retained ``status/<role>/<device>``; ``extra`` holds a role's own fields (``day``, ``waiting``, ...)."""
@@ -629,6 +649,10 @@ class Status(Message):
     at: int | None = None
     printer: str | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
+    # addition: the process that sends it (aufruf.instance refuses a second one with the same id)
+    instance: str | None = None
+    host: str | None = None
+    pid: int | None = None
 
     def __post_init__(self) -> None:
         if self.printer is not None and self.printer not in PRINTER_STATES:
@@ -640,7 +664,10 @@ class Status(Message):
             out["at"] = self.at
         if self.printer is not None:
             out["printer"] = self.printer
-        out.update({k: v for k, v in self.extra.items() if k not in ("v", "online", "at", "printer")})
+        for k in _STATUS_PROCESS:
+            if getattr(self, k) is not None:
+                out[k] = getattr(self, k)
+        out.update({k: v for k, v in self.extra.items() if k not in _STATUS_OWN})
         return out
 
     @classmethod
@@ -650,8 +677,9 @@ class Status(Message):
         printer = obj.get("printer")
         if printer is not None and printer not in PRINTER_STATES:
             raise PayloadError(f"field 'printer' must be one of {', '.join(PRINTER_STATES)}")
-        extra = {k: v for k, v in obj.items() if k not in ("v", "online", "at", "printer")}
-        return cls(online, at, printer, extra)
+        extra = {k: v for k, v in obj.items() if k not in _STATUS_OWN}
+        return cls(online, at, printer, extra, _str(obj, "instance", None, 1, 64, required=False),
+                   _str(obj, "host", None, 1, 255, required=False), _int(obj, "pid", required=False))
 
     def age_ms(self, now: int) -> int | None:
         """How old the status is (None: it carries no time)."""
@@ -820,6 +848,18 @@ def _error_reply(req_id: str | None, reason: str) -> dict[str, Any]:
     if req_id is not None:
         out["id"] = req_id
     return out
+
+
+def expired(sent_at: int | None, now: int, max_age_ms: int = COMMAND_MAX_AGE_MS) -> str | None:
+    """Why a command or request sent at ``sent_at`` must not be carried out at ``now`` (None: carry it out).
+
+    One without ``sent_at`` never expires (older clients). Staff tools wait at most
+    a second longer than this for an answer, so nothing they gave up on runs later.
+    """
+    if sent_at is None or now - sent_at <= max_age_ms:
+        return None
+    return (f"expired: sent {(now - sent_at) / 1000:.1f} s ago, commands older than {max_age_ms / 1000:.0f} s "
+            "are not carried out")
 
 
 def ticket_number(service: str, seq: int) -> str:

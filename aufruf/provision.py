@@ -145,7 +145,37 @@ def provision(cfg: SiteConfig, out: str | Path, *, rotate: bool = False, port: i
                           run_as=run_as, persistence_dir=pdir, tls_port=tls_port if tls or tls_port else None,
                           extra=extra_conf)
     _write(out / "mosquitto.conf", conf, 0o644)
+    if conf_dir is None and run_as in (None, BROKER_USER):
+        hand_to_broker(out, pdir)
     return [u.name for u in ulist]
+
+
+BROKER_USER = "mosquitto"   # Debian's Mosquitto, started as root, drops to this user before reading its files
+
+
+def hand_to_broker(out: Path, persistence_dir: Path) -> bool:
+    """As root: let the broker's own user read passwd (and the TLS key) and write its persistence.
+
+    Mosquitto started as root switches to user ``mosquitto`` and only then opens
+    the password file ("Unable to open pwfile" otherwise). The files stay
+    unreadable for everybody else. False when not root or there is no such user.
+    """
+    if os.geteuid() != 0:
+        return False
+    import grp
+    import pwd
+    try:
+        uid, gid = pwd.getpwnam(BROKER_USER).pw_uid, grp.getgrnam(BROKER_USER).gr_gid
+    except KeyError:
+        return False
+    for f in (out / "passwd", out / "tls" / "server.key"):
+        if f.exists():
+            os.chown(f, 0, gid)
+            os.chmod(f, 0o640)
+    if persistence_dir.is_dir():
+        os.chown(persistence_dir, uid, gid)
+        os.chmod(persistence_dir, 0o750)
+    return True
 
 
 def mosquitto_conf(out: Path, *, port: int, bind: str | None, run_as: str | None, persistence_dir: Path | None,

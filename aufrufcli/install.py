@@ -52,12 +52,12 @@ UDEV_RULES = Path("/etc/udev/rules.d/60-aufruf.rules")
 UNIT_DIR = Path("/etc/systemd/system")
 SOURCE = Path(__file__).resolve().parent.parent  # the source tree (install.sh sits here)
 
-# Debian packages per role; "broker" where Mosquitto runs. gcc/python3-dev build evdev
-# (PyPI ships it as source only).
+# Debian packages per role; "broker" where Mosquitto runs. gcc/python3-dev build evdev for the
+# desk controller's USB keypads (the 'keypad' extra; PyPI ships evdev as source only).
 PACKAGES: dict[str, tuple[str, ...]] = {
-    "common": ("python3-venv", "python3-dev", "gcc", "mosquitto-clients", "openssl", "ca-certificates"),
+    "common": ("python3-venv", "mosquitto-clients", "openssl", "ca-certificates"),
     "broker": ("mosquitto",),
-    "desk": ("sqlite3",),
+    "desk": ("sqlite3", "python3-dev", "gcc"),
     "kiosk": ("libusb-1.0-0", "fonts-dejavu-core"),
     "display": ("espeak-ng", "fonts-dejavu-core", "alsa-utils"),
     "web": (),
@@ -301,7 +301,9 @@ def install(args: argparse.Namespace, out: Callable[[str], None] = print) -> int
     inst.step(f"program in {VENV}")
     if inst.dry_run or inst.staged or not (VENV / "bin" / "python").exists():
         inst.command(["python3", "-m", "venv", "--system-site-packages", str(VENV)])
-    inst.command([str(VENV / "bin" / "pip"), "install", "--upgrade", str(source)])
+    # the desk controller reads the USB keypads: the 'keypad' extra (evdev) only there
+    inst.command([str(VENV / "bin" / "pip"), "install", "--upgrade", f"{source}[keypad]" if "desk" in roles
+                  else str(source)])
     if "kiosk" in roles:
         if inst.dry_run or inst.staged:
             out("    (kiosk: pip installs lgpio into the venv unless the system's python3-lgpio is there)")

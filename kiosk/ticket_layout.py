@@ -40,10 +40,10 @@ PREFERRED_CODEPAGES = ("CP858", "CP1252", "ISO_8859-15")
 
 # texts printed on the ticket, per language (a language without an entry uses English)
 TEXTS: dict[str, dict[str, str]] = {
-    "de": {"ahead": "Vor Ihnen: {n}", "eta": "Wartezeit ca. {m} Min.", "test": "TESTDRUCK",
+    "de": {"ahead": "Vor Ihnen: {n}", "next": "Sie sind als Nächstes dran", "eta": "Wartezeit ca. {m} Min.", "test": "TESTDRUCK",
            "test_note": "Kein Ticket - keine Nummer vergeben", "kiosk": "Automat",
            "printer": "Drucker", "date": "%d.%m.%Y  %H:%M", "priority": "VORRANG"},
-    "en": {"ahead": "Ahead of you: {n}", "eta": "Wait about {m} min", "test": "TEST PRINT",
+    "en": {"ahead": "Ahead of you: {n}", "next": "You are next", "eta": "Wait about {m} min", "test": "TEST PRINT",
            "test_note": "Not a ticket - no number taken", "kiosk": "Kiosk",
            "printer": "Printer", "date": "%Y-%m-%d  %H:%M", "priority": "PRIORITY"},
 }
@@ -139,8 +139,13 @@ def _wrap(text: str, width: int, **kw: Any) -> list[Line]:
 
 
 def wait_line(lang: str, ahead: int | None, eta_min: int | None) -> str | None:
-    """"Ahead of you: 4 · Wait about 12 min" in one language; parts that are unknown are left out."""
+    """"Ahead of you: 4 · Wait about 12 min" in one language; parts that are unknown are left out.
+
+    Nobody ahead: "You are next" (not "Ahead of you: 0 · Wait about 0 min").
+    """
     t = texts(lang)
+    if ahead == 0:
+        return t.get("next", TEXTS["en"]["next"])
     parts = []
     if ahead is not None:
         parts.append(t["ahead"].format(n=ahead))
