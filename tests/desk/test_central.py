@@ -42,6 +42,7 @@ def test_controller_keeps_a_retained_summary_of_the_day(site, desk_service):
     svc = desk_service(site, start=False)
     svc.controller.today.every_ms = 0          # the 10 s limit would make this test slow; the rule is the same
     svc.start()
+    assert svc.link.wait_connected(5)
     try:
         p = site.probe()
         for i, svc_key in enumerate("KKN"):
@@ -111,6 +112,7 @@ def test_a_bridged_site_shows_up_in_the_central_report(site, central, desk_servi
     svc = desk_service(site, start=False)
     svc.controller.today.every_ms = 0
     svc.start()
+    assert svc.link.wait_connected(5)                # subscribed: the first request is not lost
     try:
         p = site.probe()
         assert p.request("kiosk/entrance/request", "kiosk/entrance/ticket", {"v": 1, "id": "r1", "service": "N"})["ok"]
