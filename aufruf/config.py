@@ -139,6 +139,8 @@ class Web:
     tls_cert: str | None = None
     tls_key: str | None = None
     max_clients: int = 1000
+    staff_idle_min: int = 30           # a signed-in counter panel or office view ends after this idle time
+    wait_alert_min: int = 30           # the office view alerts when a service's longest wait passes this
 
     def ticket_url(self) -> str:
         """The ticket page template the kiosk prints as a QR code ({number}, {key})."""
@@ -675,7 +677,8 @@ def _webs(c: _Checker, raw: dict) -> list[Web]:
     for i, w in enumerate(_list(c, raw, "webs")):
         key = f"webs[{i}]"
         t = c.table(w, key)
-        c.keys(t, key, ("id", "listen", "public_url", "tls_cert", "tls_key", "max_clients"))
+        c.keys(t, key, ("id", "listen", "public_url", "tls_cert", "tls_key", "max_clients",
+                          "staff_idle_min", "wait_alert_min"))
         listen = c.get(t, key, "listen", _listen, "\"HOST:PORT\", e.g. \"0.0.0.0:8080\"", "0.0.0.0:8080")
         host, port = listen.rsplit(":", 1)
         cert = c.get(t, key, "tls_cert", _is_str, "a PEM certificate file path")
@@ -690,7 +693,9 @@ def _webs(c: _Checker, raw: dict) -> list[Web]:
                              "the http(s) URL phones open, e.g. \"https://warten.example.org\"", "http://localhost",
                              required=True),
             tls_cert=cert, tls_key=tkey,
-            max_clients=c.get(t, key, "max_clients", _int_in(1, 20000), "live connections 1..20000", 1000)))
+            max_clients=c.get(t, key, "max_clients", _int_in(1, 20000), "live connections 1..20000", 1000),
+            staff_idle_min=c.get(t, key, "staff_idle_min", _int_in(1, 720), "minutes 1..720", 30),
+            wait_alert_min=c.get(t, key, "wait_alert_min", _int_in(1, 600), "minutes 1..600", 30)))
     _no_dupes(c, "webs", [w.id for w in webs])
     return webs
 

@@ -366,12 +366,18 @@ def install(args: argparse.Namespace, out: Callable[[str], None] = print) -> int
         else:
             inst.at(BROKER_DIR).mkdir(parents=True, exist_ok=True)
             os.chmod(inst.at(BROKER_DIR), 0o755)
+            new: dict[str, str] = {}
             names = provision.provision(cfg, inst.at(BROKER_DIR), credentials_dir=inst.at(creds_dir),
                                         conf_dir=BROKER_DIR, persistence_dir="/var/lib/mosquitto",
                                         tls=tls, tls_port=args.tls_port, tls_hosts=tuple(args.tls_host),
-                                        run_as="mosquitto")
+                                        run_as="mosquitto", new_passwords=new)
             out(f"    provisioned {len(names)} users (existing passwords kept): {', '.join(names)}")
             out(f"    device passwords in {creds_dir}/")
+            staff = {u: pw for u, pw in new.items() if provision.is_staff_login(u)}
+            if staff:  # people type these at aufruf web's counter panel and office view: shown this once
+                out("    new staff sign-in passwords for aufruf web (shown this once; hand each to its counter):")
+                for u, pw in staff.items():
+                    out(f"      {u:<12} {pw}")
         inst.chown(BROKER_DIR / "passwd", "root", "mosquitto")
         inst.chown(creds_dir, "root", SERVICE_USER)
         for n in (provision.users(cfg)):
