@@ -21,8 +21,15 @@ from aufruf.errors import LedgerError
 
 from .dispatch import CALLED, DONE, Call, DeskState, Outcome, Ticket
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 FILENAME = "ledger.db"
+
+# the day's appointments (desk/appointments.py); never a name, the code is the invitation's
+APPOINTMENTS_DDL = (
+    "CREATE TABLE IF NOT EXISTS appointments (day TEXT NOT NULL, code TEXT NOT NULL, time TEXT NOT NULL, "
+    "at INTEGER NOT NULL, desk TEXT NOT NULL, service TEXT NOT NULL, note TEXT NOT NULL DEFAULT '', "
+    "state TEXT NOT NULL DEFAULT 'expected', number TEXT, checked_in_at INTEGER, source TEXT NOT NULL, "
+    "changed_at INTEGER NOT NULL, PRIMARY KEY (day, code))")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -44,13 +51,15 @@ CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY AUTOINCREMENT, at INT
     kind TEXT NOT NULL, number TEXT, desk TEXT, service TEXT, call_id TEXT);
 CREATE INDEX IF NOT EXISTS events_day ON events (day, kind);
 CREATE TABLE IF NOT EXISTS daily (day TEXT PRIMARY KEY, figures TEXT NOT NULL, computed_at INTEGER NOT NULL);
-"""
+""" + APPOINTMENTS_DDL + ";\n"
 
 # schema version -> statements that bring a ledger of that version to the next one
 MIGRATIONS = {
     # 2: daily aggregates (desk/retention.py), kept when the per-ticket rows of a day are deleted
     1: ("CREATE TABLE IF NOT EXISTS daily (day TEXT PRIMARY KEY, figures TEXT NOT NULL, "
         "computed_at INTEGER NOT NULL)",),
+    # 3: appointments (desk/appointment_book.py): the day's list, check-ins and their numbers
+    2: (APPOINTMENTS_DDL,),
 }
 
 TICKET_COLUMNS = ("day", "number", "service", "queue", "seq", "issued_at", "state", "desk", "called_at",
@@ -157,15 +166,19 @@ class Ledger:
 
     def commit_many(self, day: str, now: int, outcomes: Iterable[Outcome],
                     messages: Iterable[tuple[str, dict, bool]] = (), requests: Iterable[tuple[str, str, dict]] = (),
-                    acked: Iterable[int] = ()) -> list[tuple[int, str, str, bool]]:
+                    acked: Iterable[int] = (), statements: Iterable[tuple[str, list]] = ()
+                    ) -> list[tuple[int, str, str, bool]]:
         """Write outcomes, their outgoing messages and the requests' replies in ONE transaction.
 
         Returns the outbox rows (seq, topic, payload, retain) to publish now. ``acked``
-        outbox rows (delivered earlier) are deleted in the same transaction.
+        outbox rows (delivered earlier) are deleted in the same transaction; ``statements``
+        (SQL, parameters) of other tables (appointments) run in it too.
         """
         rows = []
         with self.db.atomic():
             c = self.db.conn
+            for sql, params in statements:
+                c.execute(sql, params)
             for outcome in outcomes:
                 if outcome.new_day:
                     c.execute("INSERT OR REPLACE INTO meta VALUES ('day', ?)", [outcome.new_day])
