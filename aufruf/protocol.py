@@ -65,6 +65,14 @@ class Topics:
     def desk_state(self, desk: str) -> str:
         return f"{self.root}desk/{self._id(desk)}/state"
 
+    def arrival(self, desk: str) -> str:
+        """An appointment customer has checked in for this desk (event)."""
+        return f"{self.root}desk/{self._id(desk)}/arrival"
+
+    def arrivals(self, desk: str) -> str:
+        """The desk's checked-in appointments still waiting (retained)."""
+        return f"{self.root}desk/{self._id(desk)}/arrivals"
+
     def status(self, role: str, device: str) -> str:
         if role not in ROLES:
             raise PayloadError(f"unknown role {role!r}")
@@ -202,6 +210,80 @@ def check_request(obj: dict) -> tuple[str, str, bool]:
     service = _service(obj)
     priority = bool(_bool(obj, "priority", required=False))
     return rid, service, priority
+
+
+@dataclass(frozen=True)
+class Checkin:
+    """An appointment check-in as received on ``kiosk/<kiosk>/request`` (``checkin`` instead of ``service``)."""
+
+    id: str
+    code: str   # as typed or scanned: the controller checks and normalises it (and says why it is refused)
+
+
+CHECKIN_RESULTS = ("checked_in", "early", "late")
+CHECKIN_REFUSALS = ("unknown", "cancelled", "used", "other_day", "invalid")
+
+
+def check_request_or_checkin(obj: dict) -> "tuple[str, str, bool] | Checkin":
+    """A kiosk request: a ticket (see :func:`check_request`) or, with ``checkin``, an appointment check-in."""
+    if "checkin" in obj:
+        rid = _id(obj)
+        code = _str(obj, "checkin", None, 1, 64)
+        return Checkin(rid, code)
+    return check_request(obj)
+
+
+def checkin_reply(req_id: str, result: str, time: str, **fields: Any) -> dict[str, Any]:
+    """The answer to a check-in that was accepted (``checked_in``), early or late (fields: number, from, ...)."""
+    if result not in CHECKIN_RESULTS:
+        raise ValueError(f"unknown check-in result {result!r}")
+    return {"v": VERSION, "id": req_id, "ok": True,
+            "appointment": {"result": result, "time": time, **{k: v for k, v in fields.items() if v is not None}}}
+
+
+def checkin_refusal(req_id: str | None, refusal: str, reason: str) -> dict[str, Any]:
+    """The answer to a check-in that was refused (nothing issued, nothing to print)."""
+    out = error_reply(req_id, reason)
+    out["refusal"] = refusal if refusal in CHECKIN_REFUSALS else "invalid"
+    return out
+
+
+def check_checkin_reply(obj: dict) -> dict:
+    """A check-in answer as a kiosk receives it (``ok`` with ``appointment``, or a refusal)."""
+    _str(obj, "id", REQ_ID_RE)
+    if not _bool(obj, "ok"):
+        _str(obj, "error", None, 1, 200)
+        return obj
+    a = obj.get("appointment")
+    if not isinstance(a, dict):
+        raise PayloadError("missing field 'appointment'")
+    if a.get("result") not in CHECKIN_RESULTS:
+        raise PayloadError(f"field 'result' must be one of {', '.join(CHECKIN_RESULTS)}")
+    _match(a, "time", re.compile(r"^([01]\d|2[0-3]):[0-5]\d$"), "a local time HH:MM")
+    if a["result"] == "checked_in":
+        _number(a)
+        _str(a, "desk", ID_RE)
+    if a["result"] == "early":
+        _match(a, "from", re.compile(r"^([01]\d|2[0-3]):[0-5]\d$"), "a local time HH:MM")
+    for k in ("floor", "room"):
+        _str(a, k, None, 1, 16, required=False)
+    if "ticket" in obj:
+        check_ticket_reply({"id": obj["id"], "ok": True, "ticket": obj["ticket"]})
+    return obj
+
+
+def arrival_event(number: str, desk: str, time: str, service: str, at: int, note: str = "") -> dict[str, Any]:
+    """``desk/<desk>/arrival``: the customer of an appointment has checked in (never a name)."""
+    out: dict[str, Any] = {"v": VERSION, "id": f"{number}-{at}", "number": number, "desk": desk, "time": time,
+                           "service": service, "at": at}
+    if note:
+        out["note"] = note
+    return out
+
+
+def arrivals_state(desk: str, waiting: list[dict[str, Any]], now: int) -> dict[str, Any]:
+    """Retained ``desk/<desk>/arrivals``: checked-in appointments of the desk not yet called, by time."""
+    return {"v": VERSION, "desk": desk, "waiting": waiting, "updated_at": now}
 
 
 def check_printed(obj: dict) -> tuple[str, str, bool, str | None]:

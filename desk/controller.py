@@ -24,7 +24,8 @@ from aufruf.config import SiteConfig
 from aufruf.errors import ConfigError, PayloadError
 from aufruf.link import MqttLink, now_ms
 
-from . import retention
+from . import checkin, retention
+from . import drop_dir as drop_dir_mod
 from .dispatch import Office, Outcome, Refused
 from .ledger import Ledger
 from .today import TodayFeed
@@ -56,6 +57,7 @@ class Controller:
         self.today = TodayFeed()  # retained stats/today
         self.office = self._load_office()
         self.link = link
+        self.drops = drop_dir_mod.DropDir()  # appointment CSV files from a calendar ([appointments] drop_dir)
 
     # ------------------------------------------------------------ wiring
 
@@ -153,6 +155,7 @@ class Controller:
 
     def _idle(self) -> None:
         self._check_day()
+        self.drops.poll(self.cfg, self.ledger, self.office.day, self.clock())
         acked = self._take_acked()
         if acked:
             self.ledger.delete_acked(acked)
@@ -187,7 +190,7 @@ class Controller:
         rows = []
         if b.writes:
             rows = self.ledger.commit_many(self.office.day, self.clock(), b.outcomes, b.messages, b.requests,
-                                           self._take_acked())
+                                           self._take_acked(), statements=b.statements)
         for line in b.log:
             line()
         self._publish_rows(rows)
@@ -196,6 +199,7 @@ class Controller:
         for d in sorted(b.desks):
             if d in self.office.desks:
                 self._publish(self.topics.desk_state(d), self.office.desk_state(d), retain=True)
+        self._publish_arrivals(b.desks | b.arrival_desks)
         if b.state_changed:
             self._publish_queue_and_board(self.clock())
             self.today.tick(self)  # at most every 10 s, also under a load that never leaves the worker idle
@@ -239,15 +243,18 @@ class Controller:
     def _on_request(self, b: "Batch", kiosk: str, payload: bytes) -> None:
         reply_topic = self._reply_topic(self.topics.ticket, kiosk)
         where = f"kiosk/{kiosk}/request"
-        checked = self._read(b, payload, protocol.check_request, reply_topic, where)
+        checked = self._read(b, payload, protocol.check_request_or_checkin, reply_topic, where)
         if checked is None:
             return
-        req_id, service, priority = checked
+        is_checkin = isinstance(checked, protocol.Checkin)
+        req_id, service, priority = (checked.id, "", False) if is_checkin else checked
         if reply_topic is None or (kiosk != "info" and self.cfg.kiosk(kiosk) is None):
             return self._refuse(b, reply_topic, req_id, f"unknown kiosk {kiosk}", where)
         scope = f"kiosk/{kiosk}"
         if self._answer_repeat(b, scope, req_id, reply_topic):
             return
+        if is_checkin:
+            return self._on_checkin(b, kiosk, checked, scope, reply_topic)
         now = self.clock()
         try:
             if priority and not (kiosk == "info" and self.cfg.info_desk.priority):
@@ -268,6 +275,20 @@ class Controller:
         b.state_changed = True
         b.log.append(lambda: log.info("issued %s at kiosk %s (ahead %s, eta %s min)", t.number, kiosk, t.ahead,
                                       t.eta_min))
+
+    def _on_checkin(self, b: "Batch", kiosk: str, c: protocol.Checkin, scope: str, reply_topic: str) -> None:
+        """An appointment check-in (desk/checkin.py): answered, and committed with what it changed."""
+        r = checkin.check_in(self.cfg, self.ledger, self.office, self.topics, b.appointments, kiosk, c.id, c.code,
+                             self.clock())
+        if r.outcome is not None:
+            b.outcomes.append(r.outcome)
+            b.state_changed = True
+        b.statements.extend(r.statements)
+        b.messages.extend(r.messages)
+        if r.desk:
+            b.arrival_desks.add(r.desk)
+        b.store(scope, c.id, reply_topic, r.reply)
+        b.log.append(lambda: log.info("check-in at kiosk %s id=%s: %s", kiosk, c.id, r.log))
 
     def _on_printed(self, b: "Batch", kiosk: str, payload: bytes) -> None:
         where = f"kiosk/{kiosk}/printed"
@@ -301,8 +322,13 @@ class Controller:
         if self._answer_repeat(b, scope, cmd.id, reply_topic):
             return
         now = self.clock()
+        action, number = cmd.action, cmd.number
+        if action == "next" and self.office.desks.get(desk) and self.office.desks[desk].status != "paused":
+            due = checkin.pick_for_next(self.cfg, self.ledger, self.office, desk, now)  # appointments first
+            if due:
+                action, number = "call", due
         try:
-            out = self.office.command(desk, cmd.action, now, service=cmd.service, number=cmd.number,
+            out = self.office.command(desk, action, now, service=cmd.service, number=number,
                                       call_id=uuid.uuid4().hex[:16])
         except Refused as e:
             b.store(scope, cmd.id, reply_topic, protocol.error_reply(cmd.id, str(e)))
@@ -351,11 +377,21 @@ class Controller:
         self._publish(self.topics.queue, self.office.queue_state(now), retain=True)
         self._publish(self.topics.board, self.office.board(now), retain=True)
 
+    def _publish_arrivals(self, desks: set[str]) -> None:
+        """Retained ``desk/<desk>/arrivals``: the desk's checked-in appointments (sites with appointments)."""
+        if self.cfg.appointments is None:
+            return
+        for d in sorted(desks):
+            if d in self.office.desks:
+                self._publish(self.topics.arrivals(d), checkin.arrivals(self.cfg, self.ledger, self.office, d,
+                                                                        self.clock()), retain=True)
+
     def _publish_state(self) -> None:
         """Every retained topic from the ledger's truth (after connect, a new day, a reload)."""
         now = self.clock()
         for d in self.office.desks:
             self._publish(self.topics.desk_state(d), self.office.desk_state(d), retain=True)
+        self._publish_arrivals(set(self.office.desks))
         self._publish_queue_and_board(now)
         self.today.tick(self, force=True)
 
@@ -394,6 +430,9 @@ class Batch:
         self.replies: dict[tuple[str, str], dict] = {}
         self.direct: list[tuple[str, dict]] = []                   # answers that are not stored
         self.desks: set[str] = set()
+        self.arrival_desks: set[str] = set()                       # desks whose appointments checked in
+        self.appointments: dict = {}                               # (day, code) -> appointment changed here
+        self.statements: list[tuple[str, list]] = []               # appointment rows, in the same commit
         self.state_changed = False
         self.log: list[Callable[[], None]] = []                    # log lines, written after the commit
 
@@ -405,7 +444,7 @@ class Batch:
 
     @property
     def writes(self) -> bool:
-        return bool(self.outcomes or self.messages or self.requests)
+        return bool(self.outcomes or self.messages or self.requests or self.statements)
 
 
 _ID_RE = re.compile(r"^[\x21-\x7e]{1,64}$")

@@ -12,7 +12,7 @@ from aufruf import config
 from aufruf.errors import LedgerError
 from desk import history, report, retention
 from desk.controller import Controller
-from desk.ledger import Ledger
+from desk.ledger import SCHEMA_VERSION, Ledger
 from known_day import at, play
 
 REPO = Path(__file__).resolve().parents[2]
@@ -130,16 +130,16 @@ def test_schema_1_ledger_is_migrated_and_keeps_its_rows(tmp_path):
     led.close()
     led = Ledger(tmp_path)
     try:
-        assert led.get_meta("schema_version") == "2"
+        assert led.get_meta("schema_version") == str(SCHEMA_VERSION)
         assert "daily" in led.db.table_names()
         assert len(led.tickets("2026-11-25")) == 8
     finally:
         led.close()
     con = sqlite3.connect(tmp_path / "ledger.db")
-    con.execute("UPDATE meta SET value='3' WHERE key='schema_version'")
+    con.execute("UPDATE meta SET value=? WHERE key='schema_version'", [str(SCHEMA_VERSION + 1)])
     con.commit()
     con.close()
-    with pytest.raises(LedgerError, match="schema version 3"):
+    with pytest.raises(LedgerError, match=f"schema version {SCHEMA_VERSION + 1}"):
         Ledger(tmp_path)
 
 
@@ -159,4 +159,7 @@ def test_ledger_holds_ticket_numbers_and_times_never_a_person(tmp_path):
         "outbox": ["seq", "topic", "payload", "retain"],
         "events": ["seq", "at", "day", "kind", "number", "desk", "service", "call_id"],
         "daily": ["day", "figures", "computed_at"],
+        # docs/appointments.md, docs/privacy.md: the invitation's code and a staff note, never a name
+        "appointments": ["day", "code", "time", "at", "desk", "service", "note", "state", "number",
+                         "checked_in_at", "source", "changed_at"],
     }

@@ -1,0 +1,124 @@
+"""Appointment check-in in the controller: the code -> a decision -> a number, its desk told.
+
+Runs on the controller's worker (it owns the ledger and the queue state). A
+check-in arrives on ``kiosk/<kiosk>/request`` with ``checkin`` instead of
+``service`` (from a kiosk's scanner or keypad, or ``aufruf appointments
+checkin`` as ``kiosk/info``). What it changes (the appointment row, the new
+ticket, the ``desk/<desk>/arrival`` event, the stored answer) is committed in
+the controller's one transaction before anything is published.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+from aufruf import protocol
+from aufruf.config import SiteConfig
+
+from . import appointment_book as book
+from . import appointments as ap
+from .dispatch import WAITING, Office, Outcome, Refused
+from .ledger import Ledger
+
+
+@dataclass
+class Result:
+    """What one check-in gives: the answer, and what to commit with it."""
+
+    reply: dict
+    outcome: Outcome | None = None
+    statements: list[tuple[str, list]] = field(default_factory=list)
+    messages: list[tuple[str, dict, bool]] = field(default_factory=list)
+    desk: str | None = None
+    log: str = ""
+
+
+def check_in(cfg: SiteConfig, ledger: Ledger, office: Office, topics: protocol.Topics,
+             pending: dict[tuple[str, str], ap.Appointment], kiosk: str, req_id: str, raw_code: str,
+             now: int) -> Result:
+    """Decide a check-in. ``pending`` holds appointments changed earlier in the same (uncommitted) batch."""
+    rules = cfg.appointments
+    if rules is None:
+        return Result(protocol.checkin_refusal(req_id, ap.INVALID, "this site takes no appointments"),
+                      log="refused: no [appointments] in the site file")
+    try:
+        code = ap.normalize_code(raw_code)
+    except ap.BadCode as e:
+        return Result(protocol.checkin_refusal(req_id, ap.INVALID, str(e)), log=f"refused: {e}")
+    today = office.day
+    appt = pending.get((today, code)) or book.find(ledger.db, code, today)
+    d = ap.decide(appt, today, now, rules, cfg)
+    if d.kind == ap.REFUSED:
+        return Result(protocol.checkin_refusal(req_id, d.reason, d.message), log=f"refused {code[:4]}...: {d.message}")
+    assert appt is not None
+    if d.kind == ap.EARLY:
+        return Result(protocol.checkin_reply(req_id, "early", appt.time, **{"from": ap.local_hhmm(cfg, d.from_ms)},
+                                             **_place(cfg, appt.desk)), log=f"early for {appt.time}")
+    if d.kind == ap.LATE:
+        if not d.ticket:
+            return Result(protocol.checkin_reply(req_id, "late", appt.time), log=f"late for {appt.time}")
+        try:
+            out = office.issue(rules.late_service, now, kiosk, req_id)
+        except Refused as e:
+            return Result(protocol.checkin_refusal(req_id, ap.INVALID, f"too late, and no ticket: {e}"),
+                          log=f"late, no ticket: {e}")
+        t = out.ticket
+        done = dataclasses.replace(appt, state=ap.LATE, number=t.number, checked_in_at=now)
+        pending[(today, code)] = done
+        reply = protocol.checkin_reply(req_id, "late", appt.time)
+        reply["ticket"] = {"number": t.number, "service": t.service, "issued_at": t.issued_at, "ahead": t.ahead,
+                           **({"eta_min": t.eta_min} if t.eta_min is not None else {})}
+        return Result(reply, out, [book.checkin_statement(appt, ap.LATE, t.number, now)],
+                      log=f"late for {appt.time}: ticket {t.number} instead")
+    try:
+        out = office.admit(rules.series, now, kiosk, req_id)
+    except Refused as e:
+        return Result(protocol.checkin_refusal(req_id, ap.INVALID, str(e)), log=f"refused: {e}")
+    t = out.ticket
+    done = dataclasses.replace(appt, state=ap.CHECKED_IN, number=t.number, checked_in_at=now)
+    pending[(today, code)] = done
+    event = protocol.arrival_event(t.number, appt.desk, appt.time, appt.service, now, appt.note)
+    reply = protocol.checkin_reply(req_id, "checked_in", appt.time, number=t.number, **_place(cfg, appt.desk))
+    return Result(reply, out, [book.checkin_statement(appt, ap.CHECKED_IN, t.number, now)],
+                  [(topics.arrival(appt.desk), event, False)], desk=appt.desk,
+                  log=f"checked in {t.number} for {appt.time} at desk {appt.desk}")
+
+
+def _place(cfg: SiteConfig, desk: str) -> dict:
+    return ap.where_to_go(cfg, desk)
+
+
+def waiting_for(ledger: Ledger, office: Office, desk: str) -> list[tuple[int, str]]:
+    """(appointment time, number) of the desk's checked-in appointments whose tickets still wait."""
+    out = []
+    for at, number in book.waiting_at(ledger.db, office.day, desk):
+        t = office.tickets.get(number)
+        if t is not None and t.state == WAITING:
+            out.append((at, number))
+    return sorted(out)
+
+
+def pick_for_next(cfg: SiteConfig, ledger: Ledger, office: Office, desk: str, now: int) -> str | None:
+    """The appointment number a ``next`` at ``desk`` calls instead of a walk-in, or None."""
+    if cfg.appointments is None or cfg.desk(desk) is None:
+        return None
+    cands = waiting_for(ledger, office, desk)
+    if not cands:
+        return None
+    walkins = any(office.waiting(s) for s in cfg.desk(desk).services)
+    return ap.pick_next(cands, now, walkins, cfg.appointments.prefer)
+
+
+def arrivals(cfg: SiteConfig, ledger: Ledger, office: Office, desk: str, now: int) -> dict:
+    """The retained ``desk/<desk>/arrivals`` state."""
+    waiting = []
+    for at, number in waiting_for(ledger, office, desk):
+        a = book.by_number(ledger.db, office.day, number)
+        if a is None:
+            continue
+        item = {"number": number, "time": a.time, "service": a.service, "checked_in_at": a.checked_in_at}
+        if a.note:
+            item["note"] = a.note
+        waiting.append(item)
+    return protocol.arrivals_state(desk, waiting, now)
