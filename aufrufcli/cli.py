@@ -25,6 +25,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "issue": ("aufrufcli.staff", "issue a ticket (info desk)"),
     "call": ("aufrufcli.staff", "send a desk command: next, recall, noshow, done, pause, resume, ..."),
     "report": ("desk.report", "daily statistics from the ledger"),
+    "appointments": ("aufrufcli.appointments", "the day's appointments: import, add, cancel, list, checkin"),
     "render-ticket": ("kiosk.render", "render a ticket as PNG preview and raw ESC/POS bytes"),
     "screenshot": ("display.screenshot", "render the current board to a PNG"),
     "install": ("aufrufcli.install", "install aufruf as system services on a Raspberry Pi"),

@@ -203,7 +203,7 @@ def _print_info_ticket(cfg: SiteConfig, printer, ticket: dict) -> tuple[bool, st
 def collect_status(cfg: SiteConfig, timeout: float) -> dict[str, dict]:
     """The retained state of the site: board, queue, desk states and device statuses."""
     root = f"aufruf/{cfg.site_id}/"
-    subs = (root + "board", root + "queue", root + "desk/+/state", root + "status/#")
+    subs = (root + "board", root + "queue", root + "desk/+/state", root + "desk/+/arrivals", root + "status/#")
     with StaffSession(cfg, subs) as s:
         s.connect(timeout)
         s.gather((root + "queue", root + "board"), timeout)
@@ -242,6 +242,10 @@ def format_status(cfg: SiteConfig, state: dict[str, dict], now: int | None = Non
         else:
             what = "idle"
         lines.append(f"  {d.id} {d.label(lang)}: {what} (serves {', '.join(d.services)})")
+        arrived = state.get(f"desk/{d.id}/arrivals", {}).get("waiting") or []
+        if arrived:  # appointments checked in for this desk, not yet called
+            lines.append("      checked in: " + ", ".join(
+                f"{w['number']} ({w['time']}, here since {hhmm(w['checked_in_at'])})" for w in arrived))
     lines.append("devices:")
     expected = [("controller", "main")] + [("kiosk", k.id) for k in cfg.kiosks] + \
                [("display", d.id) for d in cfg.displays]

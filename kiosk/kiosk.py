@@ -29,6 +29,8 @@ from aufruf.link import MqttLink
 
 from . import panel as panel_mod
 from . import press, requests
+from . import slip as slip_mod
+from .scanner import Scan, ScannerReader
 from . import ticket_layout as tl
 from .printer import CAN_PRINT, OK, PrinterPort, PrintError
 
@@ -38,6 +40,7 @@ PRINTER_RECHECK_OK_S = 30.0      # re-ask a healthy printer this often
 PRINTER_RECHECK_FAULT_S = 2.0    # and a faulty one this often (refilled paper is noticed quickly)
 REFUSED_FAULT_S = 3.0            # show the fault this long after the controller refused a request
 OnPrinted = Callable[[str | None, bytes], None]
+CHECKIN = "@appointment"         # the request book's "service" of an appointment check-in
 
 
 class Kiosk:
@@ -52,7 +55,8 @@ class Kiosk:
     def __init__(self, cfg: SiteConfig, kiosk_id: str, link: MqttLink | None = None, printer: Any = None,
                  pin_factory: Any = None, clock: Callable[[], float] = time.monotonic,
                  on_printed: OnPrinted | None = None, new_id: Callable[[], str] | None = None,
-                 on_tick: Callable[[], None] | None = None):
+                 on_tick: Callable[[], None] | None = None, *,
+                 scanner_opener: Callable[[str], object] | None = None):
         kcfg = cfg.kiosk(kiosk_id)
         if kcfg is None:
             raise ValueError(cfg.unknown("kiosk", kiosk_id))
@@ -97,6 +101,12 @@ class Kiosk:
         link.on_connect(lambda: self.events.put(("connected",)))
         link.on_disconnect(lambda: self.events.put(("disconnected",)))
         self.panel = panel_mod.Panel(kcfg, pin_factory, self._on_edge)
+        # appointment check-in: a barcode/QR scanner types the invitation's code (kiosk/scanner.py)
+        self.scanner = (ScannerReader(kcfg.scanner, lambda scan: self.events.put(("scan", scan)),
+                                      opener=scanner_opener) if kcfg.scanner else None)
+        self.checkin_codes: dict[str, str] = {}   # open check-in request id -> code
+        self.refused_scans = 0                     # scans rejected before anything was sent (garbage, half codes)
+        self.last_slip: tl.Layout | None = None
 
     # ------------------------------------------------------------ lifecycle
 
@@ -105,10 +115,14 @@ class Kiosk:
         self._thread = threading.Thread(target=self._run, name=f"kiosk-{self.id}", daemon=True)
         self._thread.start()
         self.link.start()
+        if self.scanner is not None:
+            self.scanner.start()
 
     def stop(self) -> None:
         """Stop the worker, the link and release the GPIO pins."""
         self._stopped.set()
+        if self.scanner is not None:
+            self.scanner.stop()
         self.events.put(("stop",))
         if self._thread is not None:
             self._thread.join(10)
@@ -176,6 +190,8 @@ class Kiosk:
                 gate.release(ev[2])
         elif kind == "message":
             self._on_mqtt(ev[1], ev[2])
+        elif kind == "scan":
+            self._on_scan(ev[1])
         elif kind == "connected":
             now = self.clock()
             for p in self.book.resend_all(now):
@@ -223,7 +239,92 @@ class Kiosk:
         self._send(p)
 
     def _send(self, p: requests.Pending) -> None:
+        if p.service == CHECKIN:
+            self.link.publish(self.topics.request(self.id), {"v": 1, "id": p.id, "checkin": self.checkin_codes[p.id]})
+            return
         self.link.publish(self.topics.request(self.id), {"v": 1, "id": p.id, "service": p.service})
+
+    # ------------------------------------------------------------ appointment check-in
+
+    def scan(self, scan: Scan) -> None:
+        """Hand a finished scan to the worker (what the scanner's reader thread does)."""
+        self.events.put(("scan", scan))
+
+    def _on_scan(self, scan: Scan) -> None:
+        now = self.clock()
+        if scan.error or not scan.code:
+            log.warning("kiosk %s: scan refused, nothing sent: %s", self.id, scan.error)
+            self.refused_scans += 1
+            self._fault_until = now + REFUSED_FAULT_S
+            self.panel.beep(3)
+            return
+        if self.book.blocking(CHECKIN, now) is not None:
+            log.info("kiosk %s: scan ignored: a check-in is still waiting for the controller", self.id)
+            self.absorbed_presses += 1
+            return
+        state = self._check_printer(now, force=True)
+        if state not in CAN_PRINT:
+            log.warning("kiosk %s: scan refused, nothing sent: printer %s", self.id, state)
+            self.refused_scans += 1
+            self.panel.beep(3)
+            return
+        p = self.book.open(CHECKIN, now)
+        if p is None:
+            return
+        self.checkin_codes[p.id] = scan.code
+        self.panel.beep(1)
+        log.info("kiosk %s: appointment code scanned, check-in request %s", self.id, p.id)
+        self._send(p)
+
+    def _on_checkin_reply(self, obj: dict) -> None:
+        try:
+            reply = protocol.check_checkin_reply(obj)
+        except PayloadError as e:
+            log.warning("kiosk %s: bad check-in answer ignored: %s", self.id, e)
+            return
+        rid = reply["id"]
+        now = self.clock()
+        if self.book.was_answered(rid):
+            return
+        closed = self.book.answer(rid, now)
+        self.checkin_codes.pop(rid, None)
+        if closed is None:
+            return
+        appt = reply.get("appointment") or {}
+        number = appt.get("number") if appt.get("result") == "checked_in" else None
+        if closed[1] == requests.VOID:
+            log.warning("kiosk %s: check-in answer came too late: nothing printed", self.id)
+            if number or reply.get("ticket"):
+                self._report(rid, number or reply["ticket"]["number"], False, "answer too late, customer gone")
+            return
+        if reply.get("ticket"):           # too late, and the site gives a normal ticket instead
+            self._print_ticket(rid, tl.TicketData.from_reply(reply["ticket"]))
+            return
+        if not reply["ok"]:
+            log.info("kiosk %s: check-in refused: %s", self.id, reply.get("error"))
+            self._fault_until = now + REFUSED_FAULT_S
+            self.panel.beep(3)
+            if reply.get("refusal") not in slip_mod.REFUSALS_PRINTED:
+                return                     # a code nobody could read: nothing printed
+        self._print_slip(rid, reply, number)
+
+    def _print_slip(self, rid: str, reply: dict, number: str | None) -> None:
+        layout = slip_mod.build(self.cfg, self.kcfg, reply, self._profile(), time.time_ns() // 1_000_000)
+        raw = tl.escpos_bytes(layout, self.printer.profile_name)
+        try:
+            self.printer.print_bytes(raw)
+        except PrintError as e:
+            log.error("kiosk %s: appointment slip could not be printed (%s)", self.id, e)
+            self._set_printer_state(self.printer.state)
+            if number:
+                self._report(rid, number, False, f"print failed: {e}"[:200])
+            return
+        if number:
+            self._report(rid, number, True)
+            self.printed_count += 1
+        log.info("kiosk %s: printed appointment slip%s", self.id, f" {number}" if number else "")
+        self.last_slip = layout
+        self._after_print(number, raw, layout)
 
     # ------------------------------------------------------------ ticket -> print -> printed
 
@@ -238,7 +339,14 @@ class Kiosk:
         if topic != self.topics.ticket(self.id):
             return
         try:
-            reply = protocol.check_ticket_reply(protocol.decode(payload))
+            obj = protocol.decode(payload)
+        except PayloadError as e:
+            log.warning("kiosk %s: bad ticket reply ignored: %s", self.id, e)
+            return
+        if obj.get("id") in self.checkin_codes or "appointment" in obj or "refusal" in obj:
+            return self._on_checkin_reply(obj)
+        try:
+            reply = protocol.check_ticket_reply(obj)
         except PayloadError as e:
             log.warning("kiosk %s: bad ticket reply ignored: %s", self.id, e)
             return

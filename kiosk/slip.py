@@ -1,0 +1,91 @@
+"""The appointment slip: what the kiosk prints after a check-in with an invitation code.
+
+Built from the controller's answer as a :class:`kiosk.ticket_layout.Layout`,
+so it prints (and previews) like a ticket. Checked in: the appointment's own
+number, large, its time and where to go or wait. Too early: from when the
+check-in opens. Too late (without a ticket): to ask at the info desk. A code
+the controller refused (unknown, cancelled, already used, another day): a
+short note saying so, without a number. Never a name: the controller knows none.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from aufruf.config import Kiosk, SiteConfig
+
+from . import ticket_layout as tl
+from .ticket_layout import Cut, Gap, Layout, Line
+
+TEXTS: dict[str, dict[str, str]] = {
+    "de": {"title": "Ihr Termin", "at": "Termin um {time} Uhr", "wait": "Bitte warten Sie, Sie werden aufgerufen.",
+           "floor_room": "Bitte gehen Sie in den {floor}. Stock, Raum {room}.",
+           "room": "Bitte gehen Sie zu Raum {room}.",
+           "early": "Sie können ab {from_} Uhr einchecken.", "late": "Die Zeit für den Check-in ist vorbei.",
+           "ask": "Bitte melden Sie sich an der Information.",
+           "unknown": "Dieser Code ist nicht bekannt.", "cancelled": "Dieser Termin wurde abgesagt.",
+           "used": "Mit diesem Code wurde bereits eingecheckt.", "other_day": "Ihr Termin ist an einem anderen Tag.",
+           "invalid": "Der Code konnte nicht gelesen werden."},
+    "en": {"title": "Your appointment", "at": "Appointment at {time}", "wait": "Please wait, you will be called.",
+           "floor_room": "Please go to floor {floor}, room {room}.", "room": "Please go to room {room}.",
+           "early": "You can check in from {from_}.", "late": "The time to check in has passed.",
+           "ask": "Please ask at the information desk.",
+           "unknown": "This code is not known.", "cancelled": "This appointment was cancelled.",
+           "used": "This code has already been used to check in.",
+           "other_day": "Your appointment is on another day.", "invalid": "The code could not be read."},
+}
+REFUSALS_PRINTED = ("unknown", "cancelled", "used", "other_day")
+
+
+def texts(lang: str) -> dict[str, str]:
+    return TEXTS.get(lang, TEXTS["en"])
+
+
+def where_line(lang: str, a: dict[str, Any]) -> str:
+    t = texts(lang)
+    if a.get("room") and a.get("floor"):
+        return t["floor_room"].format(floor=a["floor"], room=a["room"])
+    if a.get("room"):
+        return t["room"].format(room=a["room"])
+    return t["wait"]
+
+
+def build(cfg: SiteConfig, kiosk: Kiosk, reply: dict[str, Any], profile: Any, now_ms: int) -> Layout:
+    """The slip for a checked check-in answer (``protocol.check_checkin_reply``)."""
+    width = kiosk.printer.width_chars
+    langs = cfg.languages
+    when = dt.datetime.fromtimestamp(now_ms / 1000, ZoneInfo(cfg.timezone))
+    els: list = [*tl._wrap(cfg.name, width, bold=True)]
+    first = tl.texts(langs[0])
+
+    def each(key: str, **kw: str) -> None:
+        for i, lang in enumerate(langs):
+            text = texts(lang)[key].format(**kw)
+            if i == 0 or text != texts(langs[0])[key].format(**kw):
+                els.extend(tl._wrap(text, width, bold=(i == 0)))
+
+    if not reply.get("ok"):
+        refusal = reply.get("refusal", "invalid")
+        each(refusal if refusal in TEXTS["en"] else "invalid")
+        each("ask")
+    else:
+        a = reply["appointment"]
+        each("title")
+        each("at", time=a["time"])
+        if a["result"] == "checked_in":
+            els.append(Gap(8))
+            number = a["number"]
+            size = 6 if width // len(number) >= 6 else max(1, width // len(number))
+            els.append(Line(number, bold=True, width=min(size, 6), height=6))
+            els.append(Gap(8))
+            for i, lang in enumerate(langs):
+                els.extend(tl._wrap(where_line(lang, a), width, bold=(i == 0)))
+        elif a["result"] == "early":
+            each("early", from_=a["from"])
+        else:
+            each("late")
+            each("ask")
+    els += [Gap(8), Line(when.strftime(first["date"])), Cut(tl.has_cutter(profile))]
+    return Layout(tuple(els), width, tl.choose_codepage(profile))
