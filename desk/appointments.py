@@ -13,7 +13,7 @@ import csv
 import datetime as dt
 import io
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Iterable
 
 from aufruf.config import Appointments as Rules
@@ -308,3 +308,66 @@ def where_to_go(cfg: SiteConfig, desk_id: str) -> dict:
     if d is not None and d.room:
         out["room"] = d.room
     return out
+
+
+# ---------------------------------------------------------------- figures (aufruf report)
+
+@dataclass
+class Figures:
+    """Appointment figures of one or more days (for ``aufruf report``); never a name, never a code."""
+
+    booked: int = 0            # not cancelled
+    cancelled: int = 0
+    checked_in: int = 0        # in the window (on time)
+    late: int = 0              # came after the window
+    noshow: int = 0            # never came (window closed), or called and not there
+    pending: int = 0           # window still open or in the future
+    served: int = 0
+    offsets_min: list[float] = field(default_factory=list)   # check-in minus appointment time (negative: early)
+    waits_min: list[float] = field(default_factory=list)     # check-in to first call
+
+    def add(self, a: Appointment, ticket_state: str | None, called_at: int | None, now: int, rules: Rules) -> None:
+        if a.state == CANCELLED:
+            self.cancelled += 1
+            return
+        self.booked += 1
+        if a.state == LATE:
+            self.late += 1
+        elif a.state == CHECKED_IN:
+            self.checked_in += 1
+            if a.checked_in_at is not None:
+                self.offsets_min.append((a.checked_in_at - a.at) / MINUTE_MS)
+                if called_at is not None:
+                    self.waits_min.append(max(0, called_at - a.checked_in_at) / MINUTE_MS)
+            if ticket_state in ("noshow", "expired"):
+                self.noshow += 1
+            elif ticket_state == "done":
+                self.served += 1
+        elif now > a.at + rules.late_min * MINUTE_MS:
+            self.noshow += 1
+        else:
+            self.pending += 1
+
+    def rows(self) -> list[tuple[str, str, str]]:
+        """(key, description, value) for the text report and the CSV."""
+        def med(xs: list[float]) -> str:
+            if not xs:
+                return ""
+            s = sorted(xs)
+            m = s[len(s) // 2] if len(s) % 2 else (s[len(s) // 2 - 1] + s[len(s) // 2]) / 2
+            return f"{m:.1f}"
+        decided = self.booked - self.pending
+        rate = f"{100 * self.noshow / decided:.1f}" if decided else ""
+        on_time = f"{100 * self.checked_in / (self.checked_in + self.late):.1f}" if self.checked_in + self.late else ""
+        return [("booked", "appointments booked (not cancelled)", str(self.booked)),
+                ("cancelled", "cancelled", str(self.cancelled)),
+                ("checked_in", "checked in on time", str(self.checked_in)),
+                ("late", "came too late", str(self.late)),
+                ("noshow", "no-show (never came, or not there when called)", str(self.noshow)),
+                ("pending", "still to come", str(self.pending)),
+                ("served", "served", str(self.served)),
+                ("on_time_pct", "punctuality: % of arrivals on time", on_time),
+                ("checkin_offset_median_min", "punctuality: median minutes check-in minus appointment", med(
+                    self.offsets_min)),
+                ("noshow_rate_pct", "no-show rate %", rate),
+                ("wait_after_checkin_median_min", "median wait after check-in (minutes)", med(self.waits_min))]

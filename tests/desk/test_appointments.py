@@ -208,3 +208,50 @@ def test_an_old_ledger_gains_the_table(tmp_path):
     led.close()
     assert sqlite3.connect(tmp_path / "ledger.db").execute(
         "SELECT value FROM meta WHERE key='schema_version'").fetchone()[0] == "3"
+
+
+# ---------------------------------------------------------------- figures for aufruf report
+
+def test_figures_punctuality_noshow_rate_and_wait_after_checkin(cfg):
+    rules = cfg.appointments
+    base = appt(cfg)
+    f = ap.Figures()
+    on_time = dataclasses.replace(base, state=ap.CHECKED_IN, number="T001", checked_in_at=base.at - 10 * MIN)
+    f.add(on_time, "done", base.at + 5 * MIN, base.at + 60 * MIN, rules)         # waited 15 min
+    called_gone = dataclasses.replace(base, code="X2", state=ap.CHECKED_IN, number="T002",
+                                      checked_in_at=base.at + 4 * MIN)
+    f.add(called_gone, "noshow", base.at + 9 * MIN, base.at + 60 * MIN, rules)   # waited 5 min, then gone
+    f.add(dataclasses.replace(base, code="X3"), None, None, base.at + 60 * MIN, rules)   # never came
+    f.add(dataclasses.replace(base, code="X4", at=base.at + 120 * MIN), None, None, base.at + 60 * MIN, rules)
+    f.add(dataclasses.replace(base, code="X5", state=ap.CANCELLED), None, None, base.at + 60 * MIN, rules)
+    f.add(dataclasses.replace(base, code="X6", state=ap.LATE, number="K001", checked_in_at=base.at + 30 * MIN),
+          "done", None, base.at + 60 * MIN, rules)
+    got = {k: v for k, _, v in f.rows()}
+    assert got["booked"] == "5" and got["cancelled"] == "1" and got["pending"] == "1"
+    assert got["noshow"] == "2" and got["noshow_rate_pct"] == "50.0"           # 2 of the 4 decided
+    assert got["on_time_pct"] == "66.7" and got["checkin_offset_median_min"] == "-3.0"
+    assert got["wait_after_checkin_median_min"] == "10.0" and got["served"] == "1"
+
+
+def test_report_lists_the_appointment_figures_in_text_and_csv(cfg, tmp_path):
+    import csv
+    import io
+    import subprocess
+    import sys
+    from pathlib import Path
+    site = tmp_path / "site.toml"
+    site.write_text(site_text(), encoding="utf-8")
+    led = Ledger(tmp_path / "data")
+    book.parse_and_import(led.db, cfg, CSV_OK, "2026-11-30", 1, "day.csv")
+    led.close()
+    repo = Path(__file__).resolve().parents[2]
+    r = subprocess.run([sys.executable, "-m", "aufrufcli", "report", "--config", str(site), "--data",
+                        str(tmp_path / "data"), "--date", "2026-11-30", "--csv", "-"], cwd=repo,
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    rows = {x["key"]: x["value"] for x in csv.DictReader(io.StringIO(r.stdout)) if x["section"] == "appointments"}
+    assert rows["booked"] == "3" and rows["noshow"] == "3" and rows["noshow_rate_pct"] == "100.0"
+    r = subprocess.run([sys.executable, "-m", "aufrufcli", "report", "--config", str(site), "--data",
+                        str(tmp_path / "data"), "--date", "2026-11-30"], cwd=repo, capture_output=True, text=True,
+                       timeout=60)
+    assert "no-show rate %: 100.0" in r.stdout
