@@ -18,7 +18,7 @@ from aufruf.config import SiteConfig
 
 from . import appointment_book as book
 from . import appointments as ap
-from .dispatch import WAITING, Office, Outcome, Refused
+from .dispatch import VOID, WAITING, Office, Outcome, Refused
 from .ledger import Ledger
 
 
@@ -48,6 +48,10 @@ def check_in(cfg: SiteConfig, ledger: Ledger, office: Office, topics: protocol.T
         return Result(protocol.checkin_refusal(req_id, ap.INVALID, str(e)), log=f"refused: {e}")
     today = office.day
     appt = pending.get((today, code)) or book.find(ledger.db, code, today)
+    if appt is not None and appt.state == ap.CHECKED_IN and appt.number and appt.day == today:
+        t = office.tickets.get(appt.number)
+        if t is not None and t.state == VOID:   # the slip could not be printed: the code works again
+            appt = dataclasses.replace(appt, state=ap.EXPECTED, number=None, checked_in_at=None)
     d = ap.decide(appt, today, now, rules, cfg)
     if d.kind == ap.REFUSED:
         return Result(protocol.checkin_refusal(req_id, d.reason, d.message), log=f"refused {code[:4]}...: {d.message}")
@@ -122,3 +126,18 @@ def arrivals(cfg: SiteConfig, ledger: Ledger, office: Office, desk: str, now: in
             item["note"] = a.note
         waiting.append(item)
     return protocol.arrivals_state(desk, waiting, now)
+
+
+def desks_of(cfg: SiteConfig, ledger: Ledger, day: str, outcomes: list[Outcome]) -> set[str]:
+    """The desks of the appointment tickets an outcome changed (their arrivals list changes too)."""
+    if cfg.appointments is None:
+        return set()
+    series = cfg.appointments.series
+    out = set()
+    for o in outcomes:
+        for t in o.tickets:
+            if t.service == series:
+                a = book.by_number(ledger.db, day, t.number)
+                if a is not None:
+                    out.add(a.desk)
+    return out

@@ -199,7 +199,8 @@ class Controller:
         for d in sorted(b.desks):
             if d in self.office.desks:
                 self._publish(self.topics.desk_state(d), self.office.desk_state(d), retain=True)
-        self._publish_arrivals(b.desks | b.arrival_desks)
+        self._publish_arrivals(b.desks | b.arrival_desks | checkin.desks_of(self.cfg, self.ledger, self.office.day,
+                                                                             b.outcomes))
         if b.state_changed:
             self._publish_queue_and_board(self.clock())
             self.today.tick(self)  # at most every 10 s, also under a load that never leaves the worker idle

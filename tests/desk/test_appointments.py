@@ -255,3 +255,29 @@ def test_report_lists_the_appointment_figures_in_text_and_csv(cfg, tmp_path):
                         str(tmp_path / "data"), "--date", "2026-11-30"], cwd=repo, capture_output=True, text=True,
                        timeout=60)
     assert "no-show rate %: 100.0" in r.stdout
+
+
+# ---------------------------------------------------------------- the drop directory
+
+def test_drop_directory_imports_good_files_and_sets_bad_ones_aside(tmp_path):
+    from desk.drop_dir import DropDir
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    cfg = config.parse(site_text(f'drop_dir = "{drop}"\n'))
+    led = Ledger(tmp_path / "data")
+    try:
+        (drop / "2026-12-03-calendar.csv").write_bytes(CSV_OK)
+        (drop / "broken.csv").write_bytes(b"time,code,desk,service,note,name\n10:00,AB12CD,r214,B,,Meier\n")
+        (drop / "notes.txt").write_text("not a csv")
+        out = DropDir().poll(cfg, led, DAY, 1, force=True)
+        assert sorted(out) == ["2026-12-03-calendar.csv: 3 added, 0 changed, 0 unchanged",
+                               "broken.csv: refused (1 problems)"]
+        assert [a.code for a in book.day(led.db, "2026-12-03")] == ["AB12CD", "XY99ZZ", "QQ11QQ"]
+        assert book.day(led.db, DAY) == []                       # nothing of the refused file
+        assert (drop / "notes.txt").exists() and not (drop / "broken.csv").exists()
+        [why] = (drop / "refused").glob("*.txt")
+        assert "column 'name' is not allowed" in why.read_text()
+        assert len(list((drop / "done").glob("*.csv"))) == 1
+        assert DropDir().poll(cfg, led, DAY, 2, force=True) == []   # nothing left to do
+    finally:
+        led.close()

@@ -125,3 +125,16 @@ def test_late_gives_a_normal_ticket_where_allowed(site_factory):
         assert again["refusal"] == "used"
     finally:
         svc.stop()
+
+
+def test_a_slip_that_could_not_be_printed_lets_the_code_check_in_again(office):
+    site, svc, clock = office
+    p = site.probe("kiosk-entrance", ("kiosk/entrance/ticket",))
+    r = checkin(p, "c1", "AB12CD")
+    assert r["appointment"]["number"] == "T001"
+    p.publish("kiosk/entrance/printed", {"v": 1, "id": "c1", "number": "T001", "ok": False, "error": "paper out"})
+    ctl = site.probe()
+    ctl.wait_for("desk/r214/arrivals", lambda m: m["waiting"] == [], timeout=5)
+    again = checkin(p, "c2", "AB12CD")
+    assert again["ok"] and again["appointment"]["number"] == "T002"
+    assert state(site, "AB12CD") == ("checked_in", "T002")
