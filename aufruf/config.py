@@ -95,6 +95,8 @@ class Kiosk:
     footer: dict[str, str] = field(default_factory=dict)
     qr_url: str | None = None
     scanner: str | None = None   # a barcode/QR scanner (a keyboard device) for appointment codes
+    code_keypad: str | None = None   # a small keypad to type an appointment code on (a keyboard device)
+    appointment_pin: int | None = None   # the "appointment" button: press it, then type the code
 
 
 @dataclass(frozen=True)
@@ -466,7 +468,8 @@ def _check(raw: dict, c: _Checker) -> SiteConfig | None:
         key = f"kiosks[{i}]"
         t = c.table(k, key)
         c.keys(t, key, ("id", "buttons", "printer", "led_pin", "buzzer_pin", "min_gap_s", "hold_test_s",
-                        "request_timeout_s", "late_print_s", "footer", "qr_url", "scanner"))
+                        "request_timeout_s", "late_print_s", "footer", "qr_url", "scanner", "code_keypad",
+                        "appointment_pin"))
         kid = c.get(t, key, "id", _is_id, "lower-case letters, digits and '-', 1..32 chars", "?", required=True)
         if kid in RESERVED_KIOSK_IDS:
             c.bad(f"{key}.id", f"'{kid}' is reserved for the info desk; allowed: any other id")
@@ -499,10 +502,14 @@ def _check(raw: dict, c: _Checker) -> SiteConfig | None:
             qr_url=qr,
             scanner=c.get(t, key, "scanner", _is_str,
                           "an input device path, e.g. '/dev/input/by-id/usb-...-event-kbd'"),
+            code_keypad=c.get(t, key, "code_keypad", _is_str,
+                              "an input device path, e.g. '/dev/input/by-id/usb-...-event-kbd'"),
+            appointment_pin=c.get(t, key, "appointment_pin", PIN_CHECK, PIN_ALLOWED),
         )
         pins: dict[int, str] = {}
         for where, pin in ([(f"buttons[{j}].pin", b.pin) for j, b in enumerate(buttons)]
-                           + [("led_pin", kiosk.led_pin), ("buzzer_pin", kiosk.buzzer_pin)]):
+                           + [("led_pin", kiosk.led_pin), ("buzzer_pin", kiosk.buzzer_pin),
+                              ("appointment_pin", kiosk.appointment_pin)]):
             if pin is None or pin < 0:
                 continue
             if pin in pins:

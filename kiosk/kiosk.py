@@ -30,7 +30,7 @@ from aufruf.link import MqttLink
 from . import panel as panel_mod
 from . import press, requests
 from . import slip as slip_mod
-from .scanner import Scan, ScannerReader
+from .scanner import KEYPAD_GAP_S, Scan, ScannerReader
 from . import ticket_layout as tl
 from .printer import CAN_PRINT, OK, PrinterPort, PrintError
 
@@ -41,6 +41,7 @@ PRINTER_RECHECK_FAULT_S = 2.0    # and a faulty one this often (refilled paper i
 REFUSED_FAULT_S = 3.0            # show the fault this long after the controller refused a request
 OnPrinted = Callable[[str | None, bytes], None]
 CHECKIN = "@appointment"         # the request book's "service" of an appointment check-in
+ARMED_S = 30.0                   # after the appointment button, the keypad takes a code this long
 
 
 class Kiosk:
@@ -104,6 +105,9 @@ class Kiosk:
         # appointment check-in: a barcode/QR scanner types the invitation's code (kiosk/scanner.py)
         self.scanner = (ScannerReader(kcfg.scanner, lambda scan: self.events.put(("scan", scan)),
                                       opener=scanner_opener) if kcfg.scanner else None)
+        self.code_keypad = (ScannerReader(kcfg.code_keypad, lambda scan: self.events.put(("keyed", scan)),
+                                          opener=scanner_opener, gap_s=KEYPAD_GAP_S) if kcfg.code_keypad else None)
+        self._armed_until = 0.0                    # the appointment button was pressed: the keypad takes a code
         self.checkin_codes: dict[str, str] = {}   # open check-in request id -> code
         self.refused_scans = 0                     # scans rejected before anything was sent (garbage, half codes)
         self.last_slip: tl.Layout | None = None
@@ -115,14 +119,16 @@ class Kiosk:
         self._thread = threading.Thread(target=self._run, name=f"kiosk-{self.id}", daemon=True)
         self._thread.start()
         self.link.start()
-        if self.scanner is not None:
-            self.scanner.start()
+        for reader in (self.scanner, self.code_keypad):
+            if reader is not None:
+                reader.start()
 
     def stop(self) -> None:
         """Stop the worker, the link and release the GPIO pins."""
         self._stopped.set()
-        if self.scanner is not None:
-            self.scanner.stop()
+        for reader in (self.scanner, self.code_keypad):
+            if reader is not None:
+                reader.stop()
         self.events.put(("stop",))
         if self._thread is not None:
             self._thread.join(10)
@@ -192,6 +198,8 @@ class Kiosk:
             self._on_mqtt(ev[1], ev[2])
         elif kind == "scan":
             self._on_scan(ev[1])
+        elif kind == "keyed":
+            self._on_keyed(ev[1])
         elif kind == "connected":
             now = self.clock()
             for p in self.book.resend_all(now):
@@ -215,6 +223,11 @@ class Kiosk:
     # ------------------------------------------------------------ press -> request
 
     def _on_press(self, service: str, t: float) -> None:
+        if service == panel_mod.APPOINTMENT:
+            self._armed_until = self.clock() + ARMED_S
+            log.info("kiosk %s: appointment button: the keypad takes a code for %.0f s", self.id, ARMED_S)
+            self.panel.beep(1)
+            return
         gate = self.gates.get(service)
         if gate is None or gate.press(t) != press.TICKET:
             return
@@ -275,6 +288,16 @@ class Kiosk:
         self.panel.beep(1)
         log.info("kiosk %s: appointment code scanned, check-in request %s", self.id, p.id)
         self._send(p)
+
+    def _on_keyed(self, scan: Scan) -> None:
+        """A code typed on the kiosk's keypad (after the appointment button, where the kiosk has one)."""
+        if self.kcfg.appointment_pin is not None and self.clock() > self._armed_until:
+            log.info("kiosk %s: keypad entry ignored: press the appointment button first", self.id)
+            self.refused_scans += 1
+            self.panel.beep(3)
+            return
+        self._armed_until = 0.0
+        self._on_scan(scan)
 
     def _on_checkin_reply(self, obj: dict) -> None:
         try:

@@ -25,6 +25,8 @@ MAX_CHARS = 64
 GAP_S = 1.0            # scanners type a whole code in milliseconds; a pause this long cuts it off
 SHIFT_KEYS = ("KEY_LEFTSHIFT", "KEY_RIGHTSHIFT")
 ENTER_KEYS = ("KEY_ENTER", "KEY_KPENTER")
+CLEAR_KEYS = ("KEY_BACKSPACE", "KEY_ESC", "KEY_DELETE", "KEY_KPDOT")
+KEYPAD_GAP_S = 30.0    # a person typing a code on the kiosk's keypad: a pause this long drops the half code
 IGNORED_KEYS = ("KEY_NUMLOCK", "KEY_CAPSLOCK", "KEY_LEFTCTRL", "KEY_RIGHTCTRL", "KEY_LEFTALT", "KEY_RIGHTALT")
 
 
@@ -68,6 +70,9 @@ class ScanDecoder:
         self.last_key = t
         if name in ENTER_KEYS:
             return cut or self._finish()
+        if name in CLEAR_KEYS:             # a person typing on a keypad corrects a mistake
+            self.buffer, self.bad = "", None
+            return cut
         ch = CHARS.get(name)
         if ch is None:
             if self.bad is None:

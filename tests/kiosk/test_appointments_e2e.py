@@ -29,6 +29,8 @@ from kiosk.kiosk import Kiosk
 wait_until = functools.partial(_wait_until, timeout=10.0)
 REPO = Path(__file__).resolve().parents[2]
 SCANNER = "/dev/input/by-id/usb-test-scanner-event-kbd"
+KEYPAD = "/dev/input/by-id/usb-test-keypad-event-kbd"
+APPOINTMENT_PIN = 23
 
 
 def no_device(path: str):
@@ -98,14 +100,15 @@ def local_now(cfg) -> dt.datetime:
 
 @pytest.fixture
 def office(site_factory):
-    text = site_text().replace('id = "entrance"\n', f'id = "entrance"\nscanner = "{SCANNER}"\n', 1)
+    text = site_text().replace('id = "entrance"\n', f'id = "entrance"\nscanner = "{SCANNER}"\n'
+                               f'code_keypad = "{KEYPAD}"\nappointment_pin = {APPOINTMENT_PIN}\n', 1)
     site = site_factory(text)
     now = local_now(site.cfg)
     if not (dt.time(3, 40) <= now.time() <= dt.time(23, 20)):
         pytest.skip("appointments of 'today' need a local time away from the day boundary")
     soon = (now + dt.timedelta(minutes=5)).strftime("%H:%M")
     later = (now + dt.timedelta(hours=2)).strftime("%H:%M") if now.hour < 21 else None
-    rows = [f"{soon},AB12CD,r214,B,bring documents", f"{soon},ZZ99ZZ,2,K,"]
+    rows = [f"{soon},AB12CD,r214,B,bring documents", f"{soon},ZZ99ZZ,2,K,", f"{soon},4711,2,K,"]
     if later:
         rows.append(f"{later},EARLY1,r214,B,")
     csv = site.root / "today.csv"
@@ -194,3 +197,25 @@ def test_kill_9_between_checkin_and_call_loses_nothing(office):
             ("checked_in", "T001")
     finally:
         con.close()
+
+
+def test_appointment_button_then_the_code_on_the_keypad(office):
+    site = office.site
+    assert aufruf("appointments", "import", str(office.csv), "--config", str(site.config_path),
+                  "--data", str(site.data)).returncode == 0
+    typing = [InputEvent(0, 0, ecodes.EV_KEY, ecodes.ecodes[f"KEY_KP{d}"], 1) for d in "4711"] + \
+        [InputEvent(0, 0, ecodes.EV_KEY, ecodes.KEY_KPENTER, 1)]
+    for ev in typing:                    # without the button first: ignored, nothing sent
+        office.kiosk.code_keypad.handle_event(ev)
+    wait_until(lambda: office.kiosk.refused_scans == 1, what="keypad entry without the button refused")
+    assert office.probe.all("kiosk/entrance/request") == []
+    pin = office.pins.pin(APPOINTMENT_PIN)
+    pin.drive_low()
+    pin.drive_high()
+    wait_until(lambda: office.kiosk._armed_until > 0, what="the button taken")
+    for ev in [InputEvent(0, 0, ecodes.EV_KEY, ecodes.KEY_KP9, 1),
+               InputEvent(0, 0, ecodes.EV_KEY, ecodes.KEY_BACKSPACE, 1)] + typing:   # a typo, corrected
+        office.kiosk.code_keypad.handle_event(ev)
+    rep = office.probe.wait_for("kiosk/entrance/printed", lambda b: b["number"] == "T001", timeout=10)
+    assert rep["ok"] and b"Bitte warten Sie" in office.printer.tickets[-1]     # desk 2 has no room: wait
+    assert office.probe.wait_for("desk/2/arrival", timeout=10)["number"] == "T001"
