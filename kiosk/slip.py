@@ -11,6 +11,8 @@ short note saying so, without a number. Never a name: the controller knows none.
 from __future__ import annotations
 
 import datetime as dt
+import re
+import textwrap
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -36,6 +38,7 @@ TEXTS: dict[str, dict[str, str]] = {
            "used": "This code has already been used to check in.",
            "other_day": "Your appointment is on another day.", "invalid": "The code could not be read."},
 }
+NUMBER = Line("{number}")    # placeholder for the big number, sized to fit the paper
 REFUSALS_PRINTED = ("unknown", "cancelled", "used", "other_day")
 
 
@@ -50,6 +53,12 @@ def where_line(lang: str, a: dict[str, Any]) -> str:
     if a.get("room"):
         return t["room"].format(room=a["room"])
     return t["wait"]
+
+
+def _wrap_place(text: str, width: int, bold: bool) -> list[Line]:
+    """Wrapped lines that never split "Raum 2.14" or "2. Stock" (kept together while wrapping)."""
+    glued = re.sub(r"(\d+\.|Raum|room|floor) (\S+)", lambda m: f"{m.group(1)}\xa0{m.group(2)}", text)
+    return [Line(t.replace("\xa0", " "), bold=bold) for t in (textwrap.wrap(glued, width) or [""])]
 
 
 def build(cfg: SiteConfig, kiosk: Kiosk, reply: dict[str, Any], profile: Any, now_ms: int) -> Layout:
@@ -76,16 +85,24 @@ def build(cfg: SiteConfig, kiosk: Kiosk, reply: dict[str, Any], profile: Any, no
         each("at", time=a["time"])
         if a["result"] == "checked_in":
             els.append(Gap(8))
-            number = a["number"]
-            size = 6 if width // len(number) >= 6 else max(1, width // len(number))
-            els.append(Line(number, bold=True, width=min(size, 6), height=6))
+            els.append(NUMBER)
             els.append(Gap(8))
             for i, lang in enumerate(langs):
-                els.extend(tl._wrap(where_line(lang, a), width, bold=(i == 0)))
+                els.extend(_wrap_place(where_line(lang, a), width, bold=(i == 0)))
         elif a["result"] == "early":
             each("early", from_=a["from"])
         else:
             each("late")
             each("ask")
     els += [Gap(8), Line(when.strftime(first["date"])), Cut(tl.has_cutter(profile))]
-    return Layout(tuple(els), width, tl.choose_codepage(profile))
+    codepage = tl.choose_codepage(profile)
+    if NUMBER not in els:
+        return Layout(tuple(els), width, codepage)
+    number = reply["appointment"]["number"]
+    layout = None
+    for size in tl.NUMBER_SIZES:         # the largest number that keeps the slip within the ticket's paper
+        big = Line(number, bold=True, width=min(size, max(1, width // len(number))), height=size)
+        layout = Layout(tuple(big if e is NUMBER else e for e in els), width, codepage)
+        if tl.paper_mm(layout) <= tl.MAX_PAPER_MM:
+            break
+    return layout
