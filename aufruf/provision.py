@@ -44,7 +44,7 @@ def users(cfg: SiteConfig, controllers: tuple[str, ...] = ("main",), bridge: boo
     for d in cfg.desks:
         out.append(User(f"keypad-{d.id}", (f"desk/{d.id}/command", f"status/keypad/{d.id}"),
                         (f"desk/{d.id}/reply", f"desk/{d.id}/state", f"status/keypad/{d.id}",
-                         "status/controller/+")))
+                         "status/controller/+", f"desk/{d.id}/arrival", f"desk/{d.id}/arrivals")))
     # the staff tools (aufruf issue/call/status): the info desk's kiosk topics and every desk
     out.append(User("staff-info",
                     ("kiosk/info/request", "kiosk/info/printed", "desk/+/command", "status/staff/info"),

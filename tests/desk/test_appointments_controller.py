@@ -138,3 +138,16 @@ def test_a_slip_that_could_not_be_printed_lets_the_code_check_in_again(office):
     again = checkin(p, "c2", "AB12CD")
     assert again["ok"] and again["appointment"]["number"] == "T002"
     assert state(site, "AB12CD") == ("checked_in", "T002")
+
+
+def test_only_the_desk_hears_of_its_arrivals_and_nobody_else_may_announce_one(office):
+    site, svc, clock = office
+    own = site.probe("keypad-r214", ("desk/r214/arrival", "desk/r214/arrivals"))
+    other = site.probe("keypad-1", ("desk/r214/arrival",))
+    kiosk = site.probe("kiosk-entrance", ("kiosk/entrance/ticket",))
+    assert kiosk.wait_ack(kiosk.publish("desk/r214/arrival", {"v": 1, "number": "T999"})) == \
+        (False, "Not authorized")
+    assert checkin(kiosk, "c1", "AB12CD")["ok"]
+    assert own.wait_for("desk/r214/arrival")["number"] == "T001"
+    assert own.wait_for("desk/r214/arrivals", lambda m: m["waiting"])["waiting"][0]["number"] == "T001"
+    assert other.all("desk/r214/arrival") == [] and own.all("desk/r214/arrival")[0]["number"] == "T001"
