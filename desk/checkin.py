@@ -121,10 +121,8 @@ def arrivals(cfg: SiteConfig, ledger: Ledger, office: Office, desk: str, now: in
         a = book.by_number(ledger.db, office.day, number)
         if a is None:
             continue
-        item = {"number": number, "time": a.time, "service": a.service, "checked_in_at": a.checked_in_at}
-        if a.note:
-            item["note"] = a.note
-        waiting.append(item)
+        # the staff note goes only with the arrival event, never into a retained message
+        waiting.append({"number": number, "time": a.time, "service": a.service, "checked_in_at": a.checked_in_at})
     return protocol.arrivals_state(desk, waiting, now)
 
 
