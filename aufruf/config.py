@@ -726,6 +726,11 @@ def summary(cfg: SiteConfig) -> str:
                      f"speech {'on' if d.speech else 'off'}")
     for k in cfg.keypads:
         lines.append(f"  keypad for desk {k.desk}: {k.device}")
+    if cfg.appointments is not None:
+        a = cfg.appointments
+        lines.append(f"  appointments: numbers {a.series}001.., check-in {a.early_min} min early to {a.late_min} min late"
+                     f", too late: {'a ' + a.late_service + ' ticket' if a.late_service else 'refused'}"
+                     f"{', drop directory ' + a.drop_dir if a.drop_dir else ''}")
     lines.append(f"  broker {cfg.broker.host}:{cfg.broker.port} (MQTT {'5' if cfg.broker.mqtt_version == 5 else '3.1.1'}"
                  f"{', TLS' if cfg.broker.tls else ''}), credentials in {cfg.broker.credentials_dir}")
     return "\n".join(lines)
