@@ -281,9 +281,16 @@ def arrival_event(number: str, desk: str, time: str, service: str, at: int, note
     return out
 
 
-def arrivals_state(desk: str, waiting: list[dict[str, Any]], now: int) -> dict[str, Any]:
-    """Retained ``desk/<desk>/arrivals``: checked-in appointments of the desk not yet called, by time."""
-    return {"v": VERSION, "desk": desk, "waiting": waiting, "updated_at": now}
+ARRIVALS_LISTED = 20   # keeps desk/<desk>/arrivals well under MAX_PAYLOAD
+
+
+def arrivals_state(desk: str, waiting: list[dict[str, Any]], now: int, more: int = 0) -> dict[str, Any]:
+    """Retained ``desk/<desk>/arrivals``: checked-in appointments of the desk not yet called, by time
+    (the first :data:`ARRIVALS_LISTED`; ``more`` counts the rest)."""
+    out: dict[str, Any] = {"v": VERSION, "desk": desk, "waiting": waiting[:ARRIVALS_LISTED], "updated_at": now}
+    if more > 0:
+        out["more"] = more
+    return out
 
 
 def check_printed(obj: dict) -> tuple[str, str, bool, str | None]:

@@ -242,10 +242,12 @@ def format_status(cfg: SiteConfig, state: dict[str, dict], now: int | None = Non
         else:
             what = "idle"
         lines.append(f"  {d.id} {d.label(lang)}: {what} (serves {', '.join(d.services)})")
-        arrived = state.get(f"desk/{d.id}/arrivals", {}).get("waiting") or []
+        arrivals = state.get(f"desk/{d.id}/arrivals", {})
+        arrived = arrivals.get("waiting") or []
         if arrived:  # appointments checked in for this desk, not yet called
+            more = f" and {arrivals['more']} more" if arrivals.get("more") else ""
             lines.append("      checked in: " + ", ".join(
-                f"{w['number']} ({w['time']}, here since {hhmm(w['checked_in_at'])})" for w in arrived))
+                f"{w['number']} ({w['time']}, here since {hhmm(w['checked_in_at'])})" for w in arrived) + more)
     lines.append("devices:")
     expected = [("controller", "main")] + [("kiosk", k.id) for k in cfg.kiosks] + \
                [("display", d.id) for d in cfg.displays]

@@ -93,10 +93,10 @@ def checkin_statement(a: Appointment, state: str, number: str | None, now: int) 
             [state, number, now, now, a.day, a.code])
 
 
-def waiting_at(db: sqlite_utils.Database, day_: str, desk: str) -> list[tuple[int, str]]:
-    """(appointment time, number) of the desk's checked-in appointments (the caller keeps those still waiting)."""
-    return [(r[0], r[1]) for r in db.execute(
-        "SELECT at, number FROM appointments WHERE day=? AND desk=? AND state=? AND number IS NOT NULL",
+def checked_in_at_desk(db: sqlite_utils.Database, day_: str, desk: str) -> list[Appointment]:
+    """The desk's checked-in appointments (the caller keeps those whose tickets still wait)."""
+    return [_appt(r) for r in db.execute(
+        f"{_SELECT} WHERE day=? AND desk=? AND state=? AND number IS NOT NULL ORDER BY at, number",
         [day_, desk, ap.CHECKED_IN]).fetchall()]
 
 
@@ -146,4 +146,4 @@ def parse_and_import(db: sqlite_utils.Database, cfg: SiteConfig, data: bytes, da
 
 
 __all__ = ["BookError", "ImportRefused", "ListRow", "add", "cancel", "day", "day_list", "find", "import_rows",
-           "parse_and_import", "waiting_at", "by_number", "checkin_statement"]
+           "parse_and_import", "checked_in_at_desk", "by_number", "checkin_statement"]

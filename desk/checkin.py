@@ -93,21 +93,21 @@ def _place(cfg: SiteConfig, desk: str) -> dict:
     return ap.where_to_go(cfg, desk)
 
 
-def waiting_for(ledger: Ledger, office: Office, desk: str) -> list[tuple[int, str]]:
-    """(appointment time, number) of the desk's checked-in appointments whose tickets still wait."""
+def waiting_for(ledger: Ledger, office: Office, desk: str) -> list[ap.Appointment]:
+    """The desk's checked-in appointments whose tickets still wait, by appointment time."""
     out = []
-    for at, number in book.waiting_at(ledger.db, office.day, desk):
-        t = office.tickets.get(number)
+    for a in book.checked_in_at_desk(ledger.db, office.day, desk):
+        t = office.tickets.get(a.number)
         if t is not None and t.state == WAITING:
-            out.append((at, number))
-    return sorted(out)
+            out.append(a)
+    return out
 
 
 def pick_for_next(cfg: SiteConfig, ledger: Ledger, office: Office, desk: str, now: int) -> str | None:
     """The appointment number a ``next`` at ``desk`` calls instead of a walk-in, or None."""
     if cfg.appointments is None or cfg.desk(desk) is None:
         return None
-    cands = waiting_for(ledger, office, desk)
+    cands = [(a.at, a.number) for a in waiting_for(ledger, office, desk)]
     if not cands:
         return None
     walkins = any(office.waiting(s) for s in cfg.desk(desk).services)
@@ -116,14 +116,11 @@ def pick_for_next(cfg: SiteConfig, ledger: Ledger, office: Office, desk: str, no
 
 def arrivals(cfg: SiteConfig, ledger: Ledger, office: Office, desk: str, now: int) -> dict:
     """The retained ``desk/<desk>/arrivals`` state."""
-    waiting = []
-    for at, number in waiting_for(ledger, office, desk):
-        a = book.by_number(ledger.db, office.day, number)
-        if a is None:
-            continue
-        # the staff note goes only with the arrival event, never into a retained message
-        waiting.append({"number": number, "time": a.time, "service": a.service, "checked_in_at": a.checked_in_at})
-    return protocol.arrivals_state(desk, waiting, now)
+    # the staff note goes only with the arrival event, never into a retained message
+    all_waiting = waiting_for(ledger, office, desk)
+    waiting = [{"number": a.number, "time": a.time, "service": a.service, "checked_in_at": a.checked_in_at}
+               for a in all_waiting[:protocol.ARRIVALS_LISTED]]
+    return protocol.arrivals_state(desk, waiting, now, more=len(all_waiting) - len(waiting))
 
 
 def desks_of(cfg: SiteConfig, ledger: Ledger, day: str, outcomes: list[Outcome]) -> set[str]:

@@ -30,6 +30,7 @@ APPOINTMENTS_DDL = (
     "at INTEGER NOT NULL, desk TEXT NOT NULL, service TEXT NOT NULL, note TEXT NOT NULL DEFAULT '', "
     "state TEXT NOT NULL DEFAULT 'expected', number TEXT, checked_in_at INTEGER, source TEXT NOT NULL, "
     "changed_at INTEGER NOT NULL, PRIMARY KEY (day, code))")
+APPOINTMENTS_INDEX = "CREATE INDEX IF NOT EXISTS appointments_desk ON appointments (day, desk, state)"
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -51,7 +52,7 @@ CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY AUTOINCREMENT, at INT
     kind TEXT NOT NULL, number TEXT, desk TEXT, service TEXT, call_id TEXT);
 CREATE INDEX IF NOT EXISTS events_day ON events (day, kind);
 CREATE TABLE IF NOT EXISTS daily (day TEXT PRIMARY KEY, figures TEXT NOT NULL, computed_at INTEGER NOT NULL);
-""" + APPOINTMENTS_DDL + ";\n"
+""" + APPOINTMENTS_DDL + ";\n" + APPOINTMENTS_INDEX + ";\n"
 
 # schema version -> statements that bring a ledger of that version to the next one
 MIGRATIONS = {
@@ -59,7 +60,7 @@ MIGRATIONS = {
     1: ("CREATE TABLE IF NOT EXISTS daily (day TEXT PRIMARY KEY, figures TEXT NOT NULL, "
         "computed_at INTEGER NOT NULL)",),
     # 3: appointments (desk/appointment_book.py): the day's list, check-ins and their numbers
-    2: (APPOINTMENTS_DDL,),
+    2: (APPOINTMENTS_DDL, APPOINTMENTS_INDEX),
 }
 
 TICKET_COLUMNS = ("day", "number", "service", "queue", "seq", "issued_at", "state", "desk", "called_at",

@@ -151,3 +151,24 @@ def test_only_the_desk_hears_of_its_arrivals_and_nobody_else_may_announce_one(of
     assert own.wait_for("desk/r214/arrival")["number"] == "T001"
     assert own.wait_for("desk/r214/arrivals", lambda m: m["waiting"])["waiting"][0]["number"] == "T001"
     assert other.all("desk/r214/arrival") == [] and own.all("desk/r214/arrival")[0]["number"] == "T001"
+
+
+def test_the_arrivals_list_stays_small_with_many_checked_in(site_factory):
+    from aufruf import protocol
+    site = site_factory(site_text())
+    clock = Clock(ap.at_ms(site.cfg, DAY, "10:00"))
+    rows = b"time,code,desk,service\n" + b"".join(b"10:00,C%05d,r214,B\n" % i for i in range(30))
+    led = Ledger(site.data)
+    book.parse_and_import(led.db, site.cfg, rows, DAY, clock(), "day.csv")
+    led.close()
+    svc = DeskService(site.cfg, "main", str(site.data), keypads=False, clock=clock)
+    svc.start()
+    try:
+        p = site.probe()
+        for i in range(30):
+            assert checkin(p, f"c{i}", f"C{i:05d}")["ok"]
+        arr = p.wait_for("desk/r214/arrivals", lambda m: m.get("more") == 10)
+        assert len(arr["waiting"]) == protocol.ARRIVALS_LISTED and arr["waiting"][0]["number"] == "T001"
+        assert len(protocol.encode(arr)) < protocol.MAX_PAYLOAD
+    finally:
+        svc.stop()
