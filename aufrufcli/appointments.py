@@ -155,28 +155,27 @@ def format_list(cfg: SiteConfig, day: str, rows: list, as_csv: bool = False) -> 
 def _checkin(cfg: SiteConfig, args: argparse.Namespace) -> int:
     from .staff import StaffSession  # the info desk's MQTT user
     topics = protocol.Topics(cfg.site_id)
-    req = {"v": 1, "id": f"info-{uuid.uuid4().hex[:12]}", "checkin": args.code[:64]}
+    req = protocol.CheckinRequest(f"info-{uuid.uuid4().hex[:12]}", args.code[:64])
     try:
         with StaffSession(cfg, (topics.ticket("info"),)) as s:
             s.connect(args.timeout)
-            reply = s.request(topics.request("info"), topics.ticket("info"), req, args.timeout)
+            reply = s.request(topics.request("info"), topics.ticket("info"), req, protocol.CheckinReply, args.timeout)
     except (ConnectionError, TimeoutError, AufrufError) as e:
         print(f"aufruf: {e}", file=sys.stderr)
         return 3
-    print(describe_checkin(cfg, reply))
-    return 0 if reply.get("ok") and reply.get("appointment", {}).get("result") == "checked_in" else 1
+    print(describe_checkin(reply))
+    return 0 if reply.ok and reply.result == "checked_in" else 1
 
 
-def describe_checkin(cfg: SiteConfig, reply: dict) -> str:
+def describe_checkin(reply: protocol.CheckinReply) -> str:
     """One line for the info desk about a check-in answer."""
-    if not reply.get("ok"):
-        return f"refused ({reply.get('refusal', 'invalid')}): {reply.get('error')}"
-    a = reply["appointment"]
-    if a["result"] == "early":
-        return f"too early for {a['time']}: check-in from {a['from']}"
-    if a["result"] == "late":
-        t = reply.get("ticket")
-        return f"too late for {a['time']}" + (f": normal ticket {t['number']}" if t else ": no ticket")
-    where = f"room {a['room']}" if a.get("room") else f"desk {a['desk']}"
-    floor = f", floor {a['floor']}" if a.get("floor") else ""
-    return f"checked in: {a['number']} for {a['time']}, {where}{floor}"
+    if not reply.ok:
+        return f"refused ({reply.refusal}): {reply.error}"
+    if reply.result == "early":
+        return f"too early for {reply.time}: check-in from {reply.opens}"
+    if reply.result == "late":
+        return f"too late for {reply.time}" + (f": normal ticket {reply.ticket.number}" if reply.ticket else
+                                               ": no ticket")
+    where = f"room {reply.room}" if reply.room else f"desk {reply.desk}"
+    floor = f", floor {reply.floor}" if reply.floor else ""
+    return f"checked in: {reply.number} for {reply.time}, {where}{floor}"

@@ -113,14 +113,14 @@ def bench_checkin(n: int) -> None:
             # the controller is up once it answers (a warm-up check-in of an unknown code)
             deadline = time.monotonic() + 20
             while time.monotonic() < deadline and "warm" not in answers:
-                link.publish(t.request("entrance"), {"v": 1, "id": "warm", "checkin": "NOPE0000"})
+                link.publish(t.request("entrance"), protocol.CheckinRequest("warm", "NOPE0000"))
                 with cond:
                     cond.wait_for(lambda: "warm" in answers, 1.0)
             ms = []
             for i in range(n):
                 rid = f"b-{uuid.uuid4().hex[:10]}"
                 t0 = time.perf_counter()
-                link.publish(t.request("entrance"), {"v": 1, "id": rid, "checkin": f"C{i:06d}"})
+                link.publish(t.request("entrance"), protocol.CheckinRequest(rid, f"C{i:06d}"))
                 with cond:
                     if not cond.wait_for(lambda: rid in answers, 10):
                         raise SystemExit(f"no answer to check-in {i}")
@@ -130,7 +130,7 @@ def bench_checkin(n: int) -> None:
             for i in range(n):
                 rid = f"k-{uuid.uuid4().hex[:10]}"
                 t0 = time.perf_counter()
-                link.publish(t.request("entrance"), {"v": 1, "id": rid, "service": "K"})
+                link.publish(t.request("entrance"), protocol.TicketRequest(rid, "K"))
                 with cond:
                     if not cond.wait_for(lambda: rid in answers, 10):
                         raise SystemExit(f"no answer to ticket request {i}")

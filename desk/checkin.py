@@ -26,10 +26,10 @@ from .ledger import Ledger
 class Result:
     """What one check-in gives: the answer, and what to commit with it."""
 
-    reply: dict
+    reply: protocol.CheckinReply
     outcome: Outcome | None = None
     statements: list[tuple[str, list]] = field(default_factory=list)
-    messages: list[tuple[str, dict, bool]] = field(default_factory=list)
+    messages: list[tuple[str, protocol.Message, bool]] = field(default_factory=list)
     desk: str | None = None
     log: str = ""
 
@@ -40,12 +40,12 @@ def check_in(cfg: SiteConfig, ledger: Ledger, office: Office, topics: protocol.T
     """Decide a check-in. ``pending`` holds appointments changed earlier in the same (uncommitted) batch."""
     rules = cfg.appointments
     if rules is None:
-        return Result(protocol.checkin_refusal(req_id, ap.INVALID, "this site takes no appointments"),
+        return Result(protocol.CheckinReply.refused(req_id, ap.INVALID, "this site takes no appointments"),
                       log="refused: no [appointments] in the site file")
     try:
         code = ap.normalize_code(raw_code)
     except ap.BadCode as e:
-        return Result(protocol.checkin_refusal(req_id, ap.INVALID, str(e)), log=f"refused: {e}")
+        return Result(protocol.CheckinReply.refused(req_id, ap.INVALID, str(e)), log=f"refused: {e}")
     today = office.day
     appt = pending.get((today, code)) or book.find(ledger.db, code, today)
     if appt is not None and appt.state == ap.CHECKED_IN and appt.number and appt.day == today:
@@ -54,36 +54,36 @@ def check_in(cfg: SiteConfig, ledger: Ledger, office: Office, topics: protocol.T
             appt = dataclasses.replace(appt, state=ap.EXPECTED, number=None, checked_in_at=None)
     d = ap.decide(appt, today, now, rules, cfg)
     if d.kind == ap.REFUSED:
-        return Result(protocol.checkin_refusal(req_id, d.reason, d.message), log=f"refused {code[:4]}...: {d.message}")
+        return Result(protocol.CheckinReply.refused(req_id, d.reason, d.message),
+                      log=f"refused {code[:4]}...: {d.message}")
     assert appt is not None
     if d.kind == ap.EARLY:
-        return Result(protocol.checkin_reply(req_id, "early", appt.time, **{"from": ap.local_hhmm(cfg, d.from_ms)},
-                                             **_place(cfg, appt.desk)), log=f"early for {appt.time}")
+        return Result(protocol.CheckinReply(req_id, "early", appt.time, opens=ap.local_hhmm(cfg, d.from_ms),
+                                            **_place(cfg, appt.desk)), log=f"early for {appt.time}")
     if d.kind == ap.LATE:
         if not d.ticket:
-            return Result(protocol.checkin_reply(req_id, "late", appt.time), log=f"late for {appt.time}")
+            return Result(protocol.CheckinReply(req_id, "late", appt.time), log=f"late for {appt.time}")
         try:
             out = office.issue(rules.late_service, now, kiosk, req_id)
         except Refused as e:
-            return Result(protocol.checkin_refusal(req_id, ap.INVALID, f"too late, and no ticket: {e}"),
+            return Result(protocol.CheckinReply.refused(req_id, ap.INVALID, f"too late, and no ticket: {e}"),
                           log=f"late, no ticket: {e}")
         t = out.ticket
         done = dataclasses.replace(appt, state=ap.LATE, number=t.number, checked_in_at=now)
         pending[(today, code)] = done
-        reply = protocol.checkin_reply(req_id, "late", appt.time)
-        reply["ticket"] = {"number": t.number, "service": t.service, "issued_at": t.issued_at, "ahead": t.ahead,
-                           **({"eta_min": t.eta_min} if t.eta_min is not None else {})}
+        reply = protocol.CheckinReply(req_id, "late", appt.time, ticket=protocol.TicketInfo(
+            t.number, t.service, t.issued_at, t.ahead, t.eta_min))
         return Result(reply, out, [book.checkin_statement(appt, ap.LATE, t.number, now)],
                       log=f"late for {appt.time}: ticket {t.number} instead")
     try:
         out = office.admit(rules.series, now, kiosk, req_id)
     except Refused as e:
-        return Result(protocol.checkin_refusal(req_id, ap.INVALID, str(e)), log=f"refused: {e}")
+        return Result(protocol.CheckinReply.refused(req_id, ap.INVALID, str(e)), log=f"refused: {e}")
     t = out.ticket
     done = dataclasses.replace(appt, state=ap.CHECKED_IN, number=t.number, checked_in_at=now)
     pending[(today, code)] = done
-    event = protocol.arrival_event(t.number, appt.desk, appt.time, appt.service, now, appt.note)
-    reply = protocol.checkin_reply(req_id, "checked_in", appt.time, number=t.number, **_place(cfg, appt.desk))
+    event = protocol.ArrivalEvent(t.number, appt.desk, appt.time, appt.service, now, appt.note)
+    reply = protocol.CheckinReply(req_id, "checked_in", appt.time, number=t.number, **_place(cfg, appt.desk))
     return Result(reply, out, [book.checkin_statement(appt, ap.CHECKED_IN, t.number, now)],
                   [(topics.arrival(appt.desk), event, False)], desk=appt.desk,
                   log=f"checked in {t.number} for {appt.time} at desk {appt.desk}")
@@ -114,13 +114,13 @@ def pick_for_next(cfg: SiteConfig, ledger: Ledger, office: Office, desk: str, no
     return ap.pick_next(cands, now, walkins, cfg.appointments.prefer)
 
 
-def arrivals(cfg: SiteConfig, ledger: Ledger, office: Office, desk: str, now: int) -> dict:
+def arrivals(cfg: SiteConfig, ledger: Ledger, office: Office, desk: str, now: int) -> protocol.Arrivals:
     """The retained ``desk/<desk>/arrivals`` state."""
     # the staff note goes only with the arrival event, never into a retained message
     all_waiting = waiting_for(ledger, office, desk)
-    waiting = [{"number": a.number, "time": a.time, "service": a.service, "checked_in_at": a.checked_in_at}
-               for a in all_waiting[:protocol.ARRIVALS_LISTED]]
-    return protocol.arrivals_state(desk, waiting, now, more=len(all_waiting) - len(waiting))
+    waiting = tuple(protocol.WaitingAppointment(a.number, a.time, a.service, a.checked_in_at)
+                    for a in all_waiting[:protocol.ARRIVALS_LISTED])
+    return protocol.Arrivals(desk, waiting, now, more=len(all_waiting) - len(waiting))
 
 
 def desks_of(cfg: SiteConfig, ledger: Ledger, day: str, outcomes: list[Outcome]) -> set[str]:

@@ -26,7 +26,7 @@ import pygame
 from aufruf.config import Display, SiteConfig
 
 from . import texts
-from .board import BoardModel, Call
+from .board import BoardModel, BoardEntry
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 FONT_REGULAR = ASSETS / "DejaVuSans.ttf"
@@ -44,7 +44,7 @@ TEXT_CACHE = 600
 
 
 @dataclass
-class Layout:
+class BoardLayout:
     """Where each region of the board sits, computed from the surface size."""
 
     size: tuple[int, int]
@@ -62,7 +62,7 @@ class Layout:
     main: pygame.Rect = field(default_factory=pygame.Rect)   # current + history + waiting
 
 
-def make_layout(size: tuple[int, int], rows: int) -> Layout:
+def make_layout(size: tuple[int, int], rows: int) -> BoardLayout:
     """The region rectangles for a screen of ``size`` with ``rows`` history lines."""
     w, h = size
     portrait = h > w
@@ -108,7 +108,7 @@ def make_layout(size: tuple[int, int], rows: int) -> Layout:
         rows_rects = [R(history.left + (i // per_col) * col_w, history.top + title_h + (i % per_col) * row_h,
                         col_w, row_h) for i in range(rows)]
     main = current.union(history).union(waiting)
-    return Layout((w, h), portrait, name, date, clock, offline, current, history, rows_rects,
+    return BoardLayout((w, h), portrait, name, date, clock, offline, current, history, rows_rects,
                   waiting, footer, header, main)
 
 
@@ -294,7 +294,7 @@ class Renderer:
         txt = pygame.Rect(tag.right + tag.width // 3, rect.top, inner.right - tag.right - tag.width // 3, rect.height)
         self._blit(self._t(text, round(rect.height * 0.5), FG, False, txt.width), txt)
 
-    def _current(self, rect: pygame.Rect, key: tuple[Call | None, bool]) -> None:
+    def _current(self, rect: pygame.Rect, key: tuple[BoardEntry | None, bool]) -> None:
         call, lit = key
         for k in ("current.number", "current.arrow", "current.desk"):
             self.spots.pop(k, None)
@@ -340,7 +340,7 @@ class Renderer:
             sub = pygame.Rect(inner.left, line.bottom, inner.width, inner.bottom - line.bottom)
             self._blit(self._t(" · ".join(others), round(sub.height * 0.7), muted, False, inner.width), sub, "center")
 
-    def _history(self, rect: pygame.Rect, calls: tuple[Call, ...]) -> None:
+    def _history(self, rect: pygame.Rect, calls: tuple[BoardEntry, ...]) -> None:
         self.surface.fill(BG, rect)
         L = self.layout
         title_h = L.history_rows[0].top - rect.top if L.history_rows else rect.height

@@ -26,9 +26,9 @@ from typing import Callable
 from aufruf import protocol
 from aufruf.config import Display, SiteConfig
 
-from .board import Call
+from .board import BoardEntry
 
-log = logging.getLogger("aufruf.display")
+log = logging.getLogger(__name__)
 
 RATE = 22050
 STRIKES = ((0.0, 659.25), (0.55, 523.25))        # E5 then C5: the classic two-tone "ding-dong"
@@ -69,7 +69,7 @@ def gong_wav(rate: int = RATE) -> bytes:
     return buf.getvalue()
 
 
-def announcement_texts(cfg: SiteConfig, call: Call) -> list[tuple[str, str]]:
+def announcement_texts(cfg: SiteConfig, call: BoardEntry) -> list[tuple[str, str]]:
     """What is said for a call, per site language: the config's template with number and desk filled in."""
     desk = cfg.desk(call.desk)
     out = []
@@ -120,7 +120,7 @@ class SoundPlayer:
         self.speaker = speaker or Speaker()
         self.log: list[tuple[str, ...]] = []          # ("chime", number) / ("speech", lang, text)
         self.commands: list[list[str]] = []
-        self._q: queue.Queue[Call | None] = queue.Queue()
+        self._q: queue.Queue[BoardEntry | None] = queue.Queue()
         self._idle = threading.Event()
         self._idle.set()
         self._lock = threading.Lock()
@@ -154,7 +154,7 @@ class SoundPlayer:
         self._thread = threading.Thread(target=self._run, name="display-sound", daemon=True)
         self._thread.start()
 
-    def announce(self, call: Call) -> None:
+    def announce(self, call: BoardEntry) -> None:
         """Queue the chime and speech for ``call`` (returns at once)."""
         with self._lock:
             self._queued += 1
@@ -208,7 +208,7 @@ class SoundPlayer:
                 self.on_idle()
         self._idle.set()
 
-    def _announce(self, call: Call, pygame) -> None:
+    def _announce(self, call: BoardEntry, pygame) -> None:
         if not self._mixer:
             return
         if self.display.chime:

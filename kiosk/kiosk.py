@@ -20,6 +20,7 @@ import logging
 import queue
 import threading
 import time
+from dataclasses import dataclass
 from typing import Any, Callable
 
 from aufruf import protocol
@@ -34,7 +35,7 @@ from .scanner import KEYPAD_GAP_S, Scan, ScannerReader
 from . import ticket_layout as tl
 from .printer import CAN_PRINT, OK, PrinterPort, PrintError
 
-log = logging.getLogger("aufruf.kiosk")
+log = logging.getLogger(__name__)
 
 PRINTER_RECHECK_OK_S = 30.0      # re-ask a healthy printer this often
 PRINTER_RECHECK_FAULT_S = 2.0    # and a faulty one this often (refilled paper is noticed quickly)
@@ -44,19 +45,22 @@ CHECKIN = "@appointment"         # the request book's "service" of an appointmen
 ARMED_S = 30.0                   # after the appointment button, the keypad takes a code this long
 
 
-class Kiosk:
+class TicketKiosk:
     """One ticket kiosk. The kiosk owns its link: :meth:`start` starts it, :meth:`stop` stops it.
 
-    ``printer`` is a python-escpos printer object (e.g. ``Dummy``), a
-    :class:`~kiosk.printer.PrinterPort`, or None for the connection in the config.
-    ``on_printed(number or None for a test print, escpos_bytes)`` runs on the
-    worker thread after every successful print.
+    Its hardware comes in through keyword arguments, set once: ``printer`` (a
+    :class:`~kiosk.printer.PrinterPort`; None opens the connection of the site
+    file), ``pin_factory`` (gpiozero's; None for the board's own), ``link_factory``
+    (called once with the link's configuration: :class:`~aufruf.link.MqttLink`
+    unless a test or tool needs another login). ``on_printed(number or None for a
+    test print, escpos_bytes)`` runs on the worker thread after every successful print.
     """
 
-    def __init__(self, cfg: SiteConfig, kiosk_id: str, link: MqttLink | None = None, printer: Any = None,
-                 pin_factory: Any = None, clock: Callable[[], float] = time.monotonic,
+    def __init__(self, cfg: SiteConfig, kiosk_id: str, *, printer: PrinterPort | None = None,
+                 pin_factory: Any = None, link_factory: Callable[..., MqttLink] = MqttLink,
+                 clock: Callable[[], float] = time.monotonic,
                  on_printed: OnPrinted | None = None, new_id: Callable[[], str] | None = None,
-                 on_tick: Callable[[], None] | None = None, *,
+                 on_tick: Callable[[], None] | None = None,
                  scanner_opener: Callable[[str], object] | None = None):
         kcfg = cfg.kiosk(kiosk_id)
         if kcfg is None:
@@ -68,13 +72,7 @@ class Kiosk:
         self.on_printed = on_printed
         self.on_tick = on_tick
         self.topics = protocol.Topics(cfg.site_id)
-        if isinstance(printer, PrinterPort):
-            self.printer = printer
-        elif printer is None:
-            self.printer = PrinterPort(kcfg.printer)
-        else:
-            self.printer = PrinterPort(printer, check_status=kcfg.printer.check_status,
-                                       profile_name=kcfg.printer.profile)
+        self.printer = printer if printer is not None else PrinterPort.from_spec(kcfg.printer)
         self.gates = {b.service: press.PressGate(kcfg.min_gap_s, kcfg.hold_test_s) for b in kcfg.buttons}
         self.book = requests.RequestBook(kiosk_id, kcfg.request_timeout_s, kcfg.late_print_s, new_id)
         self.events: queue.Queue = queue.Queue()
@@ -92,20 +90,16 @@ class Kiosk:
         self._stopped = threading.Event()
         self._ready = threading.Event()
 
-        if link is None:
-            link = MqttLink(cfg.broker, cfg.site_id, "kiosk", kiosk_id)
-        self.link = link
-        link.handler = self._on_message
-        link.status_extra = lambda: {"printer": self.printer_state}
-        subs = (self.topics.ticket(kiosk_id), f"{self.topics.root}status/controller/+")
-        link.subscriptions = tuple(dict.fromkeys((*link.subscriptions, *subs)))
-        link.on_connect(lambda: self.events.put(("connected",)))
-        link.on_disconnect(lambda: self.events.put(("disconnected",)))
+        self.link = link_factory(cfg.broker, cfg.site_id, "kiosk", kiosk_id,
+                                 subscriptions=(self.topics.ticket(kiosk_id), self.topics.role_status("controller")),
+                                 handler=self._on_message, status_extra=lambda: {"printer": self.printer_state},
+                                 on_connect=lambda: self.events.put(Connected()),
+                                 on_disconnect=lambda: self.events.put(Disconnected()))
         self.panel = panel_mod.Panel(kcfg, pin_factory, self._on_edge)
         # appointment check-in: a barcode/QR scanner types the invitation's code (kiosk/scanner.py)
-        self.scanner = (ScannerReader(kcfg.scanner, lambda scan: self.events.put(("scan", scan)),
+        self.scanner = (ScannerReader(kcfg.scanner, lambda scan: self.events.put(Scanned(scan)),
                                       opener=scanner_opener) if kcfg.scanner else None)
-        self.code_keypad = (ScannerReader(kcfg.code_keypad, lambda scan: self.events.put(("keyed", scan)),
+        self.code_keypad = (ScannerReader(kcfg.code_keypad, lambda scan: self.events.put(Scanned(scan, typed=True)),
                                           opener=scanner_opener, gap_s=KEYPAD_GAP_S) if kcfg.code_keypad else None)
         self._armed_until = 0.0                    # the appointment button was pressed: the keypad takes a code
         self.checkin_codes: dict[str, str] = {}   # open check-in request id -> code
@@ -129,7 +123,7 @@ class Kiosk:
         for reader in (self.scanner, self.code_keypad):
             if reader is not None:
                 reader.stop()
-        self.events.put(("stop",))
+        self.events.put(Stop())
         if self._thread is not None:
             self._thread.join(10)
         self.link.stop()
@@ -145,15 +139,15 @@ class Kiosk:
 
     def poke(self) -> None:
         """Wake the worker (it re-evaluates its timers; for tests with an injected clock)."""
-        self.events.put(("poke",))
+        self.events.put(Poke())
 
     # ------------------------------------------------------------ inputs (other threads)
 
     def _on_edge(self, edge: str, service: str) -> None:
-        self.events.put((edge, service, self.clock()))
+        self.events.put(Edge(edge, service, self.clock()))
 
     def _on_message(self, topic: str, payload: bytes, retained: bool) -> None:
-        self.events.put(("message", topic, payload))
+        self.events.put(Incoming(topic, payload))
 
     # ------------------------------------------------------------ the worker
 
@@ -175,32 +169,29 @@ class Kiosk:
                 ev = None
             try:
                 if ev is not None:
-                    if ev[0] == "stop":
+                    if isinstance(ev, Stop):
                         break
                     self._handle(ev)
                 self._tick(self.clock())
                 self._update_led(self.clock())
             except Exception:  # noqa: BLE001 - one bad event must not stop the kiosk
-                log.exception("kiosk %s: handling %s failed", self.id, ev[0] if ev else "timers")
+                log.exception("kiosk %s: handling %s failed", self.id, type(ev).__name__ if ev else "timers")
             if self.on_tick is not None:
                 self.on_tick()
         self.panel.show(panel_mod.OFF)
 
-    def _handle(self, ev: tuple) -> None:
-        kind = ev[0]
-        if kind == "press":
-            self._on_press(ev[1], ev[2])
-        elif kind == "release":
-            gate = self.gates.get(ev[1])
+    def _handle(self, ev: "Event") -> None:
+        if isinstance(ev, Edge) and ev.edge == "press":
+            self._on_press(ev.service, ev.at)
+        elif isinstance(ev, Edge) and ev.edge == "release":
+            gate = self.gates.get(ev.service)
             if gate is not None:
-                gate.release(ev[2])
-        elif kind == "message":
-            self._on_mqtt(ev[1], ev[2])
-        elif kind == "scan":
-            self._on_scan(ev[1])
-        elif kind == "keyed":
-            self._on_keyed(ev[1])
-        elif kind == "connected":
+                gate.release(ev.at)
+        elif isinstance(ev, Incoming):
+            self._on_mqtt(ev.topic, ev.payload)
+        elif isinstance(ev, Scanned):
+            (self._on_keyed if ev.typed else self._on_scan)(ev.scan)
+        elif isinstance(ev, Connected):
             now = self.clock()
             for p in self.book.resend_all(now):
                 log.info("kiosk %s: reconnected, sending request %s (%s) again", self.id, p.id, p.service)
@@ -253,15 +244,15 @@ class Kiosk:
 
     def _send(self, p: requests.Pending) -> None:
         if p.service == CHECKIN:
-            self.link.publish(self.topics.request(self.id), {"v": 1, "id": p.id, "checkin": self.checkin_codes[p.id]})
+            self.link.publish(self.topics.request(self.id), protocol.CheckinRequest(p.id, self.checkin_codes[p.id]))
             return
-        self.link.publish(self.topics.request(self.id), {"v": 1, "id": p.id, "service": p.service})
+        self.link.publish(self.topics.request(self.id), protocol.TicketRequest(p.id, p.service))
 
     # ------------------------------------------------------------ appointment check-in
 
     def scan(self, scan: Scan) -> None:
         """Hand a finished scan to the worker (what the scanner's reader thread does)."""
-        self.events.put(("scan", scan))
+        self.events.put(Scanned(scan))
 
     def _on_scan(self, scan: Scan) -> None:
         now = self.clock()
@@ -301,11 +292,11 @@ class Kiosk:
 
     def _on_checkin_reply(self, obj: dict) -> None:
         try:
-            reply = protocol.check_checkin_reply(obj)
+            reply = protocol.CheckinReply.from_dict(obj)
         except PayloadError as e:
             log.warning("kiosk %s: bad check-in answer ignored: %s", self.id, e)
             return
-        rid = reply["id"]
+        rid = reply.id
         now = self.clock()
         if self.book.was_answered(rid):
             return
@@ -313,25 +304,24 @@ class Kiosk:
         self.checkin_codes.pop(rid, None)
         if closed is None:
             return
-        appt = reply.get("appointment") or {}
-        number = appt.get("number") if appt.get("result") == "checked_in" else None
+        number = reply.number if reply.result == "checked_in" else None
         if closed[1] == requests.VOID:
             log.warning("kiosk %s: check-in answer came too late: nothing printed", self.id)
-            if number or reply.get("ticket"):
-                self._report(rid, number or reply["ticket"]["number"], False, "answer too late, customer gone")
+            if number or reply.ticket:
+                self._report(rid, number or reply.ticket.number, False, "answer too late, customer gone")
             return
-        if reply.get("ticket"):           # too late, and the site gives a normal ticket instead
-            self._print_ticket(rid, tl.TicketData.from_reply(reply["ticket"]))
+        if reply.ticket is not None:      # too late, and the site gives a normal ticket instead
+            self._print_ticket(rid, tl.TicketData.from_reply(reply.ticket))
             return
-        if not reply["ok"]:
-            log.info("kiosk %s: check-in refused: %s", self.id, reply.get("error"))
+        if not reply.ok:
+            log.info("kiosk %s: check-in refused: %s", self.id, reply.error)
             self._fault_until = now + REFUSED_FAULT_S
             self.panel.beep(3)
-            if reply.get("refusal") not in slip_mod.REFUSALS_PRINTED:
+            if reply.refusal not in slip_mod.REFUSALS_PRINTED:
                 return                     # a code nobody could read: nothing printed
         self._print_slip(rid, reply, number)
 
-    def _print_slip(self, rid: str, reply: dict, number: str | None) -> None:
+    def _print_slip(self, rid: str, reply: protocol.CheckinReply, number: str | None) -> None:
         layout = slip_mod.build(self.cfg, self.kcfg, reply, self._profile(), time.time_ns() // 1_000_000)
         raw = tl.escpos_bytes(layout, self.printer.profile_name)
         try:
@@ -352,12 +342,16 @@ class Kiosk:
     # ------------------------------------------------------------ ticket -> print -> printed
 
     def _on_mqtt(self, topic: str, payload: bytes) -> None:
-        if topic.startswith(f"{self.topics.root}status/controller/"):
+        try:
+            route = self.topics.parse(topic)
+        except PayloadError:
+            return
+        if route.kind == "status/controller":
             try:
-                body = protocol.check_status(protocol.decode(payload))
+                status = protocol.Status.from_json(payload)
             except PayloadError:
                 return
-            self.controllers[topic.rsplit("/", 1)[1]] = bool(body["online"])
+            self.controllers[route.device] = status.online
             return
         if topic != self.topics.ticket(self.id):
             return
@@ -369,23 +363,23 @@ class Kiosk:
         if obj.get("id") in self.checkin_codes or "appointment" in obj or "refusal" in obj:
             return self._on_checkin_reply(obj)
         try:
-            reply = protocol.check_ticket_reply(obj)
+            reply = protocol.TicketReply.from_dict(obj)
         except PayloadError as e:
             log.warning("kiosk %s: bad ticket reply ignored: %s", self.id, e)
             return
-        rid = reply["id"]
+        rid = reply.id
         now = self.clock()
         if self.book.was_answered(rid):
             return                                   # QoS 1 may deliver an answer twice
         closed = self.book.answer(rid, now)
-        if not reply["ok"]:
+        if not reply.ok:
             if closed is not None:
                 log.warning("kiosk %s: controller refused request %s (%s): %s", self.id, rid,
-                            closed[0].service, reply["error"])
+                            closed[0].service, reply.error)
                 self._fault_until = now + REFUSED_FAULT_S
                 self.panel.beep(3)
             return
-        data = tl.TicketData.from_reply(reply["ticket"])
+        data = tl.TicketData.from_reply(reply.ticket)
         if closed is None:
             # an answer to a request this process never made (it restarted meanwhile): nobody waits for it
             log.warning("kiosk %s: ticket %s answers unknown request %s: voided", self.id, data.number, rid)
@@ -444,10 +438,7 @@ class Kiosk:
                 log.exception("on_printed callback failed")
 
     def _report(self, rid: str, number: str, ok: bool, error: str | None = None) -> None:
-        body: dict[str, Any] = {"v": 1, "id": rid, "number": number, "ok": ok}
-        if error:
-            body["error"] = error
-        self.link.publish(self.topics.printed(self.id), body)
+        self.link.publish(self.topics.printed(self.id), protocol.PrintReport(rid, number, ok, error or None))
 
     def _profile(self) -> Any:
         try:
@@ -482,3 +473,53 @@ class Kiosk:
             self.panel.show(panel_mod.BUSY)
         else:
             self.panel.show(panel_mod.READY)
+
+
+# ------------------------------------------------------------ the worker's queue items
+
+@dataclass(frozen=True)
+class Edge:
+    """A button went down (``press``) or up (``release``) at ``at`` (gpiozero's thread)."""
+
+    edge: str
+    service: str
+    at: float
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """An MQTT message (paho's thread)."""
+
+    topic: str
+    payload: bytes
+
+
+@dataclass(frozen=True)
+class Connected:
+    """The link (re)connected: open requests are sent again."""
+
+
+@dataclass(frozen=True)
+class Disconnected:
+    """The link went away."""
+
+
+@dataclass(frozen=True)
+class Poke:
+    """Re-evaluate the timers now."""
+
+
+@dataclass(frozen=True)
+class Stop:
+    """End the worker."""
+
+
+@dataclass(frozen=True)
+class Scanned:
+    """A finished scan from the scanner, or (``typed``) a code typed on the kiosk's keypad (reader threads)."""
+
+    scan: Scan
+    typed: bool = False
+
+
+Event = Edge | Incoming | Connected | Disconnected | Poke | Stop | Scanned

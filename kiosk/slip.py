@@ -17,6 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from aufruf.config import Kiosk, SiteConfig
+from aufruf.protocol import CheckinReply
 
 from . import ticket_layout as tl
 from .ticket_layout import Cut, Gap, Layout, Line
@@ -46,12 +47,12 @@ def texts(lang: str) -> dict[str, str]:
     return TEXTS.get(lang, TEXTS["en"])
 
 
-def where_line(lang: str, a: dict[str, Any]) -> str:
+def where_line(lang: str, a: CheckinReply) -> str:
     t = texts(lang)
-    if a.get("room") and a.get("floor"):
-        return t["floor_room"].format(floor=a["floor"], room=a["room"])
-    if a.get("room"):
-        return t["room"].format(room=a["room"])
+    if a.room and a.floor:
+        return t["floor_room"].format(floor=a.floor, room=a.room)
+    if a.room:
+        return t["room"].format(room=a.room)
     return t["wait"]
 
 
@@ -61,8 +62,8 @@ def _wrap_place(text: str, width: int, bold: bool) -> list[Line]:
     return [Line(t.replace("\xa0", " "), bold=bold) for t in (textwrap.wrap(glued, width) or [""])]
 
 
-def build(cfg: SiteConfig, kiosk: Kiosk, reply: dict[str, Any], profile: Any, now_ms: int) -> Layout:
-    """The slip for a checked check-in answer (``protocol.check_checkin_reply``)."""
+def build(cfg: SiteConfig, kiosk: Kiosk, reply: CheckinReply, profile: Any, now_ms: int) -> Layout:
+    """The slip for a check-in answer (a :class:`~aufruf.protocol.CheckinReply`)."""
     width = kiosk.printer.width_chars
     langs = cfg.languages
     when = dt.datetime.fromtimestamp(now_ms / 1000, ZoneInfo(cfg.timezone))
@@ -75,22 +76,22 @@ def build(cfg: SiteConfig, kiosk: Kiosk, reply: dict[str, Any], profile: Any, no
             if i == 0 or text != texts(langs[0])[key].format(**kw):
                 els.extend(tl._wrap(text, width, bold=(i == 0)))
 
-    if not reply.get("ok"):
-        refusal = reply.get("refusal", "invalid")
+    if not reply.ok:
+        refusal = reply.refusal or "invalid"
         each(refusal if refusal in TEXTS["en"] else "invalid")
         each("ask")
     else:
-        a = reply["appointment"]
+        a = reply
         each("title")
-        each("at", time=a["time"])
-        if a["result"] == "checked_in":
+        each("at", time=a.time)
+        if a.result == "checked_in":
             els.append(Gap(8))
             els.append(NUMBER)
             els.append(Gap(8))
             for i, lang in enumerate(langs):
                 els.extend(_wrap_place(where_line(lang, a), width, bold=(i == 0)))
-        elif a["result"] == "early":
-            each("early", from_=a["from"])
+        elif a.result == "early":
+            each("early", from_=a.opens)
         else:
             each("late")
             each("ask")
@@ -98,7 +99,7 @@ def build(cfg: SiteConfig, kiosk: Kiosk, reply: dict[str, Any], profile: Any, no
     codepage = tl.choose_codepage(profile)
     if NUMBER not in els:
         return Layout(tuple(els), width, codepage)
-    number = reply["appointment"]["number"]
+    number = reply.number
     layout = None
     for size in tl.NUMBER_SIZES:         # the largest number that keeps the slip within the ticket's paper
         big = Line(number, bold=True, width=min(size, max(1, width // len(number))), height=size)

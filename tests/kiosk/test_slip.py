@@ -18,14 +18,14 @@ def cfg():
 
 
 def lines(cfg, reply):
-    reply = protocol.check_checkin_reply(reply)
+    reply = protocol.CheckinReply.from_json(reply.to_json())     # as the kiosk receives it
     layout = slip.build(cfg, cfg.kiosks[0], reply, tl.load_profile(None), NOW)
     return layout, [e.text for e in layout.elements if isinstance(e, tl.Line)]
 
 
 def test_checked_in_upstairs_shows_number_time_and_the_room(cfg):
-    layout, text = lines(cfg, protocol.checkin_reply("r1", "checked_in", "10:00", number="T017", desk="r214",
-                                                     floor="2", room="2.14"))
+    layout, text = lines(cfg, protocol.CheckinReply("r1", "checked_in", "10:00", number="T017", desk="r214",
+                                                    floor="2", room="2.14"))
     assert layout.number_line.text == "T017" and layout.number_line.height > 1
     assert "Termin um 10:00 Uhr" in text and "Appointment at 10:00" in text
     assert "Raum 2.14." in text and "Please go to floor 2, room 2.14." in text
@@ -33,18 +33,18 @@ def test_checked_in_upstairs_shows_number_time_and_the_room(cfg):
 
 
 def test_checked_in_at_a_counter_says_wait(cfg):
-    _, text = lines(cfg, protocol.checkin_reply("r1", "checked_in", "10:00", number="T001", desk="2"))
+    _, text = lines(cfg, protocol.CheckinReply("r1", "checked_in", "10:00", number="T001", desk="2"))
     assert "Bitte warten Sie, Sie werden aufgerufen." in text and "Please wait, you will be called." in text
 
 
 def test_early_says_from_when(cfg):
-    layout, text = lines(cfg, protocol.checkin_reply("r1", "early", "11:00", **{"from": "10:30"}))
+    layout, text = lines(cfg, protocol.CheckinReply("r1", "early", "11:00", opens="10:30", desk="1"))
     assert layout.number_line is None and "Sie können ab 10:30 Uhr einchecken." in text
 
 
 @pytest.mark.parametrize("refusal,words", [("unknown", "nicht bekannt"), ("cancelled", "abgesagt"),
                                            ("used", "bereits eingecheckt"), ("other_day", "anderen Tag")])
 def test_refusals_say_why_and_where_to_ask(cfg, refusal, words):
-    layout, text = lines(cfg, protocol.checkin_refusal("r1", refusal, "whatever the controller said"))
+    layout, text = lines(cfg, protocol.CheckinReply.refused("r1", refusal, "whatever the controller said"))
     joined = " ".join(text)
     assert words in joined and "Information" in joined and layout.number_line is None
