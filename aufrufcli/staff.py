@@ -277,6 +277,9 @@ def format_status(cfg: SiteConfig, state: dict[str, dict], now: int | None = Non
     for role, dev in expected + sorted(seen - set(expected)):
         st = state.get(f"status/{role}/{dev}")
         lines.append(f"  {role} {dev}: {device_health(st, now)}")
+        imp = (st or {}).get("appointments_import") if role == "controller" else None
+        if isinstance(imp, dict):  # the drop directory's last file (docs/appointments.md)
+            lines.append(f"      last appointments file {imp.get('file')}: {imp.get('result')}")
     return "\n".join(lines)
 
 

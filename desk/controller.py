@@ -66,6 +66,7 @@ class Controller:
         self.status_fields: dict[str, Any] = {"day": self.office.day,
                                               "waiting": {s.key: self.office.waiting(s.key) for s in cfg.services}}
         self.drops = drop_dir_mod.DropDir()  # appointment CSV files from a calendar ([appointments] drop_dir)
+        self.import_status: dict[str, Any] = {}
 
     # ------------------------------------------------------------ wiring
 
@@ -179,7 +180,14 @@ class Controller:
 
     def _idle(self) -> None:
         self._check_day()
-        self.drops.poll(self.cfg, self.ledger, self.office.day, self.clock())
+        handled = self.drops.poll(self.cfg, self.ledger, self.office.day, self.clock())
+        if handled:  # staff see the last import (and why a file was refused) in the controller's status
+            last = handled[-1]
+            self.import_status = {"appointments_import": {"file": last.file[:80], "ok": last.ok,
+                                                          "result": last.result[:300], "at": self.clock()}}
+            self.status_fields = {**self.status_fields, **self.import_status}
+            if self.link is not None:
+                self.link.publish_status_now()
         acked = self._take_acked()
         if acked:
             self.ledger.delete_acked(acked)
@@ -404,7 +412,8 @@ class Controller:
 
     def _publish_queue_and_board(self, now: int) -> None:
         self.status_fields = {"day": self.office.day,
-                              "waiting": {s.key: self.office.waiting(s.key) for s in self.cfg.services}}
+                              "waiting": {s.key: self.office.waiting(s.key) for s in self.cfg.services},
+                              **self.import_status}
         self._publish(self.topics.queue, self.office.queue_state(now), retain=True)
         self._publish(self.topics.board, self.office.board(now), retain=True)
 

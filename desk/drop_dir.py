@@ -14,6 +14,7 @@ import datetime as dt
 import logging
 import re
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from aufruf.config import SiteConfig
@@ -38,6 +39,15 @@ def day_of(path: Path, today: str) -> str:
     return today
 
 
+@dataclass(frozen=True)
+class Handled:
+    """One file of the drop directory: imported (``ok``) or refused, and what happened in words."""
+
+    file: str
+    ok: bool
+    result: str
+
+
 class DropDir:
     """Remembers when it last looked; :meth:`poll` imports what is there."""
 
@@ -45,8 +55,8 @@ class DropDir:
         self.clock = clock
         self._next = 0.0
 
-    def poll(self, cfg: SiteConfig, ledger: Ledger, today: str, now_ms: int, force: bool = False) -> list[str]:
-        """Import every settled CSV file; returns a line per file handled."""
+    def poll(self, cfg: SiteConfig, ledger: Ledger, today: str, now_ms: int, force: bool = False) -> list[Handled]:
+        """Import every settled CSV file; returns what became of each file handled."""
         rules = cfg.appointments
         if rules is None or not rules.drop_dir:
             return []
@@ -74,13 +84,14 @@ class DropDir:
             except ImportRefused as e:
                 log.error("appointments: %s refused, nothing imported: %s", p.name, "; ".join(e.problems[:5]))
                 self._move(p, folder / "refused", "\n".join(e.problems) + "\n")
-                out.append(f"{p.name}: refused ({len(e.problems)} problems)")
+                out.append(Handled(p.name, False, f"refused, nothing imported: {e.problems[0]}"
+                                   + (f" (and {len(e.problems) - 1} more problems)" if len(e.problems) > 1 else "")))
                 continue
             log.info("appointments: %s imported for %s: %d added, %d changed, %d unchanged", p.name, day,
                      len(plan.added), len(plan.updated), len(plan.unchanged))
             self._move(p, folder / "done", None)
-            out.append(f"{p.name}: {len(plan.added)} added, {len(plan.updated)} changed, "
-                       f"{len(plan.unchanged)} unchanged")
+            out.append(Handled(p.name, True, f"{len(plan.added)} added, {len(plan.updated)} changed, "
+                                             f"{len(plan.unchanged)} unchanged"))
         return out
 
     @staticmethod

@@ -269,9 +269,9 @@ def test_drop_directory_imports_good_files_and_sets_bad_ones_aside(tmp_path):
         (drop / "2026-12-03-calendar.csv").write_bytes(CSV_OK)
         (drop / "broken.csv").write_bytes(b"time,code,desk,service,note,name\n10:00,AB12CD,r214,B,,Meier\n")
         (drop / "notes.txt").write_text("not a csv")
-        out = DropDir().poll(cfg, led, DAY, 1, force=True)
-        assert sorted(out) == ["2026-12-03-calendar.csv: 3 added, 0 changed, 0 unchanged",
-                               "broken.csv: refused (1 problems)"]
+        out = {h.file: (h.ok, h.result) for h in DropDir().poll(cfg, led, DAY, 1, force=True)}
+        assert out["2026-12-03-calendar.csv"] == (True, "3 added, 0 changed, 0 unchanged")
+        assert out["broken.csv"][0] is False and "line 1: column 'name' is not allowed" in out["broken.csv"][1]
         assert [a.code for a in book.day(led.db, "2026-12-03")] == ["AB12CD", "XY99ZZ", "QQ11QQ"]
         assert book.day(led.db, DAY) == []                       # nothing of the refused file
         assert (drop / "notes.txt").exists() and not (drop / "broken.csv").exists()

@@ -172,3 +172,28 @@ def test_the_arrivals_list_stays_small_with_many_checked_in(site_factory):
         assert len(protocol.encode(arr)) < protocol.MAX_PAYLOAD
     finally:
         svc.stop()
+
+
+def test_a_refused_drop_file_shows_in_the_controller_status_and_aufruf_status(site_factory, tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    site = site_factory(site_text(f'drop_dir = "{drop}"\n'))
+    svc = DeskService(site.cfg, "main", str(site.data), keypads=False)
+    svc.start()
+    try:
+        p = site.probe()
+        (drop / "kalender.csv").write_bytes(b"time,code,desk,service\n10:00,AB12CD,nowhere,B\n")
+        st = p.wait_for("status/controller/main", lambda m: "appointments_import" in m, timeout=20)
+        imp = st["appointments_import"]
+        assert imp["file"] == "kalender.csv" and imp["ok"] is False and "unknown desk 'nowhere'" in imp["result"]
+        r = subprocess.run([sys.executable, "-m", "aufrufcli", "status", "--config", str(site.config_path)],
+                           cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True, timeout=60)
+        assert "last appointments file kalender.csv: refused, nothing imported: line 2: unknown desk" in r.stdout
+        (drop / "kalender2.csv").write_bytes(CSV_OK)
+        st = p.wait_for("status/controller/main", lambda m: m.get("appointments_import", {}).get("ok"), timeout=20)
+        assert st["appointments_import"]["result"] == "3 added, 0 changed, 0 unchanged"
+    finally:
+        svc.stop()
