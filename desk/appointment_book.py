@@ -89,8 +89,10 @@ def cancel(db: sqlite_utils.Database, day_: str, code: str, now: int) -> Appoint
 
 def checkin_statement(a: Appointment, state: str, number: str | None, now: int) -> tuple[str, list]:
     """The UPDATE that records a check-in; the controller runs it in the transaction that issues the ticket."""
-    return ("UPDATE appointments SET state=?, number=?, checked_in_at=?, changed_at=? WHERE day=? AND code=?",
-            [state, number, now, now, a.day, a.code])
+    # only an appointment still expected (or checked in with a voided slip): a cancel by another
+    # process between the check and the commit makes the statement change nothing, and the commit fails
+    return ("UPDATE appointments SET state=?, number=?, checked_in_at=?, changed_at=? WHERE day=? AND code=? "
+            "AND state IN (?, ?)", [state, number, now, now, a.day, a.code, ap.EXPECTED, ap.CHECKED_IN])
 
 
 def checked_in_at_desk(db: sqlite_utils.Database, day_: str, desk: str) -> list[Appointment]:

@@ -26,7 +26,7 @@ from aufruf.link import MqttLink, now_ms
 
 from . import checkin, history, retention, stats
 from . import drop_dir as drop_dir_mod
-from .dispatch import Office, Outcome, Refused
+from .dispatch import PAUSED, Office, Outcome, Refused
 from .keypad import PAUSE_RESUME, KeyCommand
 from .ledger import Ledger
 from .today import TodayFeed
@@ -353,7 +353,7 @@ class Controller:
             return
         now = self.clock()
         action, number = cmd.action, cmd.number
-        if action == "next" and self.office.desks.get(desk) and self.office.desks[desk].status != "paused":
+        if action == "next" and self.office.desks.get(desk) and self.office.desks[desk].status != PAUSED:
             due = checkin.pick_for_next(self.cfg, self.ledger, self.office, desk, now)  # appointments first
             if due:
                 action, number = "call", due

@@ -174,13 +174,15 @@ class Ledger:
 
         Returns the outbox rows (seq, topic, payload, retain) to publish now. ``acked``
         outbox rows (delivered earlier) are deleted in the same transaction; ``statements``
-        (SQL, parameters) of other tables (appointments) run in it too.
+        (SQL, parameters) of other tables (appointments) run in it too, each changing exactly one row:
+        one that changes none (the row was changed meanwhile by another process) rolls everything back.
         """
         rows = []
         with self.db.atomic():
             c = self.db.conn
             for sql, params in statements:
-                c.execute(sql, params)
+                if c.execute(sql, params).rowcount != 1:
+                    raise LedgerError(f"changed meanwhile, nothing committed: {sql.split(' WHERE')[0][:60]}")
             for outcome in outcomes:
                 if outcome.new_day:
                     c.execute("INSERT OR REPLACE INTO meta VALUES ('day', ?)", [outcome.new_day])

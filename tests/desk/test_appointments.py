@@ -281,3 +281,27 @@ def test_drop_directory_imports_good_files_and_sets_bad_ones_aside(tmp_path):
         assert DropDir().poll(cfg, led, DAY, 2, force=True) == []   # nothing left to do
     finally:
         led.close()
+
+
+def test_appointment_rows_follow_the_retention(cfg, ledger):
+    from desk import retention
+    db = ledger.db
+    book.parse_and_import(db, cfg, CSV_OK, "2026-10-01", 1, "old.csv")
+    book.parse_and_import(db, cfg, CSV_OK, DAY, 1, "new.csv")
+    p = retention.purge(db, cfg, DAY, ap.at_ms(cfg, DAY, "03:00"))
+    assert p.appointments == 3
+    assert {a.day for a in book.day(db, "2026-10-01")} == set() and len(book.day(db, DAY)) == 3
+
+
+def test_a_checkin_commit_fails_whole_if_the_appointment_was_cancelled_meanwhile(cfg, ledger):
+    from aufruf.errors import LedgerError
+    from desk.dispatch import Office
+    db = ledger.db
+    book.parse_and_import(db, cfg, CSV_OK, DAY, 1, "day.csv")
+    a = book.find(db, "AB12CD", DAY)                 # the controller read it: expected
+    book.cancel(db, DAY, "AB12CD", 2)                 # the info desk cancels it before the commit
+    office = Office(cfg, DAY)
+    out = office.admit("T", a.at, "entrance", "r1")
+    with pytest.raises(LedgerError, match="changed meanwhile"):
+        ledger.commit_many(DAY, a.at, [out], statements=[book.checkin_statement(a, ap.CHECKED_IN, "T001", a.at)])
+    assert ledger.tickets(DAY) == [] and book.find(db, "AB12CD", DAY).state == ap.CANCELLED
