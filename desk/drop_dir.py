@@ -54,6 +54,7 @@ class DropDir:
     def __init__(self, clock=time.monotonic):
         self.clock = clock
         self._next = 0.0
+        self._missing_told = False
 
     def poll(self, cfg: SiteConfig, ledger: Ledger, today: str, now_ms: int, force: bool = False) -> list[Handled]:
         """Import every settled CSV file; returns what became of each file handled."""
@@ -64,6 +65,13 @@ class DropDir:
             return []
         self._next = self.clock() + POLL_S
         folder = Path(rules.drop_dir)
+        if not folder.is_dir():   # a typo in the site file or a missing mount: say so once, keep looking
+            if self._missing_told:
+                return []
+            self._missing_told = True
+            log.error("appointments drop directory %s does not exist (or is not a directory)", folder)
+            return [Handled(str(folder), False, "the drop directory does not exist (or is not a directory)")]
+        self._missing_told = False
         try:
             files = sorted(p for p in folder.glob("*.csv") if p.is_file())
         except OSError as e:

@@ -305,3 +305,19 @@ def test_a_checkin_commit_fails_whole_if_the_appointment_was_cancelled_meanwhile
     with pytest.raises(LedgerError, match="changed meanwhile"):
         ledger.commit_many(DAY, a.at, [out], statements=[book.checkin_statement(a, ap.CHECKED_IN, "T001", a.at)])
     assert ledger.tickets(DAY) == [] and book.find(db, "AB12CD", DAY).state == ap.CANCELLED
+
+
+def test_a_missing_drop_directory_is_reported_once(tmp_path):
+    from desk.drop_dir import DropDir
+    cfg = config.parse(site_text(f'drop_dir = "{tmp_path / "nowhere"}"\n'))
+    led = Ledger(tmp_path / "data")
+    try:
+        d = DropDir()
+        [h] = d.poll(cfg, led, DAY, 1, force=True)
+        assert not h.ok and "does not exist" in h.result
+        assert d.poll(cfg, led, DAY, 2, force=True) == []
+        (tmp_path / "nowhere").mkdir()
+        (tmp_path / "nowhere" / "a.csv").write_bytes(CSV_OK)
+        assert [x.ok for x in d.poll(cfg, led, DAY, 3, force=True)] == [True]
+    finally:
+        led.close()
