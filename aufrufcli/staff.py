@@ -303,6 +303,7 @@ def device_health(obj: dict | None, now: int) -> str:
     if st.is_stale(now):
         return "unknown (last status older than 3 minutes)"
     extra = [f"printer {st.printer}"] if st.printer not in (None, "ok") else []
+    extra += [f"{k.replace('_', ' ')} {v}" for k, v in st.extra.items() if k in ("scanner", "code_keypad") and v != "ok"]
     return "online" + (f", {', '.join(extra)}" if extra else "")
 
 

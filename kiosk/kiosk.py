@@ -92,15 +92,23 @@ class TicketKiosk:
 
         self.link = link_factory(cfg.broker, cfg.site_id, "kiosk", kiosk_id,
                                  subscriptions=(self.topics.ticket(kiosk_id), self.topics.role_status("controller")),
-                                 handler=self._on_message, status_extra=lambda: {"printer": self.printer_state},
+                                 handler=self._on_message,
+                                 status_extra=lambda: {"printer": self.printer_state, **self.input_status},
                                  on_connect=lambda: self.events.put(Connected()),
                                  on_disconnect=lambda: self.events.put(Disconnected()))
         self.panel = panel_mod.Panel(kcfg, pin_factory, self._on_edge)
         # appointment check-in: a barcode/QR scanner types the invitation's code (kiosk/scanner.py)
         self.scanner = (ScannerReader(kcfg.scanner, lambda scan: self.events.put(Scanned(scan)),
-                                      opener=scanner_opener) if kcfg.scanner else None)
+                                      opener=scanner_opener,
+                                      on_change=lambda up: self.events.put(InputDevice("scanner", up)))
+                        if kcfg.scanner else None)
         self.code_keypad = (ScannerReader(kcfg.code_keypad, lambda scan: self.events.put(Scanned(scan, typed=True)),
-                                          opener=scanner_opener, gap_s=KEYPAD_GAP_S) if kcfg.code_keypad else None)
+                                          opener=scanner_opener, gap_s=KEYPAD_GAP_S,
+                                          on_change=lambda up: self.events.put(InputDevice("code_keypad", up)))
+                            if kcfg.code_keypad else None)
+        # the status says whether the scanner / code keypad is there ("ok" or "offline"); replaced by the worker
+        self.input_status: dict[str, str] = {name: "offline" for name, r in (("scanner", self.scanner),
+                                                                            ("code_keypad", self.code_keypad)) if r}
         self._armed_until = 0.0                    # the appointment button was pressed: the keypad takes a code
         self.checkin_codes: dict[str, str] = {}   # open check-in request id -> code
         self.refused_scans = 0                     # scans rejected before anything was sent (garbage, half codes)
@@ -191,6 +199,12 @@ class TicketKiosk:
             self._on_mqtt(ev.topic, ev.payload)
         elif isinstance(ev, Scanned):
             (self._on_keyed if ev.typed else self._on_scan)(ev.scan)
+        elif isinstance(ev, InputDevice):
+            state = "ok" if ev.up else "offline"
+            if self.input_status.get(ev.name) != state:
+                (log.info if ev.up else log.warning)("kiosk %s: %s %s", self.id, ev.name, state)
+                self.input_status = {**self.input_status, ev.name: state}
+                self.link.publish_status_now()
         elif isinstance(ev, Connected):
             now = self.clock()
             for p in self.book.resend_all(now):
@@ -522,4 +536,12 @@ class Scanned:
     typed: bool = False
 
 
-Event = Edge | Incoming | Connected | Disconnected | Poke | Stop | Scanned
+@dataclass(frozen=True)
+class InputDevice:
+    """The scanner or the code keypad was opened (``up``) or unplugged (reader threads)."""
+
+    name: str
+    up: bool
+
+
+Event = Edge | Incoming | Connected | Disconnected | Poke | Stop | Scanned | InputDevice

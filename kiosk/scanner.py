@@ -109,13 +109,14 @@ class ScannerReader:
 
     def __init__(self, device: str, emit: Callable[[Scan], None], retry_s: float = 2.0,
                  opener: Callable[[str], object] | None = None, gap_s: float = GAP_S,
-                 clock: Callable[[], float] = time.monotonic):
+                 clock: Callable[[], float] = time.monotonic, on_change: Callable[[bool], None] | None = None):
         self.device = device
         self.decoder = ScanDecoder(gap_s)
         self.emit = emit
         self.retry_s = retry_s
         self.clock = clock
         self._opener = opener
+        self.on_change = on_change      # called with True when the device is open, False when it is gone
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.opened = 0
@@ -141,6 +142,10 @@ class ScannerReader:
         if not name:
             return
         self._emit(self.decoder.key(name, event.value, self.clock()))
+
+    def _changed(self, up: bool) -> None:
+        if self.on_change is not None:
+            self.on_change(up)
 
     def _emit(self, scan: Scan | None) -> None:
         if scan is not None:
@@ -173,6 +178,7 @@ class ScannerReader:
                 log.info("scanner ready: %s", self.device)
                 self.decoder = ScanDecoder(self.decoder.gap_s)   # a half scan from before the unplug is gone
                 self.connected.set()
+                self._changed(True)
                 while not self._stop.is_set():
                     r, _, _ = select.select([dev.fd], [], [], 0.2)
                     if r:
@@ -183,6 +189,7 @@ class ScannerReader:
                 log.warning("scanner unplugged (%s); waiting for it to return", e.strerror or e)
             finally:
                 self.connected.clear()
+                self._changed(False)
                 try:
                     dev.close()
                 except Exception:  # noqa: BLE001 - the device is gone already

@@ -137,6 +137,8 @@ def test_import_scan_slip_desk_told_call_on_board_noshow(office):
 
     st = aufruf("status", "--config", str(site.config_path))
     assert st.returncode == 0 and "checked in: T001" in st.stdout, st.stdout
+    # the scanner is not plugged in (the test feeds its reader directly): staff see it
+    assert "kiosk entrance: online, scanner offline, code keypad offline" in st.stdout, st.stdout
 
     # the same code again: refused as used, a note printed, nothing issued
     n_before = len(office.printer.tickets)

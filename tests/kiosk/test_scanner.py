@@ -111,7 +111,8 @@ def test_a_uinput_scanner_is_read_and_survives_replug(tmp_path):
 
     ui = UInput({ecodes.EV_KEY: keys}, name="aufruf-test-scanner")
     path = ui.device.path
-    r = ScannerReader(path, got.append, retry_s=0.1)
+    changes: list[bool] = []
+    r = ScannerReader(path, got.append, retry_s=0.1, on_change=changes.append)
     r.start()
     try:
         assert r.connected.wait(5)
@@ -120,6 +121,7 @@ def test_a_uinput_scanner_is_read_and_survives_replug(tmp_path):
         assert got == [Scan(code="AB12")]
         ui.close()                              # unplug
         wait_until(lambda: not r.connected.is_set(), what="the unplug noticed")
+        assert changes == [True, False]
         ui = UInput({ecodes.EV_KEY: keys}, name="aufruf-test-scanner")
         r.device = ui.device.path               # the by-id link would point at the new node
         assert r.connected.wait(5)
@@ -129,3 +131,4 @@ def test_a_uinput_scanner_is_read_and_survives_replug(tmp_path):
     finally:
         r.stop()
         ui.close()
+
