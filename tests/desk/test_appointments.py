@@ -321,3 +321,33 @@ def test_a_missing_drop_directory_is_reported_once(tmp_path):
         assert [x.ok for x in d.poll(cfg, led, DAY, 3, force=True)] == [True]
     finally:
         led.close()
+
+
+# ---------------------------------------------------------------- anything at all
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=400))
+def test_any_bytes_as_csv_are_imported_or_refused_with_reasons_never_a_crash(data):
+    cfg_ = config.parse(site_text())
+    try:
+        rows = ap.parse_csv(cfg_, b"time,code,desk,service,note\n" + data, DAY)
+    except ap.ImportRefused as e:
+        assert e.problems and all(isinstance(p, str) and p for p in e.problems)
+        return
+    for a in rows:
+        assert ap.CODE_RE.match(a.code) and a.desk in {d.id for d in cfg_.desks}
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=80))
+def test_any_text_as_a_code_is_a_clean_code_or_refused(raw):
+    try:
+        code = ap.normalize_code(raw)
+    except ap.BadCode as e:
+        assert "allowed" in str(e)
+        return
+    assert ap.CODE_RE.match(code)

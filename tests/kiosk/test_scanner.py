@@ -132,3 +132,25 @@ def test_a_uinput_scanner_is_read_and_survives_replug(tmp_path):
         r.stop()
         ui.close()
 
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+KEY_NAMES = sorted(n for n in ecodes.ecodes if n.startswith("KEY_"))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(KEY_NAMES), st.sampled_from([0, 1, 2]),
+                          st.floats(min_value=0, max_value=3)), max_size=120))
+def test_any_key_stream_gives_only_clean_codes_or_reasons(keys):
+    dec = ScanDecoder()
+    t = 0.0
+    for name, value, dt in keys:
+        t += dt
+        for s in (dec.tick(t), dec.key(name, value, t)):
+            if s is None:
+                continue
+            assert (s.code is None) != (s.error is None)
+            if s.code is not None:
+                assert len(s.code) <= MAX_CHARS and all(c.isalnum() or c == "-" for c in s.code)
