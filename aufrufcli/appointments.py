@@ -66,6 +66,8 @@ def configure(p: argparse.ArgumentParser) -> None:
     common(q, ledger=False)
     q.add_argument("code")
     q.add_argument("--timeout", type=float, default=5.0, help="seconds to wait for the controller (default 5)")
+    q.add_argument("--print", action="store_true", dest="print_slip",
+                   help="print the slip (or the ticket) on [info_desk.printer]")
 
 
 def main(args: argparse.Namespace) -> int:
@@ -156,15 +158,52 @@ def _checkin(cfg: SiteConfig, args: argparse.Namespace) -> int:
     from .staff import StaffSession  # the info desk's MQTT user
     topics = protocol.Topics(cfg.site_id)
     req = protocol.CheckinRequest(f"info-{uuid.uuid4().hex[:12]}", args.code[:64])
+    printer = None
+    if args.print_slip:
+        if cfg.info_desk.printer is None:
+            print("aufruf appointments checkin: --print needs [info_desk.printer] in the site config", file=sys.stderr)
+            return 2
+        from kiosk.printer import open_printer  # lazy: only the info desk with a printer needs escpos
+        printer = open_printer(cfg.info_desk.printer)
     try:
         with StaffSession(cfg, (topics.ticket("info"),)) as s:
             s.connect(args.timeout)
             reply = s.request(topics.request("info"), topics.ticket("info"), req, protocol.CheckinReply, args.timeout)
+            print(describe_checkin(reply))
+            if printer is not None and (reply.ok or reply.refusal != "invalid"):
+                failed = _print(cfg, s, topics, printer, req.id, reply, args.timeout)
+                if failed:
+                    print(failed, file=sys.stderr)
+                    return 1
     except (ConnectionError, TimeoutError, AufrufError) as e:
         print(f"aufruf: {e}", file=sys.stderr)
         return 3
-    print(describe_checkin(reply))
     return 0 if reply.ok and reply.result == "checked_in" else 1
+
+
+def _print(cfg: SiteConfig, s, topics: protocol.Topics, printer, rid: str, reply: protocol.CheckinReply,
+           timeout: float) -> str | None:
+    """Print the slip (or a late customer's ticket); a number that could not be printed is voided."""
+    import threading
+
+    from kiosk.slip import print_slip
+    from kiosk.ticket_layout import print_ticket
+    number = reply.ticket.number if reply.ticket else (reply.number if reply.result == "checked_in" else None)
+    try:
+        if reply.ticket is not None:
+            print_ticket(printer, cfg, reply.ticket)
+        else:
+            print_slip(printer, cfg, reply, now_ms())
+        why = ""
+    except Exception as e:  # noqa: BLE001 - any printer failure voids the number
+        why = str(e) or type(e).__name__
+    if number is None:
+        return f"printing failed ({why})" if why else None
+    delivered = threading.Event()
+    s.link.publish(topics.printed("info"), protocol.PrintReport(rid, number, not why, why or None),
+                   on_delivered=lambda ok, reason: delivered.set())
+    delivered.wait(timeout)
+    return f"printing failed ({why}); {number} was voided, the code can check in again" if why else None
 
 
 def describe_checkin(reply: protocol.CheckinReply) -> str:

@@ -62,6 +62,23 @@ def _wrap_place(text: str, width: int, bold: bool) -> list[Line]:
     return [Line(t.replace("\xa0", " "), bold=bold) for t in (textwrap.wrap(glued, width) or [""])]
 
 
+def print_slip(printer: Any, cfg: SiteConfig, reply: CheckinReply, now_ms: int) -> bytes:
+    """Print a slip on a :class:`kiosk.printer.PrinterPort` at the info desk (``aufruf appointments checkin
+    --print``); the printer is checked first (paper out or offline: PrintError, nothing printed)."""
+    from aufruf.config import Printer
+
+    from .printer import CAN_PRINT, PrintError
+    spec = printer.spec if printer.spec is not None else Printer()
+    state = printer.check()
+    if state not in CAN_PRINT:
+        raise PrintError(f"printer {state}")
+    layout = build(cfg, Kiosk(id="info", buttons=(), printer=spec), reply, tl.load_profile(printer.profile_name),
+                   now_ms)
+    raw = tl.escpos_bytes(layout, printer.profile_name)
+    printer.print_bytes(raw)
+    return raw
+
+
 def build(cfg: SiteConfig, kiosk: Kiosk, reply: CheckinReply, profile: Any, now_ms: int) -> Layout:
     """The slip for a check-in answer (a :class:`~aufruf.protocol.CheckinReply`)."""
     width = kiosk.printer.width_chars

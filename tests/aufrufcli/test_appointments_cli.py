@@ -76,3 +76,28 @@ def test_add_cancel_list_and_refusals(where):
 def test_a_site_without_appointments_says_so(tmp_path):
     r = aufruf("appointments", "list", "--config", str(config.EXAMPLE_SITE), "--data", str(tmp_path))
     assert r.returncode == 2 and "no [appointments] table" in r.stderr
+
+
+def test_info_desk_checkin_prints_the_slip(site_factory, tmp_path, desk_service):
+    import datetime as dt
+    paper = tmp_path / "lp0"
+    paper.write_bytes(b"")
+    text = site_text() + f'\n[info_desk]\nprinter = {{ connection = "file", path = "{paper}" }}\n'
+    s = site_factory(text, "info")
+    now = dt.datetime.now(s.cfg.tz)
+    if not dt.time(3, 40) <= now.time() <= dt.time(23, 20):
+        pytest.skip("appointments of 'today' need a local time away from the day boundary")
+    (tmp_path / "day.csv").write_text(f"time,code,desk,service\n{now:%H:%M},AB12CD,r214,B\n", encoding="utf-8")
+    opts = ["--config", str(s.config_path), "--data", str(s.data)]
+    assert aufruf("appointments", "import", str(tmp_path / "day.csv"), *opts).returncode == 0
+    svc = desk_service(s)
+    try:
+        r = aufruf("appointments", "checkin", "ab12cd", "--print", "--config", str(s.config_path))
+        assert r.returncode == 0 and "checked in: T001" in r.stdout, r.stdout + r.stderr
+        out = paper.read_bytes()
+        assert b"T001" in out and b"Raum 2.14." in out
+        r = aufruf("appointments", "checkin", "AB\x1b12", "--print", "--config", str(s.config_path))
+        assert r.returncode == 1 and "refused (invalid)" in r.stdout
+        assert paper.read_bytes() == out                     # nothing printed for a code nobody could read
+    finally:
+        svc.stop()
