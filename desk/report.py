@@ -258,7 +258,7 @@ def to_csv(cfg: SiteConfig, figures: Figures, appts: Any = None) -> str:
         shown = {"counter": stats.DESK_COUNTS, "hour": ("issued",)}.get(section, stats.COUNTS)
         wr.writerow(span + (section, key, name, hour) + tuple(g[c] if c in shown else "" for c in stats.COUNTS) +
                     (r(g.wait.median()), r(g.wait.percentile(90)), r(g.wait.max()), r(g.service.median()),
-                     r(g.eta_error.median())))
+                     r(g.eta_error.median()), ""))   # value: appointment rows only
     for k in _service_keys(cfg, figures):
         row("service", k, service_name(cfg, k), "", figures.services.get(k, Group()))
     row("all", "", "all", "", figures.total())

@@ -249,6 +249,7 @@ def test_report_lists_the_appointment_figures_in_text_and_csv(cfg, tmp_path):
                         str(tmp_path / "data"), "--date", "2026-11-30", "--csv", "-"], cwd=repo,
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stderr
+    assert len({len(row) for row in csv.reader(io.StringIO(r.stdout))}) == 1      # every row as wide as the header
     rows = {x["key"]: x["value"] for x in csv.DictReader(io.StringIO(r.stdout)) if x["section"] == "appointments"}
     assert rows["booked"] == "3" and rows["noshow"] == "3" and rows["noshow_rate_pct"] == "100.0"
     r = subprocess.run([sys.executable, "-m", "aufrufcli", "report", "--config", str(site), "--data",
