@@ -4,7 +4,9 @@
 characters, Enter ends a scan; a scan with keys that can't be in a code
 (garbage), longer than :data:`MAX_CHARS`, or cut off (no Enter within
 ``gap_s`` after the last key: a half code) is rejected with the reason and
-never sent. :class:`ScannerReader` is the thin adapter that opens
+never sent. Key codes are read as a scanner set to the US keyboard layout
+(most scanners' factory default) sends them: with a German layout setting, Y
+and Z would come swapped. :class:`ScannerReader` is the thin adapter that opens
 ``/dev/input/by-id/...``, grabs it (the code must not reach the console),
 and reopens it after an unplug, without a restart. It runs on its own thread
 and only hands finished scans to the kiosk's worker (``emit``).
@@ -34,7 +36,7 @@ def _chars() -> dict[str, str]:
     m = {f"KEY_{c}": c for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"}
     m.update({f"KEY_{d}": d for d in "0123456789"})
     m.update({f"KEY_KP{d}": d for d in "0123456789"})
-    m.update({"KEY_MINUS": "-", "KEY_KPMINUS": "-", "KEY_SLASH": "-"})  # '-' on German layouts sits on KEY_SLASH
+    m.update({"KEY_MINUS": "-", "KEY_KPMINUS": "-"})   # key codes as a scanner set to the US layout sends them
     return m
 
 
