@@ -264,10 +264,6 @@ class TicketKiosk:
 
     # ------------------------------------------------------------ appointment check-in
 
-    def scan(self, scan: Scan) -> None:
-        """Hand a finished scan to the worker (what the scanner's reader thread does)."""
-        self.events.put(Scanned(scan))
-
     def _on_scan(self, scan: Scan) -> None:
         now = self.clock()
         if scan.error or not scan.code:
