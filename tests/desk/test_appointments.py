@@ -295,15 +295,15 @@ def test_appointment_rows_follow_the_retention(cfg, ledger):
 
 
 def test_a_checkin_commit_fails_whole_if_the_appointment_was_cancelled_meanwhile(cfg, ledger):
-    from aufruf.errors import LedgerError
     from desk.dispatch import Office
+    from desk.ledger import RowChanged
     db = ledger.db
     book.parse_and_import(db, cfg, CSV_OK, DAY, 1, "day.csv")
     a = book.find(db, "AB12CD", DAY)                 # the controller read it: expected
     book.cancel(db, DAY, "AB12CD", 2)                 # the info desk cancels it before the commit
     office = Office(cfg, DAY)
     out = office.admit("T", a.at, "entrance", "r1")
-    with pytest.raises(LedgerError, match="changed meanwhile"):
+    with pytest.raises(RowChanged, match="changed meanwhile"):
         ledger.commit_many(DAY, a.at, [out], statements=[book.checkin_statement(a, ap.CHECKED_IN, "T001", a.at)])
     assert ledger.tickets(DAY) == [] and book.find(db, "AB12CD", DAY).state == ap.CANCELLED
 
