@@ -57,6 +57,8 @@ class Desk:
     labels: dict[str, str]
     services: tuple[str, ...]
     panic_pin: int | None = None             # a GPIO panic button of this counter, on the controller's host
+    floor: str | None = None     # where an upstairs room is ("2" -> "2. Stock"), for appointment slips
+    room: str | None = None      # a room label ("2.14"), shown on the board as "Raum 2.14"
 
     def label(self, lang: str) -> str:
         return self.labels.get(lang) or next(iter(self.labels.values()))
@@ -98,6 +100,9 @@ class Kiosk:
     late_print_s: float = 60.0
     footer: dict[str, str] = field(default_factory=dict)
     qr_url: str | None = None
+    scanner: str | None = None   # a barcode/QR scanner (a keyboard device) for appointment codes
+    code_keypad: str | None = None   # a small keypad to type an appointment code on (a keyboard device)
+    appointment_pin: int | None = None   # the "appointment" button: press it, then type the code
 
 
 @dataclass(frozen=True)
@@ -177,6 +182,18 @@ class Alarm:
 
 
 @dataclass(frozen=True)
+class Appointments:
+    """``[appointments]``: check-in windows, the number series and how desks call them."""
+
+    series: str = "T"
+    early_min: int = 30
+    late_min: int = 10
+    late_service: str | None = None   # a late customer gets a normal ticket of this service (None: refused)
+    prefer: bool = True               # ``next`` calls a due appointment before walk-ins
+    drop_dir: str | None = None       # CSV files put here are imported by the controller
+
+
+@dataclass(frozen=True)
 class SiteConfig:
     path: str
     site_id: str
@@ -199,6 +216,7 @@ class SiteConfig:
     closed_days: frozenset[dt.date] = frozenset()
     issuing: Issuing = field(default_factory=Issuing)
     alarm: Alarm = field(default_factory=Alarm)
+    appointments: Appointments | None = None
 
     @property
     def tz(self) -> ZoneInfo:
@@ -433,7 +451,7 @@ def _opening_hours(c: _Checker, raw: Any, key: str) -> dict[str, tuple[tuple[dt.
 
 def _check(raw: dict, c: _Checker) -> SiteConfig | None:
     c.keys(raw, "", ("site", "services", "desks", "kiosks", "displays", "keypads", "broker",
-                     "info_desk", "announcements", "ledger", "webs", "issuing", "alarm"))
+                     "info_desk", "announcements", "ledger", "webs", "issuing", "alarm", "appointments"))
 
     # [site]
     site = c.table(raw.get("site", {}), "site")
@@ -503,7 +521,7 @@ def _check(raw: dict, c: _Checker) -> SiteConfig | None:
     for i, d in enumerate(raw_desks):
         key = f"desks[{i}]"
         t = c.table(d, key)
-        c.keys(t, key, ("id", "label", "services", "panic_pin"))
+        c.keys(t, key, ("id", "label", "services", "panic_pin", "floor", "room"))
         did = c.get(t, key, "id", _is_id, "lower-case letters, digits and '-', 1..32 chars", "?", required=True)
         svcs = c.get(t, key, "services",
                      lambda v: None if isinstance(v, list) and v and all(isinstance(x, str) for x in v)
@@ -514,7 +532,9 @@ def _check(raw: dict, c: _Checker) -> SiteConfig | None:
                 c.bad(f"{key}.services[{j}]", f"unknown service '{sk}'; allowed: {', '.join(service_keys) or 'none defined'}")
         labels = _lang_table(c, t, key, "label", languages, False) or {lang: f"{did}" for lang in languages}
         desks.append(Desk(id=did, labels=labels, services=tuple(svcs),
-                          panic_pin=c.get(t, key, "panic_pin", PIN_CHECK, PIN_ALLOWED)))
+                          panic_pin=c.get(t, key, "panic_pin", PIN_CHECK, PIN_ALLOWED),
+                          floor=c.get(t, key, "floor", _label, "a short label, e.g. \"2\" (1..16 characters)"),
+                          room=c.get(t, key, "room", _label, "a short label, e.g. \"2.14\" (1..16 characters)")))
     _no_dupes(c, "desks", [d.id for d in desks])
 
     # [[kiosks]]
@@ -523,7 +543,8 @@ def _check(raw: dict, c: _Checker) -> SiteConfig | None:
         key = f"kiosks[{i}]"
         t = c.table(k, key)
         c.keys(t, key, ("id", "buttons", "printer", "led_pin", "buzzer_pin", "min_gap_s", "hold_test_s",
-                        "request_timeout_s", "late_print_s", "footer", "qr_url"))
+                        "request_timeout_s", "late_print_s", "footer", "qr_url", "scanner", "code_keypad",
+                        "appointment_pin"))
         kid = c.get(t, key, "id", _is_id, "lower-case letters, digits and '-', 1..32 chars", "?", required=True)
         if kid in RESERVED_KIOSK_IDS:
             c.bad(f"{key}.id", f"'{kid}' is reserved for the info desk; allowed: any other id")
@@ -554,10 +575,16 @@ def _check(raw: dict, c: _Checker) -> SiteConfig | None:
             late_print_s=float(c.get(t, key, "late_print_s", _num_in(0, 3600), "seconds 0..3600", 60.0)),
             footer=_lang_table(c, t, key, "footer", languages, False),
             qr_url=qr,
+            scanner=c.get(t, key, "scanner", _is_str,
+                          "an input device path, e.g. '/dev/input/by-id/usb-...-event-kbd'"),
+            code_keypad=c.get(t, key, "code_keypad", _is_str,
+                              "an input device path, e.g. '/dev/input/by-id/usb-...-event-kbd'"),
+            appointment_pin=c.get(t, key, "appointment_pin", PIN_CHECK, PIN_ALLOWED),
         )
         pins: dict[int, str] = {}
         for where, pin in ([(f"buttons[{j}].pin", b.pin) for j, b in enumerate(buttons)]
-                           + [("led_pin", kiosk.led_pin), ("buzzer_pin", kiosk.buzzer_pin)]):
+                           + [("led_pin", kiosk.led_pin), ("buzzer_pin", kiosk.buzzer_pin),
+                              ("appointment_pin", kiosk.appointment_pin)]):
             if pin is None or pin < 0:
                 continue
             if pin in pins:
@@ -679,6 +706,7 @@ def _check(raw: dict, c: _Checker) -> SiteConfig | None:
     if webs:  # the ticket page is what the QR on a ticket opens, unless a kiosk says otherwise
         kiosks = [k if k.qr_url else replace(k, qr_url=webs[0].ticket_url()) for k in kiosks]
     issuing, alarm = _issuing(c, raw, languages), _alarm(c, raw, desks)
+    appointments = _appointments(c, raw["appointments"], service_keys) if "appointments" in raw else None
 
     if c.problems:
         return None
@@ -688,7 +716,7 @@ def _check(raw: dict, c: _Checker) -> SiteConfig | None:
         kiosks=tuple(kiosks), displays=tuple(displays), keypads=tuple(keypads), broker=broker,
         info_desk=info_desk, announcements={k: v for k, v in announcements.items() if k in languages},
         retention_days=retention, eta_window=eta_window, webs=tuple(webs), closed_days=closed_days,
-        issuing=issuing, alarm=alarm)
+        issuing=issuing, alarm=alarm, appointments=appointments)
 
 
 LISTEN_RE = re.compile(r"^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$")
@@ -796,6 +824,33 @@ def _alarm(c: _Checker, raw: dict, desks: list[Desk]) -> Alarm:
                  output_pin=out_pin, command=tuple(cmd))
 
 
+def _label(v: Any) -> str | None:
+    if not isinstance(v, str):
+        return f"got {_kind(v)} {v!r}"
+    return None if 1 <= len(v) <= 16 and v.isprintable() and v.strip() == v else f"got {v!r}"
+
+
+def _appointments(c: _Checker, raw: Any, service_keys: tuple[str, ...]) -> Appointments:
+    key = "appointments"
+    t = c.table(raw, key)
+    c.keys(t, key, ("series", "early_min", "late_min", "late_service", "prefer", "drop_dir"))
+    series = c.get(t, key, "series", lambda v: None if isinstance(v, str) and SERVICE_KEY_RE.match(v) else f"got {v!r}",
+                   "one upper-case letter A..Z that is not a service key", "T")
+    if series in service_keys:
+        c.bad(f"{key}.series", f"'{series}' is already a service key; allowed: a letter no service uses")
+    late_service = c.get(t, key, "late_service", _is_str, f"a service key ({', '.join(service_keys)})")
+    if late_service is not None and late_service not in service_keys:
+        c.bad(f"{key}.late_service", f"unknown service '{late_service}'; allowed: {', '.join(service_keys)}")
+        late_service = None
+    return Appointments(
+        series=series,
+        early_min=c.get(t, key, "early_min", _int_in(0, 240), "minutes 0..240 before the appointment", 30),
+        late_min=c.get(t, key, "late_min", _int_in(0, 240), "minutes 0..240 after the appointment", 10),
+        late_service=late_service,
+        prefer=c.get(t, key, "prefer", _is_bool, "true (due appointments before walk-ins) | false", True),
+        drop_dir=c.get(t, key, "drop_dir", _is_str, "a directory path the calendar exports CSV files to"))
+
+
 DEFAULT_ANNOUNCEMENTS = {
     "de": "Nummer {number}, bitte zu {desk}.",
     "en": "Number {number}, please go to {desk}.",
@@ -871,6 +926,11 @@ def summary(cfg: SiteConfig) -> str:
     for w in cfg.webs:
         lines.append(f"  web {w.id}: listens on {w.host}:{w.port}{' (TLS)' if w.tls_cert else ''}, "
                      f"phones open {w.public_url}")
+    if cfg.appointments is not None:
+        a = cfg.appointments
+        lines.append(f"  appointments: numbers {a.series}001.., check-in {a.early_min} min early to {a.late_min} min late"
+                     f", too late: {'a ' + a.late_service + ' ticket' if a.late_service else 'refused'}"
+                     f"{', drop directory ' + a.drop_dir if a.drop_dir else ''}")
     lines.append(f"  broker {cfg.broker.host}:{cfg.broker.port} (MQTT {'5' if cfg.broker.mqtt_version == 5 else '3.1.1'}"
                  f"{', TLS' if cfg.broker.tls else ''}), credentials in {cfg.broker.credentials_dir}")
     return "\n".join(lines)

@@ -82,6 +82,14 @@ class Topics:
     def desk_state(self, desk: str) -> str:
         return f"{self.root}desk/{self._id(desk)}/state"
 
+    def arrival(self, desk: str) -> str:
+        """An appointment customer has checked in for this desk (event, addition)."""
+        return f"{self.root}desk/{self._id(desk)}/arrival"
+
+    def arrivals(self, desk: str) -> str:
+        """The desk's checked-in appointments still waiting (retained, addition)."""
+        return f"{self.root}desk/{self._id(desk)}/arrivals"
+
     def status(self, role: str, device: str) -> str:
         if role not in ROLES:
             raise PayloadError(f"unknown role {role!r}")
@@ -144,6 +152,10 @@ class Topics:
     @property
     def all_desk_states(self) -> str:
         return f"{self.root}desk/+/state"
+
+    @property
+    def all_arrivals(self) -> str:
+        return f"{self.root}desk/+/arrivals"
 
     @property
     def all_web_commands(self) -> str:
@@ -882,6 +894,190 @@ class TicketState(Message):
             raise PayloadError(f"field 'state' must be one of {', '.join(TICKET_STATES)}")
         desk = _str(obj, "desk", ID_RE) if obj.get("desk") is not None else None
         return cls(number, day, _service(obj), state, desk, _int(obj, "at"))
+
+
+# ---------------------------------------------------------------- appointments (additions)
+
+CHECKIN_RESULTS = ("checked_in", "early", "late")
+CHECKIN_REFUSALS = ("unknown", "cancelled", "used", "other_day", "invalid")
+HHMM_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+ARRIVALS_LISTED = 20   # keeps desk/<desk>/arrivals well under MAX_PAYLOAD
+
+
+def _hhmm(obj: dict, key: str) -> str:
+    return _match(obj, key, HHMM_RE, "a local time HH:MM")
+
+
+@dataclass(frozen=True)
+class CheckinRequest(Message):
+    """``kiosk/<kiosk>/request`` with ``checkin`` instead of ``service``: an appointment code, as scanned
+    or typed (the controller checks and normalises it, and says why it is refused)."""
+
+    id: str
+    code: str
+    sent_at: int | None = None      # as on TicketRequest: too old -> not carried out
+
+    def to_dict(self) -> dict[str, Any]:
+        out = _v(id=self.id, checkin=self.code)
+        if self.sent_at is not None:
+            out["sent_at"] = self.sent_at
+        return out
+
+    @classmethod
+    def from_dict(cls, obj: dict[str, Any]) -> "CheckinRequest":
+        return cls(_id(obj), _str(obj, "checkin", None, 1, 64), _int(obj, "sent_at", required=False))
+
+    def expired(self, now: int, max_age_ms: int = COMMAND_MAX_AGE_MS) -> str | None:
+        return expired(self.sent_at, now, max_age_ms)
+
+
+class KioskRequest:
+    """What ``kiosk/<kiosk>/request`` holds: a :class:`TicketRequest`, or with ``checkin`` a :class:`CheckinRequest`."""
+
+    @staticmethod
+    def from_dict(obj: dict[str, Any]) -> "TicketRequest | CheckinRequest":
+        return CheckinRequest.from_dict(obj) if "checkin" in obj else TicketRequest.from_dict(obj)
+
+
+@dataclass(frozen=True)
+class CheckinReply(Message):
+    """``kiosk/<kiosk>/ticket``: the answer to a :class:`CheckinRequest`.
+
+    ``result`` ``checked_in`` (with ``number`` and ``desk``, ``floor``/``room`` where the desk has them),
+    ``early`` (``opens``: from when, sent as ``from``) or ``late`` (``ticket``: a normal ticket where the
+    site gives one); or refused: ``error`` and ``refusal`` (one of :data:`CHECKIN_REFUSALS`).
+    """
+
+    id: str | None
+    result: str | None = None
+    time: str | None = None
+    number: str | None = None
+    desk: str | None = None
+    floor: str | None = None
+    room: str | None = None
+    opens: str | None = None
+    ticket: TicketInfo | None = None
+    error: str | None = None
+    refusal: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.error is None and self.result not in CHECKIN_RESULTS:
+            raise PayloadError(f"field 'result' must be one of {', '.join(CHECKIN_RESULTS)}")
+        if self.error is not None and self.refusal not in CHECKIN_REFUSALS:
+            object.__setattr__(self, "refusal", "invalid")
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    @classmethod
+    def refused(cls, req_id: str | None, refusal: str, reason: str) -> "CheckinReply":
+        return cls(req_id, error=reason, refusal=refusal)
+
+    def to_dict(self) -> dict[str, Any]:
+        if self.error is not None:
+            out = _error_reply(self.id, self.error)
+            out["refusal"] = self.refusal
+            return out
+        a: dict[str, Any] = {"result": self.result, "time": self.time}
+        for k, v in (("number", self.number), ("from", self.opens), ("desk", self.desk), ("floor", self.floor),
+                     ("room", self.room)):
+            if v is not None:
+                a[k] = v
+        out = _v(id=self.id, ok=True, appointment=a)
+        if self.ticket is not None:
+            out["ticket"] = self.ticket.to_dict()
+        return out
+
+    @classmethod
+    def from_dict(cls, obj: dict[str, Any]) -> "CheckinReply":
+        rid = _str(obj, "id", REQ_ID_RE)
+        if not _bool(obj, "ok"):
+            refusal = obj.get("refusal")
+            return cls(rid, error=_str(obj, "error", None, 1, 200),
+                       refusal=refusal if refusal in CHECKIN_REFUSALS else "invalid")
+        a = obj.get("appointment")
+        if not isinstance(a, dict):
+            raise PayloadError("missing field 'appointment'")
+        result = a.get("result")
+        if result not in CHECKIN_RESULTS:
+            raise PayloadError(f"field 'result' must be one of {', '.join(CHECKIN_RESULTS)}")
+        number = _number(a) if result == "checked_in" else None
+        desk = _str(a, "desk", ID_RE, required=result == "checked_in")
+        opens = _hhmm(a, "from") if result == "early" else None
+        ticket = TicketInfo.from_dict(obj["ticket"]) if "ticket" in obj else None
+        return cls(rid, result, _hhmm(a, "time"), number, desk, _str(a, "floor", None, 1, 16, required=False),
+                   _str(a, "room", None, 1, 16, required=False), opens, ticket)
+
+
+@dataclass(frozen=True)
+class ArrivalEvent(Message):
+    """``desk/<desk>/arrival``: the customer of an appointment has checked in (never a name)."""
+
+    number: str
+    desk: str
+    time: str
+    service: str
+    at: int
+    note: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        out = _v(id=f"{self.number}-{self.at}", number=self.number, desk=self.desk, time=self.time,
+                 service=self.service, at=self.at)
+        if self.note:
+            out["note"] = self.note
+        return out
+
+    @classmethod
+    def from_dict(cls, obj: dict[str, Any]) -> "ArrivalEvent":
+        return cls(_number(obj), _str(obj, "desk", ID_RE), _hhmm(obj, "time"), _service(obj), _int(obj, "at"),
+                   _str(obj, "note", None, 0, 200, required=False) or "")
+
+
+@dataclass(frozen=True)
+class WaitingAppointment:
+    """One checked-in appointment in :class:`Arrivals`."""
+
+    number: str
+    time: str
+    service: str
+    checked_in_at: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"number": self.number, "time": self.time, "service": self.service,
+                "checked_in_at": self.checked_in_at}
+
+    @classmethod
+    def from_dict(cls, obj: Any) -> "WaitingAppointment":
+        if not isinstance(obj, dict):
+            raise PayloadError("each waiting appointment must be an object")
+        return cls(_number(obj), _hhmm(obj, "time"), _service(obj), _int(obj, "checked_in_at"))
+
+
+@dataclass(frozen=True)
+class Arrivals(Message):
+    """Retained ``desk/<desk>/arrivals``: the desk's checked-in appointments not yet called, by time
+    (the first :data:`ARRIVALS_LISTED`; ``more`` counts the rest)."""
+
+    desk: str
+    waiting: tuple[WaitingAppointment, ...]
+    updated_at: int
+    more: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        out = _v(desk=self.desk, waiting=[w.to_dict() for w in self.waiting[:ARRIVALS_LISTED]],
+                 updated_at=self.updated_at)
+        if self.more > 0:
+            out["more"] = self.more
+        return out
+
+    @classmethod
+    def from_dict(cls, obj: dict[str, Any]) -> "Arrivals":
+        waiting = obj.get("waiting")
+        if not isinstance(waiting, list) or len(waiting) > ARRIVALS_LISTED:
+            raise PayloadError(f"field 'waiting' must be a list of at most {ARRIVALS_LISTED}")
+        return cls(_str(obj, "desk", ID_RE), tuple(WaitingAppointment.from_dict(w) for w in waiting),
+                   _int(obj, "updated_at"), _int(obj, "more", required=False) or 0)
 
 
 def _minutes(obj: dict, key: str) -> float | None:

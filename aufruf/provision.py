@@ -46,7 +46,7 @@ def users(cfg: SiteConfig, controllers: tuple[str, ...] = ("main",), bridge: boo
     for d in cfg.desks:
         out.append(User(f"keypad-{d.id}", (f"desk/{d.id}/command", f"status/keypad/{d.id}"),
                         (f"desk/{d.id}/reply", f"desk/{d.id}/state", f"status/keypad/{d.id}",
-                         "status/controller/+")))
+                         "status/controller/+", f"desk/{d.id}/arrival", f"desk/{d.id}/arrivals")))
     for w in cfg.webs:  # aufruf web: reads the public state, gives tickets back for their holders
         out.append(User(f"web-{w.id}", (f"web/{w.id}/command", f"status/web/{w.id}"),
                         ("call", "board", "queue", "line/+", "tickets/+", f"web/{w.id}/reply",

@@ -28,6 +28,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "service": ("aufrufcli.service_cmd", "close or reopen a service for the rest of the day"),
     "alarm": ("aufrufcli.alarm_cmd", "show or clear the silent alarm of the counters (staff)"),
     "report": ("desk.report", "daily statistics from the ledger"),
+    "appointments": ("aufrufcli.appointments", "the day's appointments: import, add, cancel, list, checkin"),
     "render-ticket": ("kiosk.render", "render a ticket as PNG preview and raw ESC/POS bytes"),
     "screenshot": ("display.screenshot", "render the current board to a PNG"),
     "install": ("aufrufcli.install", "install aufruf as system services on a Raspberry Pi"),

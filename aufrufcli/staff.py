@@ -106,8 +106,9 @@ class StaffSession:
             raise ConnectionError(f"cannot reach the broker {where} as {self.link.user}: {why}")
 
     def request(self, topic: str, reply_topic: str,
-                message: protocol.TicketRequest | protocol.Command | protocol.StaffCommand,
-                reply_type: type[protocol.TicketReply] | type[protocol.CommandReply] | type[protocol.StaffReply],
+                message: protocol.TicketRequest | protocol.Command | protocol.StaffCommand | protocol.CheckinRequest,
+                reply_type: type[protocol.TicketReply] | type[protocol.CommandReply] | type[protocol.StaffReply]
+                | type[protocol.CheckinReply],
                 timeout: float):
         """Publish and wait for the reply with the same id (QoS 1; a repeat is answered alike).
 
@@ -312,7 +313,7 @@ def _print_info_ticket(cfg: SiteConfig, printer, ticket: protocol.TicketInfo) ->
 def collect_status(cfg: SiteConfig, timeout: float) -> dict[str, dict]:
     """The retained state of the site: board, queue, desk states and device statuses."""
     t = protocol.Topics(cfg.site_id)
-    subs = (t.board, t.queue, t.all_desk_states, t.all_status, t.alarm_state)
+    subs = (t.board, t.queue, t.all_desk_states, t.all_arrivals, t.all_status, t.alarm_state)
     with StaffSession(cfg, subs) as s:
         s.connect(timeout)
         s.gather((t.queue, t.board), timeout)
@@ -363,6 +364,12 @@ def format_status(cfg: SiteConfig, state: dict[str, dict], now: int | None = Non
         else:
             what = "idle"
         lines.append(f"  {d.id} {d.label(lang)}: {what} (serves {', '.join(d.services)})")
+        arrivals = state.get(f"desk/{d.id}/arrivals", {})
+        arrived = arrivals.get("waiting") or []
+        if arrived:  # appointments checked in for this desk, not yet called
+            more = f" and {arrivals['more']} more" if arrivals.get("more") else ""
+            lines.append("      checked in: " + ", ".join(
+                f"{w['number']} ({w['time']}, here since {hhmm(w['checked_in_at'])})" for w in arrived) + more)
     lines.append("devices:")
     expected = [("controller", "main")] + [("kiosk", k.id) for k in cfg.kiosks] + \
                [("display", d.id) for d in cfg.displays] + [("web", w.id) for w in cfg.webs]
@@ -370,6 +377,9 @@ def format_status(cfg: SiteConfig, state: dict[str, dict], now: int | None = Non
     for role, dev in expected + sorted(seen - set(expected)):
         st = state.get(f"status/{role}/{dev}")
         lines.append(f"  {role} {dev}: {device_health(st, now)}")
+        imp = (st or {}).get("appointments_import") if role == "controller" else None
+        if isinstance(imp, dict):  # the drop directory's last file (docs/appointments.md)
+            lines.append(f"      last appointments file {imp.get('file')}: {imp.get('result')}")
     return "\n".join(lines)
 
 
@@ -401,6 +411,7 @@ def device_health(obj: dict | None, now: int) -> str:
     if st.is_stale(now):
         return "unknown (last status older than 3 minutes)"
     extra = [f"printer {st.printer}"] if st.printer not in (None, "ok") else []
+    extra += [f"{k.replace('_', ' ')} {v}" for k, v in st.extra.items() if k in ("scanner", "code_keypad") and v != "ok"]
     keypads = st.extra.get("keypads")
     if isinstance(keypads, dict):
         extra += [f"keypad {d} {v}" for d, v in sorted(keypads.items()) if v != "ok"]

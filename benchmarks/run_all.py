@@ -40,6 +40,7 @@ BENCHMARKS: list[tuple[str, list[str], list[str]]] = [
     ("web_bench.py", [], ["--clients", "100", "--calls", "20", "--idle-s", "5", "--presses", "20",
                           "--panel-sessions", "10"]),
     ("alarm_latency.py", ["--n", "200"], ["--n", "30"]),
+    ("appointments_bench.py", [], ["--rows", "500", "--checkins", "50"]),
 ]
 
 

@@ -25,12 +25,13 @@ from aufruf.config import SiteConfig
 from aufruf.errors import ConfigError, LedgerError, PayloadError
 from aufruf.link import MqttLink, now_ms
 
-from . import history, retention, stats
+from . import checkin, history, retention, stats
+from . import drop_dir as drop_dir_mod
 from .alarms import Alarm, AlarmBook
-from .dispatch import Office, Outcome, Refused, ServiceClosed
+from .dispatch import PAUSED, Office, Outcome, Refused, ServiceClosed
 from .issuing import CLOSE, REOPEN
 from .keypad import PAUSE_RESUME, KeyCommand
-from .ledger import Change, Ledger, change, problem
+from .ledger import Change, Ledger, RowChanged, change, problem
 from .today import TodayFeed
 
 log = logging.getLogger(__name__)
@@ -79,6 +80,8 @@ class Controller:
         # what the controller's status says; replaced (never changed) by the worker, read by the status thread
         self.status_fields: dict[str, Any] = {"day": self.office.day,
                                               "waiting": {s.key: self.office.waiting(s.key) for s in cfg.services}}
+        self.drops = drop_dir_mod.DropDir()  # appointment CSV files from a calendar ([appointments] drop_dir)
+        self.import_status: dict[str, Any] = {}
 
     # ------------------------------------------------------------ wiring
 
@@ -251,6 +254,13 @@ class Controller:
         if self._office_stale:
             self._reload_office()
         self._check_day()
+        handled = self.drops.poll(self.cfg, self.ledger, self.office.day, self.clock())
+        if handled:  # staff see the last import (and why a file was refused) in the controller's status
+            last = handled[-1]
+            self.import_status = {"appointments_import": {"file": last.file[:80], "ok": last.ok,
+                                                          "result": last.result[:300], "at": self.clock()}}
+            self.status_fields = {**self.status_fields, **self.import_status}
+            self._status_changed()
         acked = self._take_acked()
         if acked:
             try:
@@ -324,7 +334,16 @@ class Controller:
                 if blocked is not None:
                     raise blocked
                 rows = self.ledger.commit_many(self.office.day, self.clock(), b.outcomes, b.messages, b.requests,
-                                               acked)
+                                               acked, statements=b.statements)
+            except RowChanged as e:  # an appointment changed by another process meanwhile: nothing committed
+                self._return_acked(acked)
+                log.warning("%s: the batch is answered 'try again'", e)
+                self._reload_office()
+                stored = {id(reply): rid for (_, rid), reply in b.replies.items()}
+                for topic, payload, _ in b.messages:
+                    if id(payload) in stored:
+                        self._publish(topic, protocol.Refusal(stored[id(payload)], "changed meanwhile: try again"))
+                return
             except LEDGER_ERRORS as e:
                 self._return_acked(acked)
                 self._batch_failed(b, items, e)
@@ -341,6 +360,8 @@ class Controller:
             if d in self.office.desks:
                 self._publish(self.topics.desk_state(d), self.office.desk_state(d), retain=True)
         self._publish_tickets(t for ch in b.outcomes for t in ch.outcome.tickets)
+        self._publish_arrivals(b.desks | b.arrival_desks | checkin.desks_of(self.cfg, self.ledger, self.office.day,
+                                                                             [ch.outcome for ch in b.outcomes]))
         if b.state_changed:
             self._publish_queue_and_board(self.clock())
             self.today.tick(self.clock(), self.handled)  # at most every 10 s, also under a load that never leaves the worker idle
@@ -407,18 +428,22 @@ class Controller:
     def _on_request(self, b: "Batch", kiosk: str, payload: bytes) -> None:
         reply_topic = self._reply_topic(self.topics.ticket, kiosk)
         where = f"kiosk/{kiosk}/request"
-        req = self._read(b, payload, protocol.TicketRequest, reply_topic, where)
+        req = self._read(b, payload, protocol.KioskRequest, reply_topic, where)
         if req is None:
             return
-        req_id, service, priority = req.id, req.service, req.priority
+        is_checkin = isinstance(req, protocol.CheckinRequest)
+        req_id, service, priority = (req.id, "", False) if is_checkin else (req.id, req.service, req.priority)
         if reply_topic is None or (kiosk != "info" and self.cfg.kiosk(kiosk) is None):
             return self._refuse(b, reply_topic, req_id, f"unknown kiosk {kiosk}", where)
         scope = f"kiosk/{kiosk}"
         if self._answer_repeat(b, scope, req_id, reply_topic):
             return
         now = self.clock()
-        if self._expired(b, scope, req, reply_topic, now, where, protocol.TicketReply):
+        if self._expired(b, scope, req, reply_topic, now, where,
+                         protocol.CheckinReply if is_checkin else protocol.TicketReply):
             return
+        if is_checkin:
+            return self._on_checkin(b, kiosk, req, scope, reply_topic)
         try:
             if priority and kiosk != "info":
                 raise Refused("priority tickets are only issued at the info desk")
@@ -448,6 +473,21 @@ class Controller:
         if any(e[0] == "forced" for e in out.events):
             b.log.append(lambda: log.warning("issued %s by hand at the info desk although service %s is closed",
                                              t.number, t.service))
+
+    def _on_checkin(self, b: "Batch", kiosk: str, c: protocol.CheckinRequest, scope: str, reply_topic: str) -> None:
+        """An appointment check-in (desk/checkin.py): answered, and committed with what it changed."""
+        now = self.clock()
+        r = checkin.check_in(self.cfg, self.ledger, self.office, self.topics, b.appointments, kiosk, c.id, c.code,
+                             now)
+        if r.outcome is not None:
+            b.outcomes.append(change(r.outcome, now))
+            b.state_changed = True
+        b.statements.extend(r.statements)
+        b.messages.extend(r.messages)
+        if r.desk:
+            b.arrival_desks.add(r.desk)
+        b.store(scope, c.id, reply_topic, r.reply)
+        b.log.append(lambda: log.info("check-in at kiosk %s id=%s: %s", kiosk, c.id, r.log))
 
     def _on_printed(self, b: "Batch", kiosk: str, payload: bytes) -> None:
         where = f"kiosk/{kiosk}/printed"
@@ -486,8 +526,13 @@ class Controller:
             return
         if cmd.action == "alarm":
             return self._raise_alarm(b, scope, cmd, desk, reply_topic, now)
+        action, number = cmd.action, cmd.number
+        if action == "next" and self.office.desks.get(desk) and self.office.desks[desk].status != PAUSED:
+            due = checkin.pick_for_next(self.cfg, self.ledger, self.office, desk, now)  # appointments first
+            if due:
+                action, number = "call", due
         try:
-            out = self.office.command(desk, cmd.action, now, service=cmd.service, number=cmd.number,
+            out = self.office.command(desk, action, now, service=cmd.service, number=number,
                                       call_id=uuid.uuid4().hex[:16])
         except Refused as e:
             b.store(scope, cmd.id, reply_topic, protocol.CommandReply(cmd.id, error=str(e)))
@@ -649,7 +694,8 @@ class Controller:
 
     def _publish_queue_and_board(self, now: int) -> None:
         self.status_fields = {"day": self.office.day,
-                              "waiting": {s.key: self.office.waiting(s.key) for s in self.cfg.services}}
+                              "waiting": {s.key: self.office.waiting(s.key) for s in self.cfg.services},
+                              **self.import_status}
         self._closed_seen = self.office.closed_map(now)
         self._publish(self.topics.queue, self.office.queue_state(now, self._closed_seen), retain=True)
         self._publish(self.topics.board, self.office.board(now), retain=True)
@@ -675,11 +721,21 @@ class Controller:
                                          t.desk if t.state == "called" else None, at)
             self._publish(self.topics.ticket_state(t.number), state, retain=True)
 
+    def _publish_arrivals(self, desks: set[str]) -> None:
+        """Retained ``desk/<desk>/arrivals``: the desk's checked-in appointments (sites with appointments)."""
+        if self.cfg.appointments is None:
+            return
+        for d in sorted(desks):
+            if d in self.office.desks:
+                self._publish(self.topics.arrivals(d), checkin.arrivals(self.cfg, self.ledger, self.office, d,
+                                                                        self.clock()), retain=True)
+
     def _publish_state(self) -> None:
         """Every retained topic from the ledger's truth (after connect, a new day, a reload)."""
         now = self.clock()
         for d in self.office.desks:
             self._publish(self.topics.desk_state(d), self.office.desk_state(d), retain=True)
+        self._publish_arrivals(set(self.office.desks))
         self._publish_queue_and_board(now)
         self._publish_tickets(self.office.tickets.values())
         self._publish(self.topics.alarm_state, self._alarm_state(now), retain=True)
@@ -730,6 +786,9 @@ class Batch:
         self.direct: list[tuple[str, protocol.Message | bytes]] = []     # answers that are not stored
         self.desks: set[str] = set()
         self.alarm_events: list[tuple[str, Alarm]] = []            # for the alarm outputs, after the commit
+        self.arrival_desks: set[str] = set()                       # desks whose appointments checked in
+        self.appointments: dict = {}                               # (day, code) -> appointment changed here
+        self.statements: list[tuple[str, list]] = []               # appointment rows, in the same commit
         self.state_changed = False
         self.log: list[Callable[[], None]] = []                    # log lines, written after the commit
 
@@ -741,7 +800,7 @@ class Batch:
 
     @property
     def writes(self) -> bool:
-        return bool(self.outcomes or self.messages or self.requests)
+        return bool(self.outcomes or self.messages or self.requests or self.statements)
 
 
 def _alarm_info(a: Alarm) -> protocol.AlarmInfo:

@@ -274,6 +274,19 @@ class Office:
             events.append(("forced", t.number, None))
         return Outcome(tickets=[t], events=events, ticket=t)
 
+    def admit(self, series: str, now: int, kiosk: str | None = None, request_id: str | None = None) -> Outcome:
+        """Issue the next number of an appointment series (``T017``): a line no desk's ``next`` takes
+        (the desk of the appointment calls it by number)."""
+        seq = self.last_seq.get(series, 0) + 1
+        if seq > 999:
+            raise Refused(f"no numbers left today for series {series}")
+        t = Ticket(number=ticket_number(series, seq), service=series, queue=series, seq=seq, issued_at=now,
+                   kiosk=kiosk, request_id=request_id)
+        self.last_seq[series] = seq
+        self.tickets[t.number] = t
+        self._enqueue(t)
+        return Outcome(tickets=[t], events=[("checkin", t.number, None)], ticket=t)
+
     def printed(self, number: str, ok: bool, now: int) -> Outcome:
         """A kiosk's print report; a failed print voids a ticket that is still waiting."""
         t = self.tickets.get(number)

@@ -18,14 +18,14 @@ from typing import Any, Iterable
 
 import sqlite_utils
 
-from aufruf.errors import LedgerError
+from aufruf.errors import AufrufError, LedgerError
 from aufruf.protocol import Message
 
 from .alarms import Alarm
 from .dispatch import CALLED, DONE, Call, DeskState, Outcome, Ticket
 from .issuing import Override
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 FILENAME = "ledger.db"
 
 # 3: staff's close/reopen of a service for a day, and the silent alarms (docs/rules.md)
@@ -36,6 +36,13 @@ CREATE TABLE IF NOT EXISTS alarms (id TEXT PRIMARY KEY, day TEXT NOT NULL, desk 
     raised_at INTEGER NOT NULL, cleared_at INTEGER, cleared_by TEXT);
 CREATE INDEX IF NOT EXISTS alarms_day ON alarms (day);
 """
+# the day's appointments (desk/appointments.py); never a name, the code is the invitation's
+APPOINTMENTS_DDL = (
+    "CREATE TABLE IF NOT EXISTS appointments (day TEXT NOT NULL, code TEXT NOT NULL, time TEXT NOT NULL, "
+    "at INTEGER NOT NULL, desk TEXT NOT NULL, service TEXT NOT NULL, note TEXT NOT NULL DEFAULT '', "
+    "state TEXT NOT NULL DEFAULT 'expected', number TEXT, checked_in_at INTEGER, source TEXT NOT NULL, "
+    "changed_at INTEGER NOT NULL, PRIMARY KEY (day, code))")
+APPOINTMENTS_INDEX = "CREATE INDEX IF NOT EXISTS appointments_desk ON appointments (day, desk, state)"
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -57,14 +64,17 @@ CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY AUTOINCREMENT, at INT
     kind TEXT NOT NULL, number TEXT, desk TEXT, service TEXT, call_id TEXT);
 CREATE INDEX IF NOT EXISTS events_day ON events (day, kind);
 CREATE TABLE IF NOT EXISTS daily (day TEXT PRIMARY KEY, figures TEXT NOT NULL, computed_at INTEGER NOT NULL);
-""" + RULES_SCHEMA
+""" + RULES_SCHEMA + APPOINTMENTS_DDL + ";\n" + APPOINTMENTS_INDEX + ";\n"
 
 # schema version -> statements that bring a ledger of that version to the next one
 MIGRATIONS = {
     # 2: daily aggregates (desk/retention.py), kept when the per-ticket rows of a day are deleted
     1: ("CREATE TABLE IF NOT EXISTS daily (day TEXT PRIMARY KEY, figures TEXT NOT NULL, "
         "computed_at INTEGER NOT NULL)",),
+    # 3: staff's close/reopen of a service for a day, and the silent alarms (docs/rules.md)
     2: tuple(stmt for stmt in RULES_SCHEMA.split(";") if stmt.strip()),
+    # 4: appointments (desk/appointment_book.py): the day's list, check-ins and their numbers
+    3: (APPOINTMENTS_DDL, APPOINTMENTS_INDEX),
 }
 
 TICKET_COLUMNS = ("day", "number", "service", "queue", "seq", "issued_at", "state", "desk", "called_at",
@@ -78,6 +88,11 @@ _UPSERT_TICKET = (f"INSERT INTO tickets ({', '.join(TICKET_COLUMNS)}) "
 REQUIRED_TABLES = ("meta", "tickets", "desks", "requests", "outbox", "events")
 WHAT_TO_DO = ("if the ledger was lost, restore it from the backup (docs/deploy.md, 'Back up the ledger'); "
               "to start a new, empty ledger on purpose, start once with 'aufruf desk --new-ledger'")
+
+
+class RowChanged(AufrufError, RuntimeError):
+    """A statement of :meth:`Ledger.commit_many` found its row changed by another process (an appointment
+    cancelled while it was checked in): nothing was committed; the request is decided again on its retry."""
 
 
 class LedgerConflict(LedgerError):
@@ -242,7 +257,8 @@ class Ledger:
     def commit_many(self, day: str, now: int, outcomes: Iterable[Outcome | Change],
                     messages: Iterable[tuple[str, Message, bool]] = (),
                     requests: Iterable[tuple[str, str, Message]] = (),
-                    acked: Iterable[int] = ()) -> list[tuple[int, str, str, bool]]:
+                    acked: Iterable[int] = (), statements: Iterable[tuple[str, list]] = ()
+                    ) -> list[tuple[int, str, str, bool]]:
         """Write outcomes, their outgoing messages and the requests' replies in ONE transaction.
 
         Returns the outbox rows (seq, topic, payload, retain) to publish now. ``acked``
@@ -250,10 +266,16 @@ class Ledger:
         stamped with :func:`change` writes its events with its own time and lines; a
         plain one with ``now``. A ticket that would replace another one with the same
         number raises :class:`LedgerConflict` and nothing is written.
+        ``statements`` (SQL, parameters) of other tables (appointments) run in the same
+        transaction, each changing exactly one row: one that changes none (the row was
+        changed meanwhile by another process) rolls everything back.
         """
         rows = []
         with self.db.atomic():
             c = self.db.conn
+            for sql, params in statements:
+                if c.execute(sql, params).rowcount != 1:
+                    raise RowChanged(f"changed meanwhile, nothing committed: {sql.split(' WHERE')[0][:60]}")
             for item in outcomes:
                 outcome, at, lines = (item.outcome, item.at, item.lines) if isinstance(item, Change) else \
                     (item, now, {t.number: t.queue for t in item.tickets})

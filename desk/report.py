@@ -76,6 +76,7 @@ def main(args: argparse.Namespace) -> int:
         try:
             figures = load_figures(db, cfg, days)
             alarms = alarm_lines(db, cfg, days)
+            appts = appointment_figures(db, cfg, days)
         finally:
             db.close()
     except AufrufError as e:
@@ -83,10 +84,10 @@ def main(args: argparse.Namespace) -> int:
         return 1
     title = period(days)
     if args.csv != "-":
-        print(format_report(cfg, figures, title))
+        print(format_report(cfg, figures, title) + format_appointments(appts))
         print("\n".join(alarms))
     if args.csv:
-        text = to_csv(cfg, figures)
+        text = to_csv(cfg, figures, appts)
         if args.csv == "-":
             sys.stdout.write(text)
         else:
@@ -143,6 +144,8 @@ def _m(x: float | None) -> str:
 
 
 def service_name(cfg: SiteConfig, key: str) -> str:
+    if cfg.appointments is not None and key == cfg.appointments.series:
+        return f"{key} appointments"   # issued = checked in; wait = check-in to call
     s = cfg.service(key)
     return f"{key} {s.name(cfg.languages[0])}" if s else f"{key} (retired)"
 
@@ -237,10 +240,31 @@ def _ranges(days: list[str]) -> str:
 
 CSV_FIELDS = ("section", "key", "name", "hour", "issued", "called", "served", "noshow", "void", "expired",
               "transferred", "open", "wait_median_min", "wait_p90_min", "wait_max_min", "service_median_min",
-              "estimate_error_median_min")
+              "estimate_error_median_min", "value")
 
 
-def to_csv(cfg: SiteConfig, figures: Figures) -> str:
+def appointment_figures(db: Any, cfg: SiteConfig, days: list[str]) -> "Any | None":
+    """Appointment figures of the days whose rows are still kept (None: the site takes no appointments)."""
+    if cfg.appointments is None or "appointments" not in db.table_names():
+        return None
+    from . import appointment_book, appointments
+    f = appointments.Figures()
+    now = int(dt.datetime.now(dt.timezone.utc).timestamp() * 1000)
+    for d in days:
+        for r in appointment_book.day_list(db, d):
+            f.add(r.appt, r.ticket_state, r.called_at, now, cfg.appointments)
+    return f
+
+
+def format_appointments(appts: Any) -> str:
+    if appts is None:
+        return ""
+    lines = ["", "", "appointments (days whose rows are kept)"]
+    lines += [f"  {desc}: {value or '-'}" for _, desc, value in appts.rows()]
+    return "\n".join(lines)
+
+
+def to_csv(cfg: SiteConfig, figures: Figures, appts: Any = None) -> str:
     """One row per service, 'all', counter, and (hour, service); counts that do not apply are empty."""
     buf = io.StringIO()
     wr = csv.writer(buf, lineterminator="\n")
@@ -253,7 +277,7 @@ def to_csv(cfg: SiteConfig, figures: Figures) -> str:
         shown = {"counter": stats.DESK_COUNTS, "hour": ("issued",)}.get(section, stats.COUNTS)
         wr.writerow(span + (section, key, name, hour) + tuple(g[c] if c in shown else "" for c in stats.COUNTS) +
                     (r(g.wait.median()), r(g.wait.percentile(90)), r(g.wait.max()), r(g.service.median()),
-                     r(g.eta_error.median())))
+                     r(g.eta_error.median()), ""))   # value: appointment rows only
     for k in _service_keys(cfg, figures):
         row("service", k, service_name(cfg, k), "", figures.services.get(k, Group()))
     row("all", "", "all", "", figures.total())
@@ -262,6 +286,9 @@ def to_csv(cfg: SiteConfig, figures: Figures) -> str:
     for h, groups in sorted(figures.hours.items()):
         for k, g in sorted(groups.items()):
             row("hour", k, service_name(cfg, k), f"{h:02d}", g)
+    if appts is not None:
+        for key, desc, value in appts.rows():
+            wr.writerow(span + ("appointments", key, desc, "") + ("",) * (len(CSV_FIELDS) - 5) + (value,))
     return buf.getvalue()
 
 

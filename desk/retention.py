@@ -35,6 +35,7 @@ class Purged:
     events: int = 0
     requests: int = 0
     aggregates: int = 0
+    appointments: int = 0
 
 
 def close_day(db: sqlite_utils.Database, cfg: SiteConfig, day: str, now: int) -> dict:
@@ -68,6 +69,8 @@ def erase_before(db: sqlite_utils.Database, cfg: SiteConfig, day: str, now: int,
     with db.atomic():
         out.tickets = db.execute("DELETE FROM tickets WHERE day < ?", [day]).rowcount
         out.events = db.execute("DELETE FROM events WHERE day < ?", [day]).rowcount
+        if "appointments" in db.table_names():  # appointment rows follow the same retention
+            out.appointments = db.execute("DELETE FROM appointments WHERE day < ?", [day]).rowcount
         out.requests = db.execute("DELETE FROM requests WHERE at < ?", [start_ms]).rowcount
         if aggregates:
             out.aggregates = db.execute("DELETE FROM daily WHERE day < ?", [day]).rowcount

@@ -30,6 +30,8 @@ from aufruf.link import MqttLink
 
 from . import panel as panel_mod
 from . import press, requests
+from . import slip as slip_mod
+from .scanner import KEYPAD_GAP_S, Scan, ScannerReader
 from . import ticket_layout as tl
 from .printer import CAN_PRINT, OK, PrinterPort, PrintError
 
@@ -39,6 +41,8 @@ PRINTER_RECHECK_OK_S = 30.0      # re-ask a healthy printer this often
 PRINTER_RECHECK_FAULT_S = 2.0    # and a faulty one this often (refilled paper is noticed quickly)
 REFUSED_FAULT_S = 3.0            # show the fault this long after the controller refused a request
 OnPrinted = Callable[[str | None, bytes], None]
+CHECKIN = "@appointment"         # the request book's "service" of an appointment check-in
+ARMED_S = 30.0                   # after the appointment button, the keypad takes a code this long
 
 
 class TicketKiosk:
@@ -56,7 +60,8 @@ class TicketKiosk:
                  pin_factory: Any = None, link_factory: Callable[..., MqttLink] = MqttLink,
                  clock: Callable[[], float] = time.monotonic,
                  on_printed: OnPrinted | None = None, new_id: Callable[[], str] | None = None,
-                 on_tick: Callable[[], None] | None = None):
+                 on_tick: Callable[[], None] | None = None,
+                 scanner_opener: Callable[[str], object] | None = None):
         kcfg = cfg.kiosk(kiosk_id)
         if kcfg is None:
             raise ValueError(cfg.unknown("kiosk", kiosk_id))
@@ -91,10 +96,27 @@ class TicketKiosk:
         self.link = link_factory(cfg.broker, cfg.site_id, "kiosk", kiosk_id,
                                  subscriptions=(self.topics.ticket(kiosk_id), self.topics.role_status("controller"),
                                                 self.topics.queue),
-                                 handler=self._on_message, status_extra=lambda: {"printer": self.printer_state},
+                                 handler=self._on_message,
+                                 status_extra=lambda: {"printer": self.printer_state, **self.input_status},
                                  on_connect=lambda: self.events.put(Connected()),
                                  on_disconnect=lambda: self.events.put(Disconnected()))
         self.panel = panel_mod.Panel(kcfg, pin_factory, self._on_edge)
+        # appointment check-in: a barcode/QR scanner types the invitation's code (kiosk/scanner.py)
+        self.scanner = (ScannerReader(kcfg.scanner, lambda scan: self.events.put(Scanned(scan)),
+                                      opener=scanner_opener,
+                                      on_change=lambda up: self.events.put(InputDevice("scanner", up)))
+                        if kcfg.scanner else None)
+        self.code_keypad = (ScannerReader(kcfg.code_keypad, lambda scan: self.events.put(Scanned(scan, typed=True)),
+                                          opener=scanner_opener, gap_s=KEYPAD_GAP_S,
+                                          on_change=lambda up: self.events.put(InputDevice("code_keypad", up)))
+                            if kcfg.code_keypad else None)
+        # the status says whether the scanner / code keypad is there ("ok" or "offline"); replaced by the worker
+        self.input_status: dict[str, str] = {name: "offline" for name, r in (("scanner", self.scanner),
+                                                                            ("code_keypad", self.code_keypad)) if r}
+        self._armed_until = 0.0                    # the appointment button was pressed: the keypad takes a code
+        self.checkin_codes: dict[str, str] = {}   # open check-in request id -> code
+        self.refused_scans = 0                     # scans rejected before anything was sent (garbage, half codes)
+        self.last_slip: tl.Layout | None = None
 
     # ------------------------------------------------------------ lifecycle
 
@@ -103,10 +125,16 @@ class TicketKiosk:
         self._thread = threading.Thread(target=self._run, name=f"kiosk-{self.id}", daemon=True)
         self._thread.start()
         self.link.start()
+        for reader in (self.scanner, self.code_keypad):
+            if reader is not None:
+                reader.start()
 
     def stop(self) -> None:
         """Stop the worker, the link and release the GPIO pins."""
         self._stopped.set()
+        for reader in (self.scanner, self.code_keypad):
+            if reader is not None:
+                reader.stop()
         self.events.put(Stop())
         if self._thread is not None:
             self._thread.join(10)
@@ -174,6 +202,14 @@ class TicketKiosk:
                 gate.release(ev.at)
         elif isinstance(ev, Incoming):
             self._on_mqtt(ev.topic, ev.payload)
+        elif isinstance(ev, Scanned):
+            (self._on_keyed if ev.typed else self._on_scan)(ev.scan)
+        elif isinstance(ev, InputDevice):
+            state = "ok" if ev.up else "offline"
+            if self.input_status.get(ev.name) != state:
+                (log.info if ev.up else log.warning)("kiosk %s: %s %s", self.id, ev.name, state)
+                self.input_status = {**self.input_status, ev.name: state}
+                self.link.publish_status_now()
         elif isinstance(ev, Connected):
             now = self.clock()
             for p in self.book.resend_all(now):
@@ -197,6 +233,11 @@ class TicketKiosk:
     # ------------------------------------------------------------ press -> request
 
     def _on_press(self, service: str, t: float) -> None:
+        if service == panel_mod.APPOINTMENT:
+            self._armed_until = self.clock() + ARMED_S
+            log.info("kiosk %s: appointment button: the keypad takes a code for %.0f s", self.id, ARMED_S)
+            self.panel.beep(1)
+            return
         gate = self.gates.get(service)
         if gate is None or gate.press(t) != press.TICKET:
             return
@@ -221,7 +262,97 @@ class TicketKiosk:
         self._send(p)
 
     def _send(self, p: requests.Pending) -> None:
+        if p.service == CHECKIN:
+            self.link.publish(self.topics.request(self.id), protocol.CheckinRequest(p.id, self.checkin_codes[p.id]))
+            return
         self.link.publish(self.topics.request(self.id), protocol.TicketRequest(p.id, p.service))
+
+    # ------------------------------------------------------------ appointment check-in
+
+    def _on_scan(self, scan: Scan) -> None:
+        now = self.clock()
+        if scan.error or not scan.code:
+            log.warning("kiosk %s: scan refused, nothing sent: %s", self.id, scan.error)
+            self.refused_scans += 1
+            self._fault_until = now + REFUSED_FAULT_S
+            self.panel.beep(3)
+            return
+        if self.book.blocking(CHECKIN, now) is not None:
+            log.info("kiosk %s: scan ignored: a check-in is still waiting for the controller", self.id)
+            self.absorbed_presses += 1
+            return
+        state = self._check_printer(now, force=True)
+        if state not in CAN_PRINT:
+            log.warning("kiosk %s: scan refused, nothing sent: printer %s", self.id, state)
+            self.refused_scans += 1
+            self.panel.beep(3)
+            return
+        p = self.book.open(CHECKIN, now)
+        if p is None:
+            return
+        self.checkin_codes[p.id] = scan.code
+        self.panel.beep(1)
+        log.info("kiosk %s: appointment code scanned, check-in request %s", self.id, p.id)
+        self._send(p)
+
+    def _on_keyed(self, scan: Scan) -> None:
+        """A code typed on the kiosk's keypad (after the appointment button, where the kiosk has one)."""
+        if self.kcfg.appointment_pin is not None and self.clock() > self._armed_until:
+            log.info("kiosk %s: keypad entry ignored: press the appointment button first", self.id)
+            self.refused_scans += 1
+            self.panel.beep(3)
+            return
+        self._armed_until = 0.0
+        self._on_scan(scan)
+
+    def _on_checkin_reply(self, obj: dict) -> None:
+        try:
+            reply = protocol.CheckinReply.from_dict(obj)
+        except PayloadError as e:
+            log.warning("kiosk %s: bad check-in answer ignored: %s", self.id, e)
+            return
+        rid = reply.id
+        now = self.clock()
+        if self.book.was_answered(rid):
+            return
+        closed = self.book.answer(rid, now)
+        self.checkin_codes.pop(rid, None)
+        if closed is None:
+            return
+        number = reply.number if reply.result == "checked_in" else None
+        if closed[1] == requests.VOID:
+            log.warning("kiosk %s: check-in answer came too late: nothing printed", self.id)
+            if number or reply.ticket:
+                self._report(rid, number or reply.ticket.number, False, "answer too late, customer gone")
+            return
+        if reply.ticket is not None:      # too late, and the site gives a normal ticket instead
+            self._print_ticket(rid, tl.TicketData.from_reply(reply.ticket))
+            return
+        if not reply.ok:
+            log.info("kiosk %s: check-in refused: %s", self.id, reply.error)
+            self._fault_until = now + REFUSED_FAULT_S
+            self.panel.beep(3)
+            if reply.refusal not in slip_mod.REFUSALS_PRINTED:
+                return                     # a code nobody could read: nothing printed
+        self._print_slip(rid, reply, number)
+
+    def _print_slip(self, rid: str, reply: protocol.CheckinReply, number: str | None) -> None:
+        layout = slip_mod.build(self.cfg, self.kcfg, reply, self._profile(), time.time_ns() // 1_000_000)
+        raw = tl.escpos_bytes(layout, self.printer.profile_name)
+        try:
+            self.printer.print_bytes(raw)
+        except PrintError as e:
+            log.error("kiosk %s: appointment slip could not be printed (%s)", self.id, e)
+            self._set_printer_state(self.printer.state)
+            if number:
+                self._report(rid, number, False, f"print failed: {e}"[:200])
+            return
+        if number:
+            self._report(rid, number, True)
+            self.printed_count += 1
+        log.info("kiosk %s: printed appointment slip%s", self.id, f" {number}" if number else "")
+        self.last_slip = layout
+        self._after_print(number, raw, layout)
 
     # ------------------------------------------------------------ ticket -> print -> printed
 
@@ -248,7 +379,14 @@ class TicketKiosk:
         if topic != self.topics.ticket(self.id):
             return
         try:
-            reply = protocol.TicketReply.from_json(payload)
+            obj = protocol.decode(payload)
+        except PayloadError as e:
+            log.warning("kiosk %s: bad ticket reply ignored: %s", self.id, e)
+            return
+        if obj.get("id") in self.checkin_codes or "appointment" in obj or "refusal" in obj:
+            return self._on_checkin_reply(obj)
+        try:
+            reply = protocol.TicketReply.from_dict(obj)
         except PayloadError as e:
             log.warning("kiosk %s: bad ticket reply ignored: %s", self.id, e)
             return
@@ -421,4 +559,20 @@ class Stop:
     """End the worker."""
 
 
-Event = Edge | Incoming | Connected | Disconnected | Poke | Stop
+@dataclass(frozen=True)
+class Scanned:
+    """A finished scan from the scanner, or (``typed``) a code typed on the kiosk's keypad (reader threads)."""
+
+    scan: Scan
+    typed: bool = False
+
+
+@dataclass(frozen=True)
+class InputDevice:
+    """The scanner or the code keypad was opened (``up``) or unplugged (reader threads)."""
+
+    name: str
+    up: bool
+
+
+Event = Edge | Incoming | Connected | Disconnected | Poke | Stop | Scanned | InputDevice

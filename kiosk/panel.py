@@ -27,6 +27,7 @@ CLOSED = "closed"
 BLINK = {BUSY: (0.25, 0.25), FAULT: (0.08, 0.08), CLOSED: (0.1, 1.9)}
 
 EdgeHandler = Callable[[str, str], None]     # (edge "press"/"release", service)
+APPOINTMENT = "@appointment"                 # the "service" of the appointment button's edges
 
 
 class PinFactoryError(AufrufError, ValueError):
@@ -57,6 +58,10 @@ class Panel:
                 btn.when_pressed = lambda _d=None, s=b.service: on_edge("press", s)
                 btn.when_released = lambda _d=None, s=b.service: on_edge("release", s)
                 self.buttons[b.service] = btn
+            if kiosk.appointment_pin is not None:   # press, then type the invitation's code on the keypad
+                btn = Button(kiosk.appointment_pin, pull_up=True, bounce_time=None, pin_factory=pin_factory)
+                btn.when_pressed = lambda _d=None: on_edge("press", APPOINTMENT)
+                self.buttons[APPOINTMENT] = btn
             if kiosk.led_pin is not None:
                 self.led = LED(kiosk.led_pin, pin_factory=pin_factory)
             if kiosk.buzzer_pin is not None:

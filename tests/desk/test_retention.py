@@ -161,4 +161,7 @@ def test_ledger_holds_ticket_numbers_and_times_never_a_person(tmp_path):
         "daily": ["day", "figures", "computed_at"],
         "overrides": ["day", "service", "state", "reason", "at"],
         "alarms": ["id", "day", "desk", "source", "raised_at", "cleared_at", "cleared_by"],
+        # docs/appointments.md, docs/privacy.md: the invitation's code and a staff note, never a name
+        "appointments": ["day", "code", "time", "at", "desk", "service", "note", "state", "number",
+                         "checked_in_at", "source", "changed_at"],
     }
