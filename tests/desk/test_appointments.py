@@ -199,6 +199,7 @@ def test_add_and_cancel_by_hand(cfg, ledger):
 
 def test_an_old_ledger_gains_the_table(tmp_path):
     import sqlite3
+    from desk.ledger import SCHEMA_VERSION
     led = Ledger(tmp_path)
     led.db.execute("DROP TABLE appointments")
     led.db.execute("UPDATE meta SET value='2' WHERE key='schema_version'")
@@ -207,7 +208,7 @@ def test_an_old_ledger_gains_the_table(tmp_path):
     assert "appointments" in led.db.table_names()
     led.close()
     assert sqlite3.connect(tmp_path / "ledger.db").execute(
-        "SELECT value FROM meta WHERE key='schema_version'").fetchone()[0] == "3"
+        "SELECT value FROM meta WHERE key='schema_version'").fetchone()[0] == str(SCHEMA_VERSION)
 
 
 # ---------------------------------------------------------------- figures for aufruf report
