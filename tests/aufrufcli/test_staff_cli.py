@@ -168,7 +168,7 @@ def test_service_close_reopen_issue_force_and_the_alarm_commands(site_factory, d
     n_line = [ln for ln in aufruf(site, "status").stdout.splitlines() if "N Neumeldung" in ln][0]
     assert n_line.endswith(", CLOSED (staff fault)")
     r = aufruf(site, "issue", "--service", "N", "--force")
-    assert r.returncode == 0 and r.stdout.startswith("N001: 0 ahead"), r.stderr
+    assert r.returncode == 0 and r.stdout.startswith("N001: you are next"), r.stderr
     assert aufruf(site, "service", "reopen", "N").stdout.strip() == "N Neumeldung: reopened for today"
     assert aufruf(site, "issue", "--service", "N").stdout.startswith("N002")
     assert aufruf(site, "alarm").stdout.strip() == "no active alarm"
