@@ -1106,6 +1106,7 @@ class StaffCommand(Message):
     service: str | None = None      # close_service, reopen_service
     reason: str = ""                # close_service: a key of the site's [issuing.reasons] (shown on the board)
     desk: str | None = None         # clear_alarm: one desk (None: every active alarm)
+    sent_at: int | None = None      # ms; too old -> not carried out (as for desk commands)
 
     def to_dict(self) -> dict[str, Any]:
         out = _v(id=self.id, action=self.action)
@@ -1115,7 +1116,13 @@ class StaffCommand(Message):
             out["reason"] = self.reason
         if self.desk is not None:
             out["desk"] = self.desk
+        if self.sent_at is not None:
+            out["sent_at"] = self.sent_at
         return out
+
+    def expired(self, now: int, max_age_ms: int = COMMAND_MAX_AGE_MS) -> str | None:
+        """Why this command must not be carried out at ``now`` (None: carry it out)."""
+        return expired(self.sent_at, now, max_age_ms)
 
     @classmethod
     def from_dict(cls, obj: dict[str, Any]) -> "StaffCommand":
@@ -1123,9 +1130,11 @@ class StaffCommand(Message):
         action = obj.get("action")
         if action not in STAFF_ACTIONS:
             raise PayloadError(f"unknown action {str(action)[:20]!r}; allowed: {', '.join(STAFF_ACTIONS)}")
+        sent_at = _int(obj, "sent_at", required=False)
         if action == "clear_alarm":
-            return cls(cid, action, desk=_str(obj, "desk", ID_RE, 1, 32, required=False))
-        return cls(cid, action, service=_service(obj), reason=_str(obj, "reason", ID_RE, 1, 32, required=False) or "")
+            return cls(cid, action, desk=_str(obj, "desk", ID_RE, 1, 32, required=False), sent_at=sent_at)
+        return cls(cid, action, service=_service(obj), reason=_str(obj, "reason", ID_RE, 1, 32, required=False) or "",
+                   sent_at=sent_at)
 
 
 @dataclass(frozen=True)

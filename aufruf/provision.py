@@ -66,6 +66,7 @@ def users(cfg: SiteConfig, controllers: tuple[str, ...] = ("main",), bridge: boo
 
 
 SUPERVISOR = "supervisor"
+STAFF_ALARM = ("alarm/state", "alarm/event")  # the silent alarm: staff logins read it (docs/rules.md)
 STAFF_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: typed by people
 
 
@@ -80,8 +81,9 @@ def staff_login_users(cfg: SiteConfig) -> list[User]:
     for d in cfg.desks:
         out.append(User(f"panel-{d.id}", (f"desk/{d.id}/command",),
                         (f"desk/{d.id}/reply", f"desk/{d.id}/state", "queue",
-                         *(f"line/{s}" for s in d.services), "status/controller/+")))
-    out.append(User(SUPERVISOR, (), ("desk/+/state", "queue", "board", "line/+", "stats/today", "status/#")))
+                         *(f"line/{s}" for s in d.services), "status/controller/+", *STAFF_ALARM)))
+    out.append(User(SUPERVISOR, (), ("desk/+/state", "queue", "board", "line/+", "stats/today", "status/#",
+                                     *STAFF_ALARM)))
     return out
 
 

@@ -629,6 +629,8 @@ class Controller:
         if self._answer_repeat(b, scope, cmd.id, reply_topic):
             return
         now = self.clock()
+        if self._expired(b, scope, cmd, reply_topic, now, where, protocol.StaffReply):
+            return
         if cmd.action == "clear_alarm":
             if cmd.desk is not None and self.cfg.desk(cmd.desk) is None:
                 b.store(scope, cmd.id, reply_topic, protocol.StaffReply(cmd.id, f"unknown desk {cmd.desk}"))
