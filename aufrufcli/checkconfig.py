@@ -4,11 +4,12 @@ import argparse
 import sys
 
 from aufruf import config
+from aufruf.config import DEFAULT_PATH
 from aufruf.errors import ConfigError
 
 
 def configure(p: argparse.ArgumentParser) -> None:
-    p.add_argument("file", help="the site config (TOML)")
+    p.add_argument("file", nargs="?", default=DEFAULT_PATH, help=f"the site config (default {DEFAULT_PATH})")
 
 
 def main(args: argparse.Namespace) -> int:

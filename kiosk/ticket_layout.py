@@ -40,10 +40,10 @@ PREFERRED_CODEPAGES = ("CP858", "CP1252", "ISO_8859-15")
 
 # texts printed on the ticket, per language (a language without an entry uses English)
 TEXTS: dict[str, dict[str, str]] = {
-    "de": {"ahead": "Vor Ihnen: {n}", "eta": "Wartezeit ca. {m} Min.", "test": "TESTDRUCK",
+    "de": {"ahead": "Vor Ihnen: {n}", "next": "Sie sind als Nächstes dran", "eta": "Wartezeit ca. {m} Min.", "test": "TESTDRUCK",
            "test_note": "Kein Ticket - keine Nummer vergeben", "kiosk": "Automat",
            "printer": "Drucker", "date": "%d.%m.%Y  %H:%M", "priority": "VORRANG"},
-    "en": {"ahead": "Ahead of you: {n}", "eta": "Wait about {m} min", "test": "TEST PRINT",
+    "en": {"ahead": "Ahead of you: {n}", "next": "You are next", "eta": "Wait about {m} min", "test": "TEST PRINT",
            "test_note": "Not a ticket - no number taken", "kiosk": "Kiosk",
            "printer": "Printer", "date": "%Y-%m-%d  %H:%M", "priority": "PRIORITY"},
 }
@@ -60,12 +60,13 @@ class TicketData:
     ahead: int | None = None
     eta_min: int | None = None
     priority: bool = False
+    key: str | None = None  # the ticket page's key, for the QR (docs/web.md)
 
     @classmethod
     def from_reply(cls, ticket: TicketInfo) -> "TicketData":
         """From the ticket of a ``kiosk/<id>/ticket`` reply."""
         return cls(service=ticket.service, number=ticket.number, issued_at_ms=ticket.issued_at,
-                   ahead=ticket.ahead, eta_min=ticket.eta_min, priority=ticket.priority)
+                   ahead=ticket.ahead, eta_min=ticket.eta_min, priority=ticket.priority, key=ticket.key)
 
 
 @dataclass(frozen=True)
@@ -138,8 +139,13 @@ def _wrap(text: str, width: int, **kw: Any) -> list[Line]:
 
 
 def wait_line(lang: str, ahead: int | None, eta_min: int | None) -> str | None:
-    """"Ahead of you: 4 · Wait about 12 min" in one language; parts that are unknown are left out."""
+    """"Ahead of you: 4 · Wait about 12 min" in one language; parts that are unknown are left out.
+
+    Nobody ahead: "You are next" (not "Ahead of you: 0 · Wait about 0 min").
+    """
     t = texts(lang)
+    if ahead == 0:
+        return t.get("next", TEXTS["en"]["next"])
     parts = []
     if ahead is not None:
         parts.append(t["ahead"].format(n=ahead))
@@ -184,8 +190,11 @@ def build(cfg: SiteConfig, kiosk: Kiosk, data: TicketData, profile: Any) -> Layo
         for lang in langs:
             if kiosk.footer.get(lang):
                 tail += _wrap(kiosk.footer[lang], width)
-        if kiosk.qr_url:
-            tail += [Qr(kiosk.qr_url.replace("{number}", data.number))]
+        url = qr_url(kiosk.qr_url, data)
+        if url:
+            tail += [Qr(url)]
+            if "{key}" in (kiosk.qr_url or ""):  # the ticket page: its address for people who type
+                tail += _wrap(url.split("://", 1)[-1], width)
     tail.append(Cut(cutter))
 
     big = data.number if data.number is not None else "TEST"
@@ -199,6 +208,16 @@ def build(cfg: SiteConfig, kiosk: Kiosk, data: TicketData, profile: Any) -> Layo
             break
     assert chosen is not None
     return chosen
+
+
+def qr_url(template: str | None, data: TicketData) -> str | None:
+    """The QR's address: ``{number}`` and ``{key}`` filled in; None when the template needs a key
+    the controller did not send (a QR that leads nowhere is worse than none)."""
+    if not template or data.number is None:
+        return None
+    if "{key}" in template and not data.key:
+        return None
+    return template.replace("{number}", data.number).replace("{key}", data.key or "")
 
 
 def closed_slip(cfg: SiteConfig, kiosk: Kiosk, profile: Any) -> Layout | None:
