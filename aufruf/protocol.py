@@ -643,6 +643,7 @@ class ServiceQueue:
     waiting: int
     open: bool
     eta_min: int | None = None
+    oldest_at: int | None = None  # addition: when the longest-waiting ticket was issued (while any wait)
     closed: str | None = None    # why it issues no ticket now (CLOSED_REASONS; docs/rules.md)
     note: str | None = None      # staff closed it: the key of their reason in [issuing.reasons]
 
@@ -650,6 +651,8 @@ class ServiceQueue:
         out: dict[str, Any] = {"waiting": self.waiting, "open": self.open}
         if self.eta_min is not None:
             out["eta_min"] = self.eta_min
+        if self.oldest_at is not None:
+            out["oldest_at"] = self.oldest_at
         if self.closed is not None:
             out["closed"] = self.closed
         if self.note is not None:
@@ -659,7 +662,8 @@ class ServiceQueue:
     @classmethod
     def from_dict(cls, obj: dict[str, Any]) -> "ServiceQueue":
         return cls(_int(obj, "waiting"), bool(_bool(obj, "open")), _int(obj, "eta_min", required=False),
-                   _str(obj, "closed", None, 1, 32, required=False), _str(obj, "note", ID_RE, 1, 32, required=False))
+                   _int(obj, "oldest_at", required=False), _str(obj, "closed", None, 1, 32, required=False),
+                   _str(obj, "note", ID_RE, 1, 32, required=False))
 
 
 @dataclass(frozen=True)

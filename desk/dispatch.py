@@ -231,9 +231,11 @@ class Office:
         for s in self.cfg.services:
             n = self.waiting(s.key)
             shut = closed.get(s.key)
+            oldest = min(t.issued_at for t in self.line(s.key)) if n else None  # the longest wait runs from here
             services[s.key] = protocol.ServiceQueue(n, self.open_desks(s.key) > 0 and shut is None,
-                                                    self.eta_min(s.key, n), shut.reason if shut else None,
-                                                    (shut.note or None) if shut else None)
+                                                    self.eta_min(s.key, n), oldest,
+                                                    closed=shut.reason if shut else None,
+                                                    note=(shut.note or None) if shut else None)
         return protocol.QueueState(services, now)
 
     def desk_state(self, desk_id: str) -> protocol.DeskState:

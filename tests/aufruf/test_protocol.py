@@ -161,7 +161,7 @@ RULES_WIRE = [
     (protocol.TicketRequest("info-1", "N", force=True), '{"v":1,"id":"info-1","service":"N","force":true}'),
     (protocol.TicketReply("entrance-7f3c", error="service closed: the office is closed now", closed="hours"),
      '{"v":1,"ok":false,"error":"service closed: the office is closed now","id":"entrance-7f3c","closed":"hours"}'),
-    (protocol.QueueState({"N": protocol.ServiceQueue(1, False, 12, "staff", "fault")}, 7),
+    (protocol.QueueState({"N": protocol.ServiceQueue(1, False, 12, closed="staff", note="fault")}, 7),
      '{"v":1,"services":{"N":{"waiting":1,"open":false,"eta_min":12,"closed":"staff","note":"fault"}},'
      '"updated_at":7}'),
     (protocol.Command("kp3-0010", "alarm"), '{"v":1,"id":"kp3-0010","action":"alarm"}'),
