@@ -27,7 +27,11 @@ def test_each_counter_gets_a_panel_user_that_commands_only_its_desk(tmp_path):
     cfg, _ = load(tmp_path, web_site_text(8080))
     users = {u.name: u for u in provision.users(cfg)}
     assert users["panel-3"].write == ("desk/3/command",)
-    assert set(users["panel-3"].read) == {"desk/3/reply", "desk/3/state", "queue", "line/K", "status/controller/+"}
+    assert set(users["panel-3"].read) == {"desk/3/reply", "desk/3/state", "queue", "line/K", "status/controller/+",
+                                          "alarm/state", "alarm/event"}      # the silent alarm (docs/rules.md)
+    assert {"alarm/state", "alarm/event"} <= set(users["supervisor"].read)
+    web = next(u for n, u in users.items() if n.startswith("web-"))     # the public pages' user: never
+    assert not {"alarm/state", "alarm/event", "alarm/#", "#"} & set(web.read)
     assert "line/N" in users["panel-1"].read
     assert users["supervisor"].write == ()
     acl = provision.acl_text(cfg, list(users.values()))
