@@ -12,7 +12,7 @@ setup(
     python_requires=">=3.11",
     packages=find_packages(include=["aufruf", "aufruf.*", "desk", "desk.*", "kiosk", "kiosk.*",
                                     "display", "display.*", "aufrufcli", "aufrufcli.*"]),
-    package_data={"aufruf": ["data/*"], "display": ["assets/*"], "kiosk": ["assets/*"]},
+    package_data={"aufruf": ["data/*", "data/lang/*.toml"], "display": ["assets/*"], "kiosk": ["assets/*"]},
     include_package_data=True,
     install_requires=[
         "paho-mqtt>=2.1,<3",
@@ -23,6 +23,7 @@ setup(
         "evdev>=1.7,<3; sys_platform == 'linux'",
         "sdnotify>=0.3.2,<1",
         "Pillow>=10,<14",
+        "python-bidi>=0.6,<1",
     ],
     extras_require={
         "demo": ["amqtt>=0.11.1,<0.13"],

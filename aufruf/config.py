@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Callable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from . import texts as _texts
 from .errors import ConfigError
 
 ID_RE = re.compile(r"^[a-z0-9-]{1,32}$")
@@ -92,6 +93,10 @@ class Kiosk:
     late_print_s: float = 60.0
     footer: dict[str, str] = field(default_factory=dict)
     qr_url: str | None = None
+    ticket_languages: tuple[str, ...] = ()      # empty: every site language
+    speaker: bool = False                       # a speaker on the kiosk Pi says the drawn number
+    speech_languages: tuple[str, ...] = ()      # empty: the site's first language
+    info_pin: int | None = None                 # the "what is being called now?" button
 
 
 @dataclass(frozen=True)
@@ -103,8 +108,14 @@ class Display:
     speech: bool = True
     history: int = 8
     highlight_s: float = 8.0
-    min_call_s: float = 4.0
+    min_call_s: float = 15.0
     notices: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    languages: tuple[str, ...] = ()             # board languages in order; empty: the site's
+    speech_languages: tuple[str, ...] = ()      # spoken languages in order; empty: the board's
+    repeat: int = 1                             # how often each call is spoken
+    rotate_s: float = 8.0                       # a secondary language this long, then the next
+    viewing_distance_m: float | None = None     # the farthest seat: the number's height follows
+    diagonal_in: float | None = None            # the screen's diagonal in inches (for that check)
 
 
 @dataclass(frozen=True)
@@ -150,6 +161,7 @@ class SiteConfig:
     announcements: dict[str, str]
     retention_days: int = 30
     eta_window: int = 20
+    lang_dir: str | None = None        # the office's own text catalogues (override or add languages)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -372,7 +384,7 @@ def _check(raw: dict, c: _Checker) -> SiteConfig | None:
     site = c.table(raw.get("site", {}), "site")
     if "site" not in raw:
         c.bad("site", "is required; allowed: a table with id, name, languages, timezone")
-    c.keys(site, "site", ("id", "name", "languages", "timezone", "day_starts", "opening_hours"))
+    c.keys(site, "site", ("id", "name", "languages", "timezone", "day_starts", "opening_hours", "lang_dir"))
     site_id = c.get(site, "site", "id", _is_id, "lower-case letters, digits and '-', 1..32 chars",
                     "site", required=True)
     name = c.get(site, "site", "name", _is_str, "the office name as a string", "", required=True)
@@ -381,6 +393,16 @@ def _check(raw: dict, c: _Checker) -> SiteConfig | None:
                   and len(set(v)) == len(v) else f"got {v!r}",
                   "a non-empty list of distinct language codes, e.g. [\"de\", \"en\"]", ["de"])
     languages = tuple(langs)
+    lang_dir = c.get(site, "site", "lang_dir", _is_str, "a directory of <code>.toml text catalogues")
+    if lang_dir is not None:
+        lang_dir = str((Path(c.path).parent / lang_dir) if not Path(lang_dir).is_absolute() else Path(lang_dir))
+        if not Path(lang_dir).is_dir():
+            c.bad("site.lang_dir", f"{lang_dir} is not a directory; allowed: a directory of <code>.toml text catalogues")
+    known_langs = _texts.available(lang_dir)
+    for i, lang in enumerate(languages):
+        if lang not in known_langs:
+            c.bad(f"site.languages[{i}]", f"no text catalogue for '{lang}'; allowed: {', '.join(known_langs)}, "
+                                          f"or a file {lang}.toml in site.lang_dir")
     tzname = c.get(site, "site", "timezone", _is_str, "an IANA time zone, e.g. 'Europe/Berlin'",
                    "Europe/Berlin")
     try:
@@ -448,7 +470,8 @@ def _check(raw: dict, c: _Checker) -> SiteConfig | None:
         key = f"kiosks[{i}]"
         t = c.table(k, key)
         c.keys(t, key, ("id", "buttons", "printer", "led_pin", "buzzer_pin", "min_gap_s", "hold_test_s",
-                        "request_timeout_s", "late_print_s", "footer", "qr_url"))
+                        "request_timeout_s", "late_print_s", "footer", "qr_url", "ticket_languages", "speaker",
+                        "speech_languages", "info_pin"))
         kid = c.get(t, key, "id", _is_id, "lower-case letters, digits and '-', 1..32 chars", "?", required=True)
         if kid in RESERVED_KIOSK_IDS:
             c.bad(f"{key}.id", f"'{kid}' is reserved for the info desk; allowed: any other id")
@@ -479,10 +502,15 @@ def _check(raw: dict, c: _Checker) -> SiteConfig | None:
             late_print_s=float(c.get(t, key, "late_print_s", _num_in(0, 3600), "seconds 0..3600", 60.0)),
             footer=_lang_table(c, t, key, "footer", languages, False),
             qr_url=qr,
+            ticket_languages=_lang_list(c, t, key, "ticket_languages", languages),
+            speaker=c.get(t, key, "speaker", _is_bool, "true | false", False),
+            speech_languages=_lang_list(c, t, key, "speech_languages", languages),
+            info_pin=c.get(t, key, "info_pin", PIN_CHECK, PIN_ALLOWED),
         )
         pins: dict[int, str] = {}
         for where, pin in ([(f"buttons[{j}].pin", b.pin) for j, b in enumerate(buttons)]
-                           + [("led_pin", kiosk.led_pin), ("buzzer_pin", kiosk.buzzer_pin)]):
+                           + [("led_pin", kiosk.led_pin), ("buzzer_pin", kiosk.buzzer_pin),
+                              ("info_pin", kiosk.info_pin)]):
             if pin is None or pin < 0:
                 continue
             if pin in pins:
@@ -498,7 +526,8 @@ def _check(raw: dict, c: _Checker) -> SiteConfig | None:
         key = f"displays[{i}]"
         t = c.table(d, key)
         c.keys(t, key, ("id", "orientation", "size", "chime", "speech", "history", "highlight_s",
-                        "min_call_s", "notices"))
+                        "min_call_s", "notices", "languages", "speech_languages", "repeat", "rotate_s",
+                        "viewing_distance_m", "diagonal_in"))
         notices: dict[str, tuple[str, ...]] = {}
         if "notices" in t:
             nt = c.table(t["notices"], f"{key}.notices")
@@ -523,8 +552,15 @@ def _check(raw: dict, c: _Checker) -> SiteConfig | None:
             speech=c.get(t, key, "speech", _is_bool, "true | false", True),
             history=c.get(t, key, "history", _int_in(0, 9), "0..9 earlier calls", 8),
             highlight_s=float(c.get(t, key, "highlight_s", _num_in(0, 120), "seconds 0..120", 8.0)),
-            min_call_s=float(c.get(t, key, "min_call_s", _num_in(0, 60), "seconds 0..60", 4.0)),
+            min_call_s=float(c.get(t, key, "min_call_s", _num_in(0, 120), "seconds 0..120", 15.0)),
             notices=notices,
+            languages=_lang_list(c, t, key, "languages", languages),
+            speech_languages=_lang_list(c, t, key, "speech_languages", languages),
+            repeat=c.get(t, key, "repeat", _int_in(1, 3), "1..3 times", 1),
+            rotate_s=float(c.get(t, key, "rotate_s", _num_in(2, 60), "seconds 2..60", 8.0)),
+            viewing_distance_m=_opt_float(c.get(t, key, "viewing_distance_m", _num_in(0.5, 50),
+                                                "metres 0.5..50 (the farthest seat)")),
+            diagonal_in=_opt_float(c.get(t, key, "diagonal_in", _num_in(5, 150), "the screen diagonal in inches 5..150")),
         ))
     _no_dupes(c, "displays", [d.id for d in displays])
 
@@ -602,13 +638,28 @@ def _check(raw: dict, c: _Checker) -> SiteConfig | None:
         day_starts=day_starts, opening_hours=opening, services=tuple(services), desks=tuple(desks),
         kiosks=tuple(kiosks), displays=tuple(displays), keypads=tuple(keypads), broker=broker,
         info_desk=info_desk, announcements={k: v for k, v in announcements.items() if k in languages},
-        retention_days=retention, eta_window=eta_window)
+        retention_days=retention, eta_window=eta_window, lang_dir=lang_dir)
 
 
 DEFAULT_ANNOUNCEMENTS = {
     "de": "Nummer {number}, bitte zu {desk}.",
     "en": "Number {number}, please go to {desk}.",
 }
+
+
+def _lang_list(c: _Checker, raw: dict, key: str, name: str, languages: tuple[str, ...]) -> tuple[str, ...]:
+    """An ordered subset of the site languages (empty when the key is absent: the caller's default)."""
+    allowed = f"a list of distinct site languages in the order wanted ({', '.join(languages)})"
+    v = c.get(raw, key, name, lambda v: None if isinstance(v, list) and v and all(isinstance(x, str) for x in v)
+              and len(set(v)) == len(v) else f"got {v!r}", allowed, [])
+    for i, lang in enumerate(v):
+        if lang not in languages:
+            c.bad(f"{_join(key, name)}[{i}]", f"'{lang}' is not in site.languages; allowed: {', '.join(languages)}")
+    return tuple(x for x in v if x in languages)
+
+
+def _opt_float(v: Any) -> float | None:
+    return None if v is None else float(v)
 
 
 def _list(c: _Checker, raw: dict, key: str) -> list:
@@ -667,7 +718,8 @@ def summary(cfg: SiteConfig) -> str:
         lines.append(f"  kiosk {k.id}: buttons {btn}; printer {k.printer.connection}")
     for d in cfg.displays:
         lines.append(f"  display {d.id}: {d.orientation}, chime {'on' if d.chime else 'off'}, "
-                     f"speech {'on' if d.speech else 'off'}")
+                     f"speech {'on' if d.speech else 'off'}; languages {', '.join(d.languages or cfg.languages)}, "
+                     f"spoken {', '.join(d.speech_languages or d.languages or cfg.languages)} x{d.repeat}")
     for k in cfg.keypads:
         lines.append(f"  keypad for desk {k.desk}: {k.device}")
     lines.append(f"  broker {cfg.broker.host}:{cfg.broker.port} (MQTT {'5' if cfg.broker.mqtt_version == 5 else '3.1.1'}"

@@ -115,7 +115,7 @@ class BoardModel:
         if self.disconnected_since is not None and self.disconnected_since > now:
             self.disconnected_since = now
         started: list[Call] = []
-        while self.pending and not hold and (self.shown_at is None
+        while self.pending and not hold and (self.shown_at is None or self._replaces_nothing(self.pending[0])
                                              or now - self.shown_at >= self.display.min_call_s):
             call = self.pending.popleft()
             self.current, self.shown_at = call, now
@@ -123,12 +123,17 @@ class BoardModel:
             self._remember(call)
         return started
 
+    def _replaces_nothing(self, call: Call) -> bool:
+        """A recall of the call on the panel takes nobody's place: it need not wait ``min_call_s``."""
+        return self.current is not None and call.key == self.current.key
+
     def next_deadline(self, now: float) -> float | None:
         """The next moment the model changes by itself (a queued call, highlight end, offline mark)."""
         times = []
         if self.shown_at is not None:
             if self.pending:
-                times.append(self.shown_at + self.display.min_call_s)
+                times.append(now if self._replaces_nothing(self.pending[0])
+                             else self.shown_at + self.display.min_call_s)
             end = self.shown_at + self.display.highlight_s
             if end > now:
                 times.append(end)
@@ -195,7 +200,7 @@ class BoardModel:
 
     def _notices(self) -> list[tuple[str, str]]:
         """Notices interleaved by language: de 1, en 1, de 2, en 2, ..."""
-        per_lang = [(lang, self.display.notices.get(lang, ())) for lang in self.cfg.languages]
+        per_lang = [(lang, self.display.notices.get(lang, ())) for lang in (self.display.languages or self.cfg.languages)]
         out = []
         for i in range(max((len(t) for _, t in per_lang), default=0)):
             out.extend((lang, texts[i]) for lang, texts in per_lang if i < len(texts))
