@@ -615,7 +615,7 @@ def _check(raw: dict, c: _Checker) -> SiteConfig | None:
     # [announcements]
     ann = c.table(raw.get("announcements", {}), "announcements")
     c.keys(ann, "announcements", languages)
-    announcements = dict(DEFAULT_ANNOUNCEMENTS)
+    announcements: dict[str, str] = {}      # only the site's own; the rest comes from the text catalogues
     for lang, tmpl in ann.items():
         if lang not in languages:
             continue
@@ -641,6 +641,7 @@ def _check(raw: dict, c: _Checker) -> SiteConfig | None:
         retention_days=retention, eta_window=eta_window, lang_dir=lang_dir)
 
 
+# what the de and en catalogues (aufruf/data/lang) say; kept for callers of the old name
 DEFAULT_ANNOUNCEMENTS = {
     "de": "Nummer {number}, bitte zu {desk}.",
     "en": "Number {number}, please go to {desk}.",

@@ -31,6 +31,7 @@ BENCHMARKS: list[tuple[str, list[str], list[str]]] = [
     ("display_latency.py", ["--calls", "300", "--idle-s", "30"], ["--calls", "60", "--idle-s", "5"]),
     ("broker_tls.py", ["--n", "300"], ["--n", "60"]),
     ("report_day.py", ["--days", "30"], ["--days", "3"]),
+    ("speech_length.py", [], ["--calls", "1"]),
 ]
 
 
