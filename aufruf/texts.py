@@ -218,6 +218,15 @@ class Catalogue:
         return " ".join(out)
 
 
+def spoken_desk(cfg: Any, cat: Catalogue, desk_id: str, lang: str) -> str:
+    """A counter as said in ``lang``: the site file's label for that language, else the catalogue's
+    ``speech.desk`` with the counter's id said digit by digit (``окну 3``, ``الشُّبَّاكِ ثَلَاثَة``)."""
+    d = cfg.desk(desk_id)
+    if d is not None and lang in d.labels and d.labels[lang] != d.id:
+        return d.labels[lang]
+    return cat.text(lang, "speech.desk", desk=cat.spoken_number(desk_id, lang))
+
+
 def for_site(cfg: Any) -> Catalogue:
     """The catalogue of a loaded :class:`aufruf.config.SiteConfig`."""
     return Catalogue(cfg.languages, getattr(cfg, "lang_dir", None))

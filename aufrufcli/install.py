@@ -58,7 +58,7 @@ PACKAGES: dict[str, tuple[str, ...]] = {
     "common": ("python3-venv", "python3-dev", "gcc", "mosquitto-clients", "openssl", "ca-certificates"),
     "broker": ("mosquitto",),
     "desk": ("sqlite3",),
-    "kiosk": ("libusb-1.0-0", "fonts-dejavu-core"),
+    "kiosk": ("libusb-1.0-0", "fonts-dejavu-core", "libfribidi0", "espeak-ng"),    # fribidi: Arabic ticket lines
     "display": ("espeak-ng", "fonts-dejavu-core", "alsa-utils"),
 }
 # Raspberry Pi OS ships lgpio (gpiozero's backend on the Pi 5 and newer kernels) as a

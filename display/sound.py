@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Callable
 
 from aufruf.config import Display, SiteConfig
-from aufruf.texts import Catalogue, for_site
+from aufruf.texts import Catalogue, for_site, spoken_desk
 
 from .board import Call
 
@@ -76,14 +76,6 @@ def speech_languages(cfg: SiteConfig, display: Display | None) -> tuple[str, ...
     if display is None:
         return cfg.languages
     return display.speech_languages or display.languages or cfg.languages
-
-
-def spoken_desk(cfg: SiteConfig, cat: Catalogue, desk_id: str, lang: str) -> str:
-    """The counter as said in ``lang``: the site file's label for it, else the catalogue's (``окну 3``)."""
-    d = cfg.desk(desk_id)
-    if d is not None and lang in d.labels and d.labels[lang] != d.id:
-        return d.labels[lang]
-    return cat.text(lang, "speech.desk", desk=cat.spoken_number(desk_id, lang))
 
 
 def announcement_texts(cfg: SiteConfig, call: Call, display: Display | None = None,

@@ -37,6 +37,7 @@ log = logging.getLogger("aufruf.kiosk")
 PRINTER_RECHECK_OK_S = 30.0      # re-ask a healthy printer this often
 PRINTER_RECHECK_FAULT_S = 2.0    # and a faulty one this often (refilled paper is noticed quickly)
 REFUSED_FAULT_S = 3.0            # show the fault this long after the controller refused a request
+INFO_LED_S = 2.0                 # the LED blinks this long after a press of the "what is called now?" button
 OnPrinted = Callable[[str | None, bytes], None]
 
 
@@ -45,6 +46,8 @@ class Kiosk:
 
     ``printer`` is a python-escpos printer object (e.g. ``Dummy``), a
     :class:`~kiosk.printer.PrinterPort`, or None for the connection in the config.
+    ``voice`` is a :class:`kiosk.voice.Voice` (or None: one is made when the config says
+    ``speaker = true``); it says the drawn number and, on the info button, the latest calls.
     ``on_printed(number or None for a test print, escpos_bytes)`` runs on the
     worker thread after every successful print.
     """
@@ -52,7 +55,7 @@ class Kiosk:
     def __init__(self, cfg: SiteConfig, kiosk_id: str, link: MqttLink | None = None, printer: Any = None,
                  pin_factory: Any = None, clock: Callable[[], float] = time.monotonic,
                  on_printed: OnPrinted | None = None, new_id: Callable[[], str] | None = None,
-                 on_tick: Callable[[], None] | None = None):
+                 on_tick: Callable[[], None] | None = None, voice: Any = None):
         kcfg = cfg.kiosk(kiosk_id)
         if kcfg is None:
             raise ValueError(cfg.unknown("kiosk", kiosk_id))
@@ -71,6 +74,15 @@ class Kiosk:
             self.printer = PrinterPort(printer, check_status=kcfg.printer.check_status,
                                        profile_name=kcfg.printer.profile)
         self.gates = {b.service: press.PressGate(kcfg.min_gap_s, kcfg.hold_test_s) for b in kcfg.buttons}
+        if kcfg.info_pin is not None:
+            self.gates[panel_mod.INFO] = press.PressGate(kcfg.min_gap_s, kcfg.hold_test_s)
+        if voice is None and kcfg.speaker:
+            from .voice import Voice
+            voice = Voice(cfg, kcfg)
+        self.voice = voice
+        self.latest_calls: list[tuple[str, str]] = []     # (number, desk) from the retained board
+        self.info_presses = 0
+        self._info_until = 0.0
         self.book = requests.RequestBook(kiosk_id, kcfg.request_timeout_s, kcfg.late_print_s, new_id)
         self.events: queue.Queue = queue.Queue()
         self.printer_state = OK
@@ -92,7 +104,7 @@ class Kiosk:
         self.link = link
         link.handler = self._on_message
         link.status_extra = lambda: {"printer": self.printer_state}
-        subs = (self.topics.ticket(kiosk_id), f"{self.topics.root}status/controller/+")
+        subs = (self.topics.ticket(kiosk_id), f"{self.topics.root}status/controller/+", self.topics.board)
         link.subscriptions = tuple(dict.fromkeys((*link.subscriptions, *subs)))
         link.on_connect(lambda: self.events.put(("connected",)))
         link.on_disconnect(lambda: self.events.put(("disconnected",)))
@@ -102,6 +114,8 @@ class Kiosk:
 
     def start(self) -> None:
         """Start the worker thread and the MQTT link."""
+        if self.voice is not None:
+            self.voice.start()
         self._thread = threading.Thread(target=self._run, name=f"kiosk-{self.id}", daemon=True)
         self._thread.start()
         self.link.start()
@@ -114,6 +128,8 @@ class Kiosk:
             self._thread.join(10)
         self.link.stop()
         self.panel.close()
+        if self.voice is not None:
+            self.voice.close()
 
     def wait_ready(self, timeout: float) -> bool:
         """Block until the worker has checked the printer once."""
@@ -147,6 +163,7 @@ class Kiosk:
             retry = self.book.next_deadline() if self.link.is_connected() else None
             deadlines = [d for d in (retry, self._next_printer_check,
                                      self._fault_until if self._fault_until > now else None,
+                                     self._info_until if self._info_until > now else None,
                                      *(g.next_deadline() for g in self.gates.values())) if d is not None]
             wait = max(0.0, min(deadlines) - now) if deadlines else 1.0
             try:
@@ -184,7 +201,7 @@ class Kiosk:
 
     def _tick(self, now: float) -> None:
         for service, gate in self.gates.items():
-            if gate.tick(now) == press.TEST:
+            if gate.tick(now) == press.TEST and service != panel_mod.INFO:
                 log.info("kiosk %s: button %s held %.0f s: test print (no number)", self.id, service,
                          self.kcfg.hold_test_s)
                 self._print_test(service)
@@ -201,6 +218,9 @@ class Kiosk:
     def _on_press(self, service: str, t: float) -> None:
         gate = self.gates.get(service)
         if gate is None or gate.press(t) != press.TICKET:
+            return
+        if service == panel_mod.INFO:
+            self._on_info()
             return
         now = self.clock()
         blocking = self.book.blocking(service, now)
@@ -222,6 +242,15 @@ class Kiosk:
         log.info("kiosk %s: press of %s, request %s", self.id, service, p.id)
         self._send(p)
 
+    def _on_info(self) -> None:
+        """The "what is being called now?" button: LED, buzzer and (with a speaker) the latest calls."""
+        self.info_presses += 1
+        self.panel.beep(1)
+        self._info_until = self.clock() + INFO_LED_S
+        log.info("kiosk %s: info button: %d latest call(s)", self.id, min(3, len(self.latest_calls)))
+        if self.voice is not None:
+            self.voice.say(self.voice.latest_sentences(self.latest_calls))
+
     def _send(self, p: requests.Pending) -> None:
         self.link.publish(self.topics.request(self.id), {"v": 1, "id": p.id, "service": p.service})
 
@@ -234,6 +263,14 @@ class Kiosk:
             except PayloadError:
                 return
             self.controllers[topic.rsplit("/", 1)[1]] = bool(body["online"])
+            return
+        if topic == self.topics.board:
+            try:
+                board = protocol.check_board(protocol.decode(payload))
+            except PayloadError as e:
+                log.warning("kiosk %s: bad board ignored: %s", self.id, e)
+                return
+            self.latest_calls = [(c["number"], c["desk"]) for c in board["calls"]]
             return
         if topic != self.topics.ticket(self.id):
             return
@@ -287,6 +324,8 @@ class Kiosk:
             self._printing = False
         self._report(rid, data.number, True)
         self.printed_count += 1
+        if self.voice is not None:      # "Kurzanliegen. Ihre Nummer: K 0 1 7."
+            self.voice.say(self.voice.ticket_sentences(data.service, data.number))
         log.info("kiosk %s: printed %s (%s ahead)", self.id, data.number,
                  "?" if data.ahead is None else data.ahead)
         self._after_print(data.number, raw, layout)
@@ -347,7 +386,7 @@ class Kiosk:
         if (self.printer_state not in CAN_PRINT or not self.link.is_connected() or controller_down
                 or self.book.overdue(now) or now < self._fault_until):
             self.panel.show(panel_mod.FAULT)
-        elif self.book.pending or self._printing:
+        elif self.book.pending or self._printing or now < self._info_until:
             self.panel.show(panel_mod.BUSY)
         else:
             self.panel.show(panel_mod.READY)
