@@ -64,6 +64,7 @@ class BoardModel:
         self.shown_at: float | None = None          # when ``current`` was put up by a call event
         self.pending: deque[Call] = deque()         # call events waiting for their turn
         self._seen: OrderedDict[str, None] = OrderedDict()
+        self._recalled: OrderedDict[tuple[str, str], None] = OrderedDict()   # keep the mark in the list
         self.connected = False
         self.disconnected_since: float | None = now
         self.started_at = now
@@ -73,7 +74,8 @@ class BoardModel:
 
     def apply_board(self, obj: dict) -> None:
         """The retained ``board`` payload (validated by ``protocol.check_board``)."""
-        self.calls = [Call(c["number"], c["desk"], c["at"], priority=c.get("priority") is True) for c in obj["calls"]]
+        self.calls = [Call(c["number"], c["desk"], c["at"], (c["number"], c["desk"]) in self._recalled,
+                           priority=c.get("priority") is True) for c in obj["calls"]]
         self.waiting = dict(obj["waiting"])
 
     def apply_queue(self, obj: dict) -> None:
@@ -145,6 +147,10 @@ class BoardModel:
 
     def _remember(self, call: Call) -> None:
         """Put a shown call at the top of the known calls (the board payload may come later)."""
+        if call.recall:
+            self._recalled[call.key] = None
+            while len(self._recalled) > SEEN_IDS:
+                self._recalled.popitem(last=False)
         self.calls = [call] + [c for c in self.calls if c.key != call.key]
         del self.calls[10:]
 

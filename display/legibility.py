@@ -35,6 +35,7 @@ PAIRS = (
     ("secondary text on a panel", render.MUTED, render.PANEL),
     ("the fresh call on amber", render.ON_HIGHLIGHT, render.HIGHLIGHT),
     ("a priority or recall tag", render.HIGHLIGHT, render.ON_HIGHLIGHT),
+    ("a recall mark or priority number in the list", render.HIGHLIGHT, render.PANEL),
     ("a service letter on its badge", render.BG, render.FG),
     ("the offline mark", render.FG, render.OFFLINE_BG),
 )

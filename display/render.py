@@ -361,6 +361,8 @@ class Renderer:
 
     def _history(self, rect: pygame.Rect, key: tuple[tuple[Call, ...], tuple[str, ...]]) -> None:
         calls = key[0]
+        for k in [k for k in self.spots if k.startswith("history.recall.")]:
+            del self.spots[k]
         self.surface.fill(BG, rect)
         L = self.layout
         title_h = L.history_rows[0].top - rect.top if L.history_rows else rect.height
@@ -382,6 +384,12 @@ class Renderer:
             arrow.centery = inner.centery
             draw_arrow(self.surface, arrow, MUTED)
             lab = pygame.Rect(arrow.right + pad // 2, inner.top, inner.right - arrow.right - pad, inner.height)
+            if c.recall:        # a recall keeps its mark in the list: the counter, then the word
+                mark = self._t(self.texts.text(self.lang, "recall"), round(h * 0.6), HIGHLIGHT, True,
+                               round(lab.width * 0.45))
+                spot = self._blit(mark, lab, "right")
+                self.spots[f"history.recall.{i}"] = spot
+                lab.width = max(10, spot.left - lab.left - pad // 2) if not self.base_rtl else lab.width
             self._blit(self._t(self._desk_label(c.desk, self.lang), round(h * 0.85), FG, False, lab.width), lab)
 
     def _waiting(self, rect: pygame.Rect, key: tuple) -> None:

@@ -49,3 +49,30 @@ def test_speech_still_running_holds_the_next_call_beyond_the_minimum(cfg):
     m.tick(t)
     assert m.tick(t + 40, hold=True) == []              # five languages take longer than 15 s
     assert [c.number for c in m.tick(t + 41)] == ["N005"]
+
+
+def test_a_recalled_call_keeps_its_mark_and_counter_in_the_list(cfg, tmp_path):
+    import pygame
+    from display_payloads import TEN, board, queue
+
+    from display.render import HIGHLIGHT, Renderer
+    d = cfg.displays[0]
+    t = at(cfg)
+    m = BoardModel(cfg, d, now=t)
+    m.set_connected(True, t)
+    m.apply_queue(queue())
+    m.apply_call(call("a", "K015", "3", recall=True), t)
+    m.tick(t)
+    m.apply_call(call("b", "K017", "4"), t + 1)
+    m.tick(t + d.min_call_s)
+    m.apply_board(board([("K017", "4"), ("K015", "3")] + TEN[3:]))     # the controller's board comes later
+    assert [(c.number, c.desk, c.recall) for c in m.history()][:2] == [("K015", "3", True), ("K014", "4", False)]
+    s = pygame.Surface((1920, 1080))
+    r = Renderer(cfg, d, s)
+    r.draw(m, t + d.min_call_s + 20)
+    pygame.image.save(s, str(tmp_path / "recall-in-list.png"))
+    spot = r.spots["history.recall.0"]
+    assert r.layout.history_rows[0].contains(spot) and "history.recall.1" not in r.spots
+    amber = sum(1 for x in range(spot.left, spot.right) for y in range(spot.top, spot.bottom)
+                if tuple(s.get_at((x, y)))[:3] == HIGHLIGHT)
+    assert amber > 20
