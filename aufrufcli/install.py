@@ -65,7 +65,7 @@ PACKAGES: dict[str, tuple[str, ...]] = {
 # Debian package; the venv sees it (--system-site-packages). Elsewhere pip installs it.
 OPTIONAL_PACKAGES = {"kiosk": ("python3-lgpio",)}
 # groups each role's unit joins (SupplementaryGroups=); missing ones are created
-ROLE_GROUPS = {"desk": ("input",), "kiosk": ("gpio", "lp", "dialout"),
+ROLE_GROUPS = {"desk": ("input",), "kiosk": ("gpio", "lp", "dialout", "audio"),
                "display": ("video", "render", "input", "audio")}
 # USB vendors of common ESC/POS receipt printers: Epson, Star, Bixolon, Citizen, and the
 # chips in most unbranded 58/80 mm printers (Winbond, ICS, GD32)

@@ -101,9 +101,9 @@ def test_desk_reloads_with_sighup_and_reaches_keypads(units):
 
 def test_kiosk_reaches_gpio_printer_and_serial(units):
     u = units["aufruf-kiosk@.service"]
-    assert set(one(u, "Service", "SupplementaryGroups").split()) == {"gpio", "lp", "dialout"}
+    assert set(one(u, "Service", "SupplementaryGroups").split()) == {"gpio", "lp", "dialout", "audio"}
     allowed = {v.split()[0] for v in u["Service"]["DeviceAllow"]}
-    assert {"char-gpiochip", "char-usb_device", "char-usb", "char-ttyUSB", "char-ttyACM"} <= allowed
+    assert {"char-gpiochip", "char-usb_device", "char-usb", "char-ttyUSB", "char-ttyACM", "char-alsa"} <= allowed
     # lgpio writes its notification pipes into the working directory: a writable one
     wd = one(u, "Service", "WorkingDirectory")
     assert wd == "%t/" + one(u, "Service", "RuntimeDirectory")
