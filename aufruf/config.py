@@ -397,7 +397,8 @@ def _check(raw: dict, c: _Checker) -> SiteConfig | None:
     if lang_dir is not None:
         lang_dir = str((Path(c.path).parent / lang_dir) if not Path(lang_dir).is_absolute() else Path(lang_dir))
         if not Path(lang_dir).is_dir():
-            c.bad("site.lang_dir", f"{lang_dir} is not a directory; allowed: a directory of <code>.toml text catalogues")
+            c.bad("site.lang_dir", f"{lang_dir} is not a directory; "
+                                   "allowed: a directory of <code>.toml text catalogues")
     known_langs = _texts.available(lang_dir)
     for i, lang in enumerate(languages):
         if lang not in known_langs:
@@ -560,7 +561,8 @@ def _check(raw: dict, c: _Checker) -> SiteConfig | None:
             rotate_s=float(c.get(t, key, "rotate_s", _num_in(2, 60), "seconds 2..60", 8.0)),
             viewing_distance_m=_opt_float(c.get(t, key, "viewing_distance_m", _num_in(0.5, 50),
                                                 "metres 0.5..50 (the farthest seat)")),
-            diagonal_in=_opt_float(c.get(t, key, "diagonal_in", _num_in(5, 150), "the screen diagonal in inches 5..150")),
+            diagonal_in=_opt_float(c.get(t, key, "diagonal_in", _num_in(5, 150),
+                                         "the screen diagonal in inches 5..150")),
         ))
     _no_dupes(c, "displays", [d.id for d in displays])
 
@@ -712,8 +714,11 @@ def summary(cfg: SiteConfig) -> str:
              f"day starts {cfg.day_starts:%H:%M})"]
     for s in cfg.services:
         lines.append(f"  service {s.key}: {s.name(cfg.languages[0])} ({s.key}{s.first:03d}..{s.key}{s.last:03d})")
+    first = cfg.languages[0]
     for d in cfg.desks:
-        lines.append(f"  desk {d.id}: {d.label(cfg.languages[0])} serves {', '.join(d.services)}")
+        label = d.labels.get(first) if d.labels.get(first, d.id) != d.id else \
+            _texts.Catalogue(cfg.languages, cfg.lang_dir).text(first, "board.desk", desk=d.id)
+        lines.append(f"  desk {d.id}: {label} serves {', '.join(d.services)}")
     for k in cfg.kiosks:
         btn = ", ".join(f"{b.service}@GPIO{b.pin}" for b in k.buttons)
         lines.append(f"  kiosk {k.id}: buttons {btn}; printer {k.printer.connection}")

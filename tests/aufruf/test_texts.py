@@ -58,7 +58,8 @@ def test_an_office_overrides_a_phrase_and_adds_a_language_without_code(tmp_path)
 def test_a_language_without_a_catalogue_is_a_config_problem(tmp_path):
     with pytest.raises(ConfigError) as e:
         config.parse(site_text('["de", "xx"]'), "site.toml")
-    assert any(p.startswith("site.languages[1]: no text catalogue for 'xx'; allowed: ar, bg, de") for p in e.value.problems)
+    want = "site.languages[1]: no text catalogue for 'xx'; allowed: ar, bg, de"
+    assert any(p.startswith(want) for p in e.value.problems)
 
 
 def test_a_broken_catalogue_names_its_file(tmp_path):

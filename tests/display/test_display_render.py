@@ -1,6 +1,5 @@
 """The renderer on real pygame surfaces (SDL dummy driver): what is drawn where, and only what changed."""
 
-import datetime as dt
 
 import pygame
 import pytest
