@@ -404,6 +404,8 @@ def _check(raw: dict, c: _Checker) -> SiteConfig | None:
         if lang not in known_langs:
             c.bad(f"site.languages[{i}]", f"no text catalogue for '{lang}'; allowed: {', '.join(known_langs)}, "
                                           f"or a file {lang}.toml in site.lang_dir")
+    for problem in _texts.problems(tuple(x for x in languages if x in known_langs), lang_dir):
+        c.bad("site.lang_dir", f"text catalogue {problem}")
     tzname = c.get(site, "site", "timezone", _is_str, "an IANA time zone, e.g. 'Europe/Berlin'",
                    "Europe/Berlin")
     try:

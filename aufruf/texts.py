@@ -27,6 +27,7 @@ SHIPPED_DIR = Path(__file__).resolve().parent / "data" / "lang"
 REFERENCE = "de"
 LAST_RESORT = "en"
 SECTIONS = ("meta", "board", "speech", "ticket", "web")
+LISTS = {"board.weekdays": 7, "board.weekdays_short": 7, "board.months": 12, "speech.digits": 10}
 
 
 @dataclass(frozen=True)
@@ -77,12 +78,38 @@ def _read(path: Path) -> dict[str, Any]:
     problems += [f"{k}: must be a table" for k in raw if k in SECTIONS and not isinstance(raw[k], dict)]
     if problems:
         raise ConfigError(str(path), problems)
-    return _flatten(raw)
+    flat = _flatten(raw)
+    for key, value in flat.items():
+        if key in LISTS:
+            n = LISTS[key]
+            if not (isinstance(value, list) and len(value) == n and all(isinstance(x, str) for x in value)):
+                problems.append(f"{key}: got {value!r}; allowed: a list of {n} texts")
+        elif key == "speech.letters":
+            if not (isinstance(value, dict) and all(isinstance(x, str) for x in value.values())):
+                problems.append(f"{key}: allowed: a table of letters, e.g. K = \"ka\"")
+        elif not isinstance(value, str):
+            problems.append(f"{key}: got {value!r}; allowed: a text")
+        elif key == "meta.direction" and value not in ("ltr", "rtl"):
+            problems.append(f"{key}: got {value!r}; allowed: ltr | rtl")
+    if problems:
+        raise ConfigError(str(path), problems)
+    return flat
 
 
 def shipped_languages() -> tuple[str, ...]:
     """The language codes that come with aufruf."""
     return tuple(sorted(p.stem for p in SHIPPED_DIR.glob("*.toml")))
+
+
+def problems(languages: tuple[str, ...], lang_dir: str | Path | None) -> list[str]:
+    """Every problem in the catalogues of ``languages`` (file: key: what), for the site check."""
+    out = []
+    for code in languages:
+        try:
+            _language(code, str(lang_dir) if lang_dir else None)
+        except ConfigError as e:
+            out += [f"{e.path}: {p}" for p in e.problems]
+    return out
 
 
 def available(lang_dir: str | Path | None = None) -> tuple[str, ...]:

@@ -72,6 +72,18 @@ def test_a_broken_catalogue_names_its_file(tmp_path):
     assert str(own / "de.toml") in str(e.value)
 
 
+def test_a_wrong_phrase_type_in_an_office_catalogue_is_a_site_problem(tmp_path):
+    own = tmp_path / "lang"
+    own.mkdir()
+    (own / "de.toml").write_text('[board]\nweekdays = ["Mo"]\ncall = 3\n', encoding="utf-8")
+    site = tmp_path / "site.toml"
+    site.write_text(site_text('["de", "en"]', "lang"), encoding="utf-8")
+    with pytest.raises(ConfigError) as e:
+        config.load(site)
+    assert any("de.toml: board.weekdays: got ['Mo']; allowed: a list of 7 texts" in p for p in e.value.problems)
+    assert any("de.toml: board.call: got 3; allowed: a text" in p for p in e.value.problems)
+
+
 def test_display_and_kiosk_language_lists_must_be_site_languages():
     text = MULTI.read_text(encoding="utf-8").replace('speech_languages = ["de", "tr", "ar"]',
                                                      'speech_languages = ["de", "zz"]')
