@@ -242,8 +242,6 @@ class Renderer:
     def _blit(self, s: pygame.Surface, rect: pygame.Rect, align: str = "left") -> pygame.Rect:
         r = s.get_rect()
         r.centery = rect.centery
-        if self.base_rtl and align in ("left", "right"):
-            align = "right" if align == "left" else "left"     # a right-to-left first language
         if align == "left":
             r.left = rect.left
         elif align == "right":
@@ -259,7 +257,7 @@ class Renderer:
 
     def _label(self, key: str, **kw: object) -> str:
         """A fixed phrase in the first and the current secondary language."""
-        return SEP.join(t for _, t in self.texts.cat.texts(f"board.{key}", self._shown, **kw))
+        return self.texts.isolated(key, self._shown, **kw)
 
     def _desk_label(self, desk: str, lang: str) -> str:
         return self.texts.desk(desk, lang)

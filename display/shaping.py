@@ -26,13 +26,21 @@ def has_rtl(text: str) -> bool:
     return any(unicodedata.bidirectional(ch) in RTL_CLASSES for ch in text)
 
 
+def plain(text: str) -> str:
+    """``text`` without format characters (bidi isolates), for a line with no right-to-left letters."""
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Cf") if not text.isascii() else text
+
+
 def visual_runs(text: str, base_rtl: bool | None = None) -> list[tuple[str, bool]]:
     """``text`` as (run, rtl) pairs from left to right; an RTL run is in logical order (for shaping)."""
     if not has_rtl(text):
+        text = plain(text)
         return [(text, False)] if text else []
     if base_rtl is None:
         base_rtl = True
-    visual = get_display(text, base_dir="R" if base_rtl else "L")
+    # bidi isolates and marks steer the algorithm, then leave: SDL_ttf would draw them as boxes
+    visual = "".join(ch for ch in get_display(text, base_dir="R" if base_rtl else "L")
+                     if unicodedata.category(ch) != "Cf")
     classes = [unicodedata.bidirectional(ch) for ch in visual]
     # strong direction per character; marks follow their letter, neutrals between two RTL letters are RTL
     strong: list[bool | None] = []
@@ -72,7 +80,7 @@ def render_line(text: str, font_for: Callable[[bool], pygame.font.Font], color: 
     """One line: LTR text as SDL renders it, mixed/RTL text run by run, in visual order."""
     runs = visual_runs(text, base_rtl)
     if len(runs) <= 1 and not (runs and runs[0][1]):
-        return font_for(False).render(text or " ", True, color)
+        return font_for(False).render(runs[0][0] if runs else " ", True, color)
     parts = [font_for(rtl).render(run, True, color) for run, rtl in runs if run]
     w = sum(p.get_width() for p in parts)
     h = max(p.get_height() for p in parts)
@@ -87,7 +95,7 @@ def render_line(text: str, font_for: Callable[[bool], pygame.font.Font], color: 
 def line_width(text: str, font_for: Callable[[bool], pygame.font.Font], base_rtl: bool | None = None) -> int:
     """The width :func:`render_line` will give ``text``."""
     return sum(font_for(rtl).size(run)[0] for run, rtl in visual_runs(text, base_rtl) if run) or \
-        font_for(False).size(text or " ")[0]
+        font_for(False).size(" ")[0]
 
 
 def rtl_font(font: pygame.font.Font) -> pygame.font.Font:

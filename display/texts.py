@@ -43,6 +43,11 @@ class BoardTexts:
         """``Aufruf · Çağrılan``: the phrase in the first and the current secondary language."""
         return SEP.join(t for _, t in self.cat.texts(f"board.{key}", self.shown(now), **kw))
 
+    def isolated(self, key: str, langs: tuple[str, ...], **kw: object) -> str:
+        """The phrase in ``langs`` joined by `` · ``, each part a bidi isolate (U+2068 .. U+2069):
+        an Arabic part keeps its own direction beside a German one, full stops included."""
+        return SEP.join(f"\u2068{t}\u2069" for _, t in self.cat.texts(f"board.{key}", langs, **kw))
+
     def text(self, lang: str, key: str, **kw: object) -> str:
         return self.cat.text(lang, f"board.{key}", **kw)
 

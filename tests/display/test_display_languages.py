@@ -129,7 +129,7 @@ def test_the_board_renders_each_language_beside_german(lang, multi, tmp_path):
     pygame.image.save(s, str(tmp_path / f"board-{lang}.png"))
     bt = BoardTexts(cfg, d)
     assert bt.shown(t) == (("de", lang) if lang != "de" else ("de",))
-    assert r._label("call") == " · ".join(dict.fromkeys(
+    assert shaping.plain(r._label("call")) == " · ".join(dict.fromkeys(
         texts.Catalogue(("de", lang)).text(x, "board.call") for x in bt.shown(t)))
     # the secondary counter label is drawn under the German one, in the region of the call
     if lang not in ("de",):
@@ -173,3 +173,7 @@ def test_an_arabic_first_board_reads_right_to_left(multi, tmp_path):
     r.draw(m, t)
     pygame.image.save(s, str(tmp_path / "board-ar-first.png"))
     assert r.base_rtl
+    # the German part of a mixed phrase keeps its own direction: "ca. 12 Min." with its full stop at the end
+    runs = shaping.visual_runs(r._label("eta", m=12), True)
+    assert any("ca. 12 Min." in run for run, rtl in runs if not rtl), runs
+    assert [run for run, rtl in runs if rtl] == ["دقيقة", "حوالي"]      # Arabic right to left around 12
