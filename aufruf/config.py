@@ -20,8 +20,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from . import texts as _texts
 from .errors import ConfigError
+from .protocol import ID_RE
 
-ID_RE = re.compile(r"^[a-z0-9-]{1,32}$")
 SERVICE_KEY_RE = re.compile(r"^[A-Z]$")
 LANG_RE = re.compile(r"^[a-z]{2,3}$")
 HHMM_RE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")

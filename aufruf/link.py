@@ -31,7 +31,7 @@ from . import protocol
 from .config import Broker
 from .errors import LinkError
 
-log = logging.getLogger("aufruf.link")
+log = logging.getLogger(__name__)
 
 MessageHandler = Callable[[str, bytes, bool], None]
 Delivered = Callable[[bool, str], None]
@@ -68,7 +68,8 @@ class MqttLink:
                  subscriptions: tuple[str, ...] = (), handler: MessageHandler | None = None,
                  password: str | None = None, session_expiry_s: int = 0,
                  client_id: str | None = None, status_extra: Callable[[], dict[str, Any]] | None = None,
-                 publish_status: bool = True, user: str | None = None):
+                 publish_status: bool = True, user: str | None = None,
+                 on_connect: Callable[[], None] | None = None, on_disconnect: Callable[[], None] | None = None):
         self.broker = broker
         self.topics = protocol.Topics(site)
         self.role = role
@@ -79,8 +80,8 @@ class MqttLink:
         self.status_extra = status_extra
         self.publish_status = publish_status
         self.session_expiry_s = session_expiry_s
-        self._on_connect_hooks: list[Callable[[], None]] = []
-        self._on_disconnect_hooks: list[Callable[[], None]] = []
+        self._on_connect_hook = on_connect
+        self._on_disconnect_hook = on_disconnect
         self._connected = threading.Event()
         self._stopped = threading.Event()
         self._lock = threading.Lock()
@@ -108,7 +109,7 @@ class MqttLink:
                 raise LinkError(f"broker.ca_file {broker.ca_file} does not exist")
             c.tls_set(ca_certs=broker.ca_file, tls_version=ssl.PROTOCOL_TLS_CLIENT)
         if self.status_topic:
-            c.will_set(self.status_topic, protocol.encode({"v": 1, "online": False}), qos=1, retain=True)
+            c.will_set(self.status_topic, protocol.Status(online=False).to_json(), qos=1, retain=True)
         c.on_connect = self._on_connect
         c.on_disconnect = self._on_disconnect
         c.on_message = self._on_message
@@ -117,14 +118,6 @@ class MqttLink:
         self.client = c
 
     # ------------------------------------------------------------ lifecycle
-
-    def on_connect(self, hook: Callable[[], None]) -> None:
-        """Run ``hook`` (on paho's thread) after every successful (re)connect."""
-        self._on_connect_hooks.append(hook)
-
-    def on_disconnect(self, hook: Callable[[], None]) -> None:
-        """Run ``hook`` (on paho's thread) whenever the connection is lost."""
-        self._on_disconnect_hooks.append(hook)
 
     def start(self) -> None:
         """Connect in the background; reconnects by itself until :meth:`stop`."""
@@ -148,7 +141,7 @@ class MqttLink:
         """Publish an offline status (when asked), disconnect and stop the network thread."""
         self._stopped.set()
         if mark_offline and self.status_topic and self.is_connected():
-            info = self.client.publish(self.status_topic, protocol.encode({"v": 1, "online": False, "at": now_ms()}),
+            info = self.client.publish(self.status_topic, protocol.Status(online=False, at=now_ms()).to_json(),
                                        qos=1, retain=True)
             try:
                 info.wait_for_publish(timeout=2)
@@ -171,14 +164,14 @@ class MqttLink:
 
     # ------------------------------------------------------------ publishing
 
-    def publish(self, topic: str, payload: dict[str, Any] | bytes, *, retain: bool = False,
+    def publish(self, topic: str, payload: protocol.Message | bytes, *, retain: bool = False,
                 on_delivered: Delivered | None = None) -> int:
         """Publish with QoS 1; kept in memory and sent on reconnect if the broker is away.
 
         ``on_delivered(ok, reason)`` runs on paho's thread when the broker acknowledged
         (MQTT 5 reports ``ok=False, "Not authorized"`` for a publish the ACL refuses).
         """
-        data = payload if isinstance(payload, bytes) else protocol.encode(payload)
+        data = payload if isinstance(payload, bytes) else payload.to_json()
         info = self.client.publish(topic, data, qos=1, retain=retain)
         if info.rc not in (MQTTErrorCode.MQTT_ERR_SUCCESS, MQTTErrorCode.MQTT_ERR_NO_CONN):
             raise LinkError(f"publish to {topic} failed: {mqtt.error_string(info.rc)}")
@@ -195,13 +188,15 @@ class MqttLink:
         """Publish the retained status at once (e.g. after the printer state changed)."""
         if not self.status_topic:
             return
-        body: dict[str, Any] = {"v": 1, "online": True, "at": now_ms()}
+        extra: dict[str, Any] = {}
         if self.status_extra is not None:
             try:
-                body.update(self.status_extra())
+                extra = dict(self.status_extra())
             except Exception:  # noqa: BLE001 - a broken extra must not stop the status
                 log.exception("status extra failed")
-        self.publish(self.status_topic, body, retain=True)
+        printer = extra.pop("printer", None)
+        self.publish(self.status_topic, protocol.Status(online=True, at=now_ms(), printer=printer, extra=extra),
+                     retain=True)
 
     # ------------------------------------------------------------ paho callbacks
 
@@ -227,8 +222,8 @@ class MqttLink:
                 client.subscribe(sub, qos=1)
             self.publish_status_now()
             self._connected.set()
-            for hook in self._on_connect_hooks:
-                hook()
+            if self._on_connect_hook is not None:
+                self._on_connect_hook()
         except Exception:  # noqa: BLE001 - never kill paho's thread
             log.exception("on_connect failed")
 
@@ -238,8 +233,8 @@ class MqttLink:
             self._connected.clear()
             if was and not self._stopped.is_set():
                 log.warning("lost the broker %s:%s (%s); reconnecting", self.broker.host, self.broker.port, reason_code)
-            for hook in self._on_disconnect_hooks:
-                hook()
+            if self._on_disconnect_hook is not None:
+                self._on_disconnect_hook()
         except Exception:  # noqa: BLE001
             log.exception("on_disconnect failed")
 

@@ -1,23 +1,26 @@
-"""The aufruf wire protocol, version 1: topic names and strict payload checks.
+"""The aufruf wire protocol, version 1: topics and typed messages.
 
 Every device and third-party client relies on this contract (docs/protocol.md).
-Incoming payloads are decoded with :func:`decode` and checked by one of the
-``check_*`` functions, which raise :class:`PayloadError` with the reason that
-is sent back to the requester. Builders make the outgoing payloads.
+:class:`Topics` builds every topic of a site and parses incoming ones. Each
+message is a frozen dataclass (:class:`TicketRequest`, :class:`Command`,
+:class:`Board`, ...) with ``to_json()`` for publishing and ``from_json()`` for
+reading; ``from_json`` raises :class:`PayloadError` with the reason that is sent
+back to the requester. Nothing outside this module writes ``"v": 1``.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Mapping
 
 from .errors import PayloadError
 
 VERSION = 1
 MAX_PAYLOAD = 4096
-ID_RE = re.compile(r"^[a-z0-9-]{1,32}$")
+ID_RE = re.compile(r"^[a-z0-9-]{1,32}$")          # site, device and desk ids
+REQ_ID_RE = re.compile(r"^[\x21-\x7e]{1,64}$")    # request and command ids
 NUMBER_RE = re.compile(r"^([A-Z])(\d{3})$")
 SERVICE_RE = re.compile(r"^[A-Z]$")
 ACTIONS = ("next", "recall", "noshow", "done", "pause", "resume", "transfer", "call")
@@ -26,6 +29,14 @@ PRINTER_STATES = ("ok", "paper_low", "paper_out", "offline")
 DESK_STATES = ("serving", "idle", "paused")
 STATUS_STALE_MS = 180_000
 BOARD_CALLS = 10
+
+
+@dataclass(frozen=True)
+class Route:
+    """Where an incoming topic points: ``kind`` like ``desk/command`` and the device id (or None)."""
+
+    kind: str
+    device: str | None = None
 
 
 @dataclass(frozen=True)
@@ -90,8 +101,46 @@ class Topics:
     def all_status(self) -> str:
         return f"{self.root}status/#"
 
-    def parse(self, topic: str) -> tuple[str, str | None]:
-        """Split an incoming topic into (kind, device id) with kind like 'kiosk/request'.
+    # filters (wildcards) for subscriptions
+
+    @property
+    def all_requests(self) -> str:
+        return f"{self.root}kiosk/+/request"
+
+    @property
+    def all_printed(self) -> str:
+        return f"{self.root}kiosk/+/printed"
+
+    @property
+    def all_commands(self) -> str:
+        return f"{self.root}desk/+/command"
+
+    @property
+    def all_replies(self) -> str:
+        return f"{self.root}desk/+/reply"
+
+    @property
+    def all_desk_states(self) -> str:
+        return f"{self.root}desk/+/state"
+
+    def role_status(self, role: str) -> str:
+        """Every device of one role: ``status/<role>/+``."""
+        if role not in ROLES:
+            raise PayloadError(f"unknown role {role!r}")
+        return f"{self.root}status/{role}/+"
+
+    @property
+    def everything(self) -> str:
+        return f"{self.root}#"
+
+    def relative(self, topic: str) -> str:
+        """``aufruf/<site>/desk/3/state`` -> ``desk/3/state``."""
+        if not topic.startswith(self.root):
+            raise PayloadError(f"topic outside {self.root}")
+        return topic[len(self.root):]
+
+    def parse(self, topic: str) -> Route:
+        """Split an incoming topic into a :class:`Route` with kind like 'kiosk/request'.
 
         Device ids may be anything here (the caller answers unknown ones); only the
         shape is checked. Raises PayloadError for a topic outside the protocol.
@@ -100,13 +149,13 @@ class Topics:
             raise PayloadError(f"topic outside {self.root}")
         parts = topic[len(self.root):].split("/")
         if len(parts) == 3 and parts[0] in ("kiosk", "desk"):
-            return f"{parts[0]}/{parts[2]}", parts[1]
+            return Route(f"{parts[0]}/{parts[2]}", parts[1])
         if len(parts) == 3 and parts[0] == "status":
-            return f"status/{parts[1]}", parts[2]
+            return Route(f"status/{parts[1]}", parts[2])
         if len(parts) == 1:
-            return parts[0], None
+            return Route(parts[0])
         if len(parts) == 2 and parts[0] == "stats":
-            return topic[len(self.root):], None
+            return Route(topic[len(self.root):])
         raise PayloadError("unknown topic")
 
 
@@ -171,7 +220,6 @@ def _int(obj: dict, key: str, required: bool = True, lo: int = 0) -> int | None:
     return v
 
 
-REQ_ID_RE = re.compile(r"^[\x21-\x7e]{1,64}$")
 
 
 def _match(obj: dict, key: str, pattern: re.Pattern, what: str) -> str:
@@ -196,138 +244,450 @@ def _service(obj: dict, key: str = "service") -> str:
     return _match(obj, key, SERVICE_RE, "a service key like K")
 
 
-def check_request(obj: dict) -> tuple[str, str, bool]:
-    """A kiosk request: returns (id, service, priority)."""
-    rid = _id(obj)
-    service = _service(obj)
-    priority = bool(_bool(obj, "priority", required=False))
-    return rid, service, priority
+
+# ---------------------------------------------------------------- typed messages
+
+class Message:
+    """A protocol message: a frozen value, built and checked here alone.
+
+    ``to_dict()`` gives the wire object (with ``"v": 1``), ``to_json()`` its bytes;
+    ``from_dict()`` checks an already decoded object and ``from_json()`` the raw
+    payload, both raising :class:`PayloadError` with the reason sent back.
+    """
+
+    __slots__ = ()
+
+    def to_dict(self) -> dict[str, Any]:  # pragma: no cover - every message defines it
+        raise NotImplementedError
+
+    def to_json(self) -> bytes:
+        return encode(self.to_dict())
+
+    @classmethod
+    def from_dict(cls, obj: dict[str, Any]):  # pragma: no cover - every message defines it
+        raise NotImplementedError
+
+    @classmethod
+    def from_json(cls, raw: bytes):
+        return cls.from_dict(decode(raw))
 
 
-def check_printed(obj: dict) -> tuple[str, str, bool, str | None]:
-    """A kiosk print report: returns (id, number, ok, error)."""
-    rid = _id(obj)
-    number = _number(obj)
-    ok = _bool(obj, "ok")
-    error = _str(obj, "error", None, 0, 200, required=False)
-    return rid, number, ok, error
+def _v(**fields: Any) -> dict[str, Any]:
+    return {"v": VERSION, **fields}
 
 
 @dataclass(frozen=True)
-class Command:
-    """A desk command as received on ``desk/<desk>/command``."""
+class TicketRequest(Message):
+    """``kiosk/<kiosk>/request``: a kiosk (or the info desk) asks for a ticket."""
+
+    id: str
+    service: str
+    priority: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        out = _v(id=self.id, service=self.service)
+        if self.priority:
+            out["priority"] = True
+        return out
+
+    @classmethod
+    def from_dict(cls, obj: dict[str, Any]) -> "TicketRequest":
+        return cls(_id(obj), _service(obj), bool(_bool(obj, "priority", required=False)))
+
+
+@dataclass(frozen=True)
+class TicketInfo(Message):
+    """The ticket inside a positive :class:`TicketReply`."""
+
+    number: str
+    service: str
+    issued_at: int
+    ahead: int | None = None
+    eta_min: int | None = None
+    priority: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"number": self.number, "service": self.service, "issued_at": self.issued_at}
+        if self.ahead is not None:
+            out["ahead"] = self.ahead
+        if self.eta_min is not None:
+            out["eta_min"] = self.eta_min
+        if self.priority:
+            out["priority"] = True
+        return out
+
+    @classmethod
+    def from_dict(cls, obj: dict[str, Any]) -> "TicketInfo":
+        if not isinstance(obj, dict):
+            raise PayloadError("missing field 'ticket'")
+        return cls(_number(obj), _service(obj), _int(obj, "issued_at"), _int(obj, "ahead", required=False),
+                   _int(obj, "eta_min", required=False), bool(_bool(obj, "priority", required=False)))
+
+
+@dataclass(frozen=True)
+class Refusal(Message):
+    """The answer to a request or command that could not even be read (``ok: false``).
+
+    Read by kiosks as a :class:`TicketReply` and by desk clients as a :class:`CommandReply`.
+    """
+
+    id: str | None
+    error: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return _error_reply(self.id, self.error)
+
+
+@dataclass(frozen=True)
+class TicketReply(Message):
+    """``kiosk/<kiosk>/ticket``: the controller's answer; ``ticket`` when issued, else ``error``."""
+
+    id: str | None
+    ticket: TicketInfo | None = None
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    def to_dict(self) -> dict[str, Any]:
+        if self.error is not None:
+            return _error_reply(self.id, self.error)
+        return _v(id=self.id, ok=True, ticket=self.ticket.to_dict() if self.ticket else None)
+
+    @classmethod
+    def from_dict(cls, obj: dict[str, Any]) -> "TicketReply":
+        rid = _str(obj, "id", REQ_ID_RE)
+        if _bool(obj, "ok"):
+            return cls(rid, TicketInfo.from_dict(obj.get("ticket")))
+        return cls(rid, None, _str(obj, "error", None, 1, 200))
+
+
+@dataclass(frozen=True)
+class PrintReport(Message):
+    """``kiosk/<kiosk>/printed``: the kiosk printed the ticket, or could not (which voids it)."""
+
+    id: str
+    number: str
+    ok: bool
+    error: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out = _v(id=self.id, number=self.number, ok=self.ok)
+        if self.error:
+            out["error"] = self.error
+        return out
+
+    @classmethod
+    def from_dict(cls, obj: dict[str, Any]) -> "PrintReport":
+        return cls(_id(obj), _number(obj), bool(_bool(obj, "ok")), _str(obj, "error", None, 0, 200, required=False))
+
+
+@dataclass(frozen=True)
+class Command(Message):
+    """``desk/<desk>/command``: next, recall, noshow, done, pause, resume, transfer, call."""
 
     id: str
     action: str
     service: str | None = None
     number: str | None = None
 
+    def __post_init__(self) -> None:
+        if self.action not in ACTIONS:
+            raise PayloadError(f"unknown action {self.action[:20]!r}; allowed: {', '.join(ACTIONS)}")
+        if self.action == "transfer" and not (isinstance(self.service, str) and SERVICE_RE.match(self.service)):
+            raise PayloadError("field 'service' must be a service key like K")
+        if self.action == "call" and not (isinstance(self.number, str) and NUMBER_RE.match(self.number)):
+            raise PayloadError("field 'number' must be a ticket number like K017")
 
-def check_command(obj: dict) -> Command:
-    """A desk command: id, action and the action's own fields."""
-    cid = _id(obj)
-    action = obj.get("action")
-    if not isinstance(action, str):
-        raise PayloadError("missing field 'action'" if action is None else "field 'action' must be a string")
-    if action not in ACTIONS:
-        raise PayloadError(f"unknown action {action[:20]!r}; allowed: {', '.join(ACTIONS)}")
-    service = number = None
-    if action == "transfer":
-        service = _service(obj)
-    if action == "call":
-        number = _number(obj)
-    return Command(cid, action, service, number)
+    def to_dict(self) -> dict[str, Any]:
+        out = _v(id=self.id, action=self.action)
+        if self.service is not None:
+            out["service"] = self.service
+        if self.number is not None:
+            out["number"] = self.number
+        return out
 
-
-def check_ticket_reply(obj: dict) -> dict:
-    """A ticket reply as a kiosk receives it."""
-    _str(obj, "id", REQ_ID_RE)
-    if _bool(obj, "ok"):
-        t = obj.get("ticket")
-        if not isinstance(t, dict):
-            raise PayloadError("missing field 'ticket'")
-        _number(t)
-        _service(t)
-        _int(t, "issued_at")
-        _int(t, "ahead", required=False)
-        _int(t, "eta_min", required=False)
-    else:
-        _str(obj, "error", None, 1, 200)
-    return obj
+    @classmethod
+    def from_dict(cls, obj: dict[str, Any]) -> "Command":
+        cid = _id(obj)
+        action = obj.get("action")
+        if not isinstance(action, str):
+            raise PayloadError("missing field 'action'" if action is None else "field 'action' must be a string")
+        if action not in ACTIONS:
+            raise PayloadError(f"unknown action {action[:20]!r}; allowed: {', '.join(ACTIONS)}")
+        service = _service(obj) if action == "transfer" else None
+        number = _number(obj) if action == "call" else None
+        return cls(cid, action, service, number)
 
 
-def check_call(obj: dict) -> dict:
-    """A ``call`` event as a display receives it."""
-    _str(obj, "id", REQ_ID_RE)
-    _number(obj)
-    _str(obj, "desk", ID_RE)
-    _service(obj)
-    _int(obj, "at")
-    _bool(obj, "recall")
-    _bool(obj, "priority", required=False)
-    return obj
+@dataclass(frozen=True)
+class CommandReply(Message):
+    """``desk/<desk>/reply``: the command was carried out (``ticket``: the desk's ticket now) or refused."""
+
+    id: str | None
+    ticket: str | None = None
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    def to_dict(self) -> dict[str, Any]:
+        if self.error is not None:
+            return _error_reply(self.id, self.error)
+        return _v(id=self.id, ok=True, ticket=self.ticket)
+
+    @classmethod
+    def from_dict(cls, obj: dict[str, Any]) -> "CommandReply":
+        rid = _str(obj, "id", REQ_ID_RE, required=False)
+        if _bool(obj, "ok"):
+            return cls(rid, _number(obj, "ticket") if obj.get("ticket") is not None else None)
+        return cls(rid, None, _str(obj, "error", None, 1, 200))
 
 
-def check_board(obj: dict) -> dict:
-    """The retained ``board`` state as a display receives it."""
-    calls = obj.get("calls")
-    if not isinstance(calls, list) or len(calls) > BOARD_CALLS:
-        raise PayloadError(f"field 'calls' must be a list of at most {BOARD_CALLS}")
-    for c in calls:
-        if not isinstance(c, dict):
+@dataclass(frozen=True)
+class DeskState(Message):
+    """Retained ``desk/<desk>/state``."""
+
+    desk: str
+    status: str
+    ticket: str | None
+    since: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return _v(desk=self.desk, status=self.status, ticket=self.ticket, since=self.since)
+
+    @classmethod
+    def from_dict(cls, obj: dict[str, Any]) -> "DeskState":
+        desk = _str(obj, "desk", ID_RE)
+        status = obj.get("status")
+        if status not in DESK_STATES:
+            raise PayloadError(f"field 'status' must be one of {', '.join(DESK_STATES)}")
+        ticket = _number(obj, "ticket") if obj.get("ticket") is not None else None
+        return cls(desk, status, ticket, _int(obj, "since"))
+
+
+@dataclass(frozen=True)
+class CallEvent(Message):
+    """``call``: a ticket is called to a desk (``recall``: announced again)."""
+
+    id: str
+    number: str
+    desk: str
+    service: str
+    at: int
+    recall: bool = False
+    priority: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        out = _v(id=self.id, number=self.number, desk=self.desk, service=self.service, at=self.at,
+                 recall=self.recall)
+        if self.priority:
+            out["priority"] = True
+        return out
+
+    @classmethod
+    def from_dict(cls, obj: dict[str, Any]) -> "CallEvent":
+        return cls(_str(obj, "id", REQ_ID_RE), _number(obj), _str(obj, "desk", ID_RE), _service(obj),
+                   _int(obj, "at"), bool(_bool(obj, "recall")), bool(_bool(obj, "priority", required=False)))
+
+
+@dataclass(frozen=True)
+class BoardCall:
+    """One entry of the board's list of calls."""
+
+    number: str
+    desk: str
+    at: int
+    priority: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"number": self.number, "desk": self.desk, "at": self.at}
+        if self.priority:
+            out["priority"] = True
+        return out
+
+    @classmethod
+    def from_dict(cls, obj: Any) -> "BoardCall":
+        if not isinstance(obj, dict):
             raise PayloadError("each call must be an object")
-        _number(c)
-        _str(c, "desk", ID_RE)
-        _int(c, "at")
-        _bool(c, "priority", required=False)
-    waiting = obj.get("waiting")
-    if not isinstance(waiting, dict) or not all(
-            isinstance(k, str) and SERVICE_RE.match(k) and isinstance(v, int) and not isinstance(v, bool)
-            for k, v in waiting.items()):
-        raise PayloadError("field 'waiting' must map service keys to counts")
-    _int(obj, "updated_at")
-    return obj
+        return cls(_number(obj), _str(obj, "desk", ID_RE), _int(obj, "at"),
+                   bool(_bool(obj, "priority", required=False)))
 
 
-def check_queue(obj: dict) -> dict:
-    """The retained ``queue`` state as kiosks and displays receive it."""
-    services = obj.get("services")
-    if not isinstance(services, dict):
-        raise PayloadError("field 'services' must be an object")
-    for k, s in services.items():
-        if not isinstance(k, str) or not SERVICE_RE.match(k) or not isinstance(s, dict):
-            raise PayloadError("field 'services' must map service keys to objects")
-        _int(s, "waiting")
-        _int(s, "eta_min", required=False)
-        _bool(s, "open")
-    _int(obj, "updated_at")
-    return obj
+@dataclass(frozen=True)
+class Board(Message):
+    """Retained ``board``: the last calls (newest first, at most 10) and the waiting counts."""
+
+    calls: tuple[BoardCall, ...]
+    waiting: Mapping[str, int]
+    updated_at: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return _v(calls=[c.to_dict() for c in self.calls], waiting=dict(self.waiting), updated_at=self.updated_at)
+
+    @classmethod
+    def from_dict(cls, obj: dict[str, Any]) -> "Board":
+        calls = obj.get("calls")
+        if not isinstance(calls, list) or len(calls) > BOARD_CALLS:
+            raise PayloadError(f"field 'calls' must be a list of at most {BOARD_CALLS}")
+        waiting = obj.get("waiting")
+        if not isinstance(waiting, dict) or not all(
+                isinstance(k, str) and SERVICE_RE.match(k) and isinstance(v, int) and not isinstance(v, bool)
+                for k, v in waiting.items()):
+            raise PayloadError("field 'waiting' must map service keys to counts")
+        return cls(tuple(BoardCall.from_dict(c) for c in calls), dict(waiting), _int(obj, "updated_at"))
 
 
-def check_desk_state(obj: dict) -> dict:
-    """A retained ``desk/<desk>/state``."""
-    _str(obj, "desk", ID_RE)
-    if obj.get("status") not in DESK_STATES:
-        raise PayloadError(f"field 'status' must be one of {', '.join(DESK_STATES)}")
-    if obj.get("ticket") is not None:
-        _number(obj, "ticket")
-    _int(obj, "since")
-    return obj
+@dataclass(frozen=True)
+class ServiceQueue:
+    """One service in the retained ``queue``."""
+
+    waiting: int
+    open: bool
+    eta_min: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"waiting": self.waiting, "open": self.open}
+        if self.eta_min is not None:
+            out["eta_min"] = self.eta_min
+        return out
+
+    @classmethod
+    def from_dict(cls, obj: dict[str, Any]) -> "ServiceQueue":
+        return cls(_int(obj, "waiting"), bool(_bool(obj, "open")), _int(obj, "eta_min", required=False))
 
 
-def check_status(obj: dict) -> dict:
-    """A retained ``status/<role>/<device>``."""
-    _bool(obj, "online")
-    _int(obj, "at", required=False)
-    if "printer" in obj and obj["printer"] not in PRINTER_STATES:
-        raise PayloadError(f"field 'printer' must be one of {', '.join(PRINTER_STATES)}")
-    return obj
+@dataclass(frozen=True)
+class QueueState(Message):
+    """Retained ``queue``: waiting, estimate and open per service."""
+
+    services: Mapping[str, ServiceQueue]
+    updated_at: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return _v(services={k: s.to_dict() for k, s in self.services.items()}, updated_at=self.updated_at)
+
+    @classmethod
+    def from_dict(cls, obj: dict[str, Any]) -> "QueueState":
+        services = obj.get("services")
+        if not isinstance(services, dict):
+            raise PayloadError("field 'services' must be an object")
+        out = {}
+        for k, s in services.items():
+            if not isinstance(k, str) or not SERVICE_RE.match(k) or not isinstance(s, dict):
+                raise PayloadError("field 'services' must map service keys to objects")
+            out[k] = ServiceQueue.from_dict(s)
+        return cls(out, _int(obj, "updated_at"))
+
+
+@dataclass(frozen=True)
+class Status(Message):
+    """Retained ``status/<role>/<device>``; ``extra`` holds a role's own fields (``day``, ``waiting``, ...)."""
+
+    online: bool
+    at: int | None = None
+    printer: str | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.printer is not None and self.printer not in PRINTER_STATES:
+            raise PayloadError(f"field 'printer' must be one of {', '.join(PRINTER_STATES)}")
+
+    def to_dict(self) -> dict[str, Any]:
+        out = _v(online=self.online)
+        if self.at is not None:
+            out["at"] = self.at
+        if self.printer is not None:
+            out["printer"] = self.printer
+        out.update({k: v for k, v in self.extra.items() if k not in ("v", "online", "at", "printer")})
+        return out
+
+    @classmethod
+    def from_dict(cls, obj: dict[str, Any]) -> "Status":
+        online = bool(_bool(obj, "online"))
+        at = _int(obj, "at", required=False)
+        printer = obj.get("printer")
+        if printer is not None and printer not in PRINTER_STATES:
+            raise PayloadError(f"field 'printer' must be one of {', '.join(PRINTER_STATES)}")
+        extra = {k: v for k, v in obj.items() if k not in ("v", "online", "at", "printer")}
+        return cls(online, at, printer, extra)
+
+    def age_ms(self, now: int) -> int | None:
+        """How old the status is (None: it carries no time)."""
+        return None if self.at is None else now - self.at
+
+    def is_stale(self, now: int) -> bool:
+        """A status older than 3 minutes (or without a time) counts as unknown."""
+        age = self.age_ms(now)
+        return age is None or age > STATUS_STALE_MS
+
+
+@dataclass(frozen=True)
+class ServiceFigures:
+    """One service in ``stats/today``."""
+
+    issued: int
+    served: int
+    noshow: int
+    waiting: int
+    median_wait_min: float | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"issued": self.issued, "served": self.served, "noshow": self.noshow, "waiting": self.waiting,
+                "median_wait_min": self.median_wait_min}
+
+    @classmethod
+    def from_dict(cls, obj: Any) -> "ServiceFigures":
+        if not isinstance(obj, dict):
+            raise PayloadError("each service must be an object")
+        return cls(_int(obj, "issued"), _int(obj, "served"), _int(obj, "noshow"), _int(obj, "waiting"),
+                   _minutes(obj, "median_wait_min"))
+
+
+@dataclass(frozen=True)
+class StatsToday(Message):
+    """Retained ``stats/today``: the service day so far (no ticket numbers)."""
+
+    site: str
+    name: str
+    day: str | None
+    services: Mapping[str, ServiceFigures]
+    median_wait_min: float | None
+    updated_at: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return _v(site=self.site, name=self.name, day=self.day,
+                  services={k: s.to_dict() for k, s in self.services.items()},
+                  median_wait_min=self.median_wait_min, updated_at=self.updated_at)
+
+    @classmethod
+    def from_dict(cls, obj: dict[str, Any]) -> "StatsToday":
+        services = obj.get("services")
+        if not isinstance(services, dict):
+            raise PayloadError("field 'services' must be an object")
+        day = obj.get("day")
+        if day is not None and not isinstance(day, str):
+            raise PayloadError("field 'day' must be a date or null")
+        return cls(_str(obj, "site", ID_RE), _str(obj, "name", None, 0, 200), day,
+                   {k: ServiceFigures.from_dict(s) for k, s in services.items() if isinstance(k, str)},
+                   _minutes(obj, "median_wait_min"), _int(obj, "updated_at"))
+
+
+def _minutes(obj: dict, key: str) -> float | None:
+    v = obj.get(key)
+    if v is None:
+        return None
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0:
+        raise PayloadError(f"field '{key}' must be a number of minutes or null")
+    return float(v)
 
 
 # ---------------------------------------------------------------- builders
 
-def error_reply(req_id: str | None, reason: str) -> dict[str, Any]:
-    """The answer to a request or command that was refused."""
+def _error_reply(req_id: str | None, reason: str) -> dict[str, Any]:
+    """The wire form of every refusal: ``{"v":1,"ok":false,"error":...,"id":...}``."""
     out: dict[str, Any] = {"v": VERSION, "ok": False, "error": reason}
     if req_id is not None:
         out["id"] = req_id

@@ -22,7 +22,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import ConfigError
+from .errors import ProvisionError
 
 CA_DAYS = 3650
 SERVER_DAYS = 825
@@ -65,10 +65,10 @@ def _san(hosts: tuple[str, ...]) -> str:
 def _openssl(*args: str) -> str:
     exe = shutil.which("openssl")
     if not exe:
-        raise ConfigError("TLS needs the openssl command: apt-get install -y openssl")
+        raise ProvisionError("TLS needs the openssl command: apt-get install -y openssl")
     r = subprocess.run([exe, *args], capture_output=True, text=True)
     if r.returncode != 0:
-        raise ConfigError(f"openssl {args[0]} failed: {r.stderr.strip() or r.stdout.strip()}")
+        raise ProvisionError(f"openssl {args[0]} failed: {r.stderr.strip() or r.stdout.strip()}")
     return r.stdout
 
 

@@ -33,11 +33,11 @@ import uuid
 from pathlib import Path
 from typing import Any, Callable
 
-from aufruf import config, provision
+from aufruf import config, protocol, provision
 from aufruf.config import SiteConfig
 from aufruf.errors import AufrufError
 
-log = logging.getLogger("aufruf.demo")
+log = logging.getLogger(__name__)
 KIOSK, DISPLAY = "entrance", "hall"
 
 
@@ -110,10 +110,11 @@ class DemoOffice:
             self.embedded.start()
 
         from desk.app import DeskService
-        from display.app import DisplayApp, subscriptions
+        from display.app import DisplayApp
         from gpiozero.pins.mock import MockFactory
         from escpos.printer import Dummy
-        from kiosk.kiosk import Kiosk
+        from kiosk.kiosk import TicketKiosk
+        from kiosk.printer import PrinterPort
         from aufruf.link import MqttLink
         from .staff import StaffSession
 
@@ -130,17 +131,18 @@ class DemoOffice:
             from display.sound import SoundPlayer
             self.sound = SoundPlayer(cfg, cfg.display(DISPLAY))
             self.sound.start()
-        link = MqttLink(cfg.broker, cfg.site_id, "display", DISPLAY, subscriptions=subscriptions(cfg))
         display_kw = {"clock": seconds} if seconds else {}
-        self.display = DisplayApp(cfg, DISPLAY, link, surface=self.board_surface, sound=self.sound, **display_kw)
-        link.start()
-        up("display", link.wait_connected(10))
-        self.staff = StaffSession(cfg, (f"aufruf/{cfg.site_id}/desk/+/reply",))
+        self.display = DisplayApp(cfg, DISPLAY, link_factory=MqttLink, surface=self.board_surface, sound=self.sound,
+                                  **display_kw)
+        self.display.link.start()
+        up("display", self.display.link.wait_connected(10))
+        topics = protocol.Topics(cfg.site_id)
+        self.staff = StaffSession(cfg, (topics.all_replies, topics.all_desk_states))
         self.staff.__enter__()
         up("staff panel", self.staff.link.wait_connected(10))
         self.pin_factory = MockFactory()
         kiosk_kw = {"clock": seconds} if seconds else {}
-        self.kiosk = Kiosk(cfg, KIOSK, printer=Dummy(), pin_factory=self.pin_factory,
+        self.kiosk = TicketKiosk(cfg, KIOSK, printer=PrinterPort.of(Dummy()), pin_factory=self.pin_factory,
                            on_printed=lambda number, raw: self.printed.put((number, raw)), **kiosk_kw)
         self.kiosk.start()
         up("kiosk", self.kiosk.link.wait_connected(10))
@@ -189,11 +191,22 @@ class DemoOffice:
         pin.drive_low()
         pin.drive_high()
 
-    def command(self, desk: str, action: str, timeout: float = 5.0, **extra: str) -> dict:
+    def command(self, desk: str, action: str, timeout: float = 5.0, **extra: str) -> protocol.CommandReply:
         """Send a desk command over MQTT as the staff tools do and return the reply."""
-        body = {"v": 1, "id": f"demo-{uuid.uuid4().hex[:12]}", "action": action, **extra}
-        t = f"aufruf/{self.cfg.site_id}/desk/{desk}/"
-        return self.staff.request(t + "command", t + "reply", body, timeout)
+        cmd = protocol.Command(f"demo-{uuid.uuid4().hex[:12]}", action, **extra)
+        t = protocol.Topics(self.cfg.site_id)
+        return self.staff.request(t.command(desk), t.reply(desk), cmd, protocol.CommandReply, timeout)
+
+    def desk_state(self, desk: str) -> protocol.DeskState | None:
+        """A counter's retained state as every staff client sees it (never the controller's memory)."""
+        return self.staff.retained(protocol.Topics(self.cfg.site_id).desk_state(desk), protocol.DeskState)
+
+    def recent_calls(self, timeout: float = 10.0) -> list[tuple[str, str]]:
+        """The controller's last calls (newest first), read on its own worker thread."""
+        out: queue.Queue = queue.Queue()
+        ctl = self.desk.controller
+        ctl.run_in_worker(lambda: out.put([(c.number, c.desk) for c in reversed(ctl.office.recent_calls)]))
+        return out.get(timeout=timeout)
 
     def ticket_image(self) -> Any:
         """The last printed ticket as a PIL image of the paper (None before the first)."""
@@ -237,12 +250,13 @@ class ScenarioDriver:
         return number
 
     def command(self, desk: str, action: str, **extra: str) -> dict:
-        return self.office.command(desk, action, **extra)
+        r = self.office.command(desk, action, **extra)
+        return {"ok": r.ok, "ticket": r.ticket, "error": r.error}
 
     def snapshot(self, label: str) -> None:
         import pygame
         office = self.office
-        expected = [(c.number, c.desk) for c in reversed(office.desk.controller.office.recent_calls)]
+        expected = office.recent_calls()
         deadline = time.monotonic() + 10
         app = office.display
         now = self.clock[0] / 1000
@@ -367,7 +381,7 @@ def run_window(workdir: Path, broker: str, size: tuple[int, int]) -> int:
     os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
     import pygame
 
-    from .demo_panel import Panel
+    from .demo_panel import DemoWindow
     pygame.init()
     try:
         screen = pygame.display.set_mode(size)
@@ -375,7 +389,7 @@ def run_window(workdir: Path, broker: str, size: tuple[int, int]) -> int:
         print(f"cannot open a window ({e}); try: aufruf demo --headless", file=sys.stderr)
         return 1
     pygame.display.set_caption("aufruf demo: Jobcenter Mitte")
-    panel = Panel(screen)
+    panel = DemoWindow(screen)
     office = DemoOffice(workdir, broker, board_surface=panel.board_surface, sound=True)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):   # Ctrl-C too, even where the shell started us ignoring it

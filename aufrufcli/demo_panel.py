@@ -27,7 +27,7 @@ KEYS = {pygame.K_n: "next", pygame.K_SPACE: "next", pygame.K_r: "recall", pygame
         pygame.K_d: "done", pygame.K_p: "pause", pygame.K_t: "transfer"}
 
 
-class Panel:
+class DemoWindow:
     """Lays out the window: the board (left, 16:9), counters below it, the kiosk on the right."""
 
     def __init__(self, screen: Any):
@@ -103,14 +103,15 @@ class Panel:
                 else:
                     _, desk, what = action
                     extra = {}
-                    if what == "pause" and self.office.desk.controller.office.desks[desk].status == "paused":
+                    st = self.office.desk_state(desk)
+                    if what == "pause" and st is not None and st.status == "paused":
                         what = "resume"
                     if what == "transfer":
                         extra = {"service": "N"}
                     r = self.office.command(desk, what, **extra)
                     label = self.office.cfg.desk(desk).label("de")
-                    self.status = (f"{label}: {what} {r.get('ticket') or ''}" if r.get("ok")
-                                   else f"{label}: {what} abgelehnt: {r.get('error')}")
+                    self.status = (f"{label}: {what} {r.ticket or ''}" if r.ok
+                                   else f"{label}: {what} abgelehnt: {r.error}")
             except Exception as e:  # noqa: BLE001 - show it, keep the demo running
                 self.status = f"Fehler: {e}"
             self.dirty = True
@@ -146,12 +147,11 @@ class Panel:
         self.screen.fill(BG, r)
         if not self.office:
             return
-        ctl = self.office.desk.controller.office
         rows = len(self.desks)
         row_h = (r.height - 30) // max(1, rows)
         for i, desk in enumerate(self.desks):
             y = r.y + 6 + i * row_h
-            st = ctl.desks.get(desk)
+            st = self.office.desk_state(desk)
             label = self.office.cfg.desk(desk).label("de")
             state = {"serving": f"bedient {st.ticket}", "idle": "frei", "paused": "Pause"}.get(st.status, st.status) \
                 if st else "?"

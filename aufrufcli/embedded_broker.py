@@ -16,7 +16,7 @@ from aufruf.config import SiteConfig
 from aufruf.errors import AufrufError
 from aufruf.provision import User, users
 
-log = logging.getLogger("aufruf.broker")
+log = logging.getLogger(__name__)
 
 
 class EmbeddedBroker:

@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Callable
 
 from aufruf import config, provision
-from aufruf.errors import ConfigError
+from aufruf.errors import AufrufError, ConfigError
 
 ROLES = ("desk", "kiosk", "display")
 SERVICE_USER = "aufruf"
@@ -156,7 +156,7 @@ class Installer:
         os.chown(self.at(path), uid, gid)
 
 
-class InstallError(Exception):
+class InstallError(AufrufError, RuntimeError):
     """A step failed; the message says which and why."""
 
 

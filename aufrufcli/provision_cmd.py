@@ -1,8 +1,10 @@
 """``aufruf provision FILE --out DIR``: broker users, passwords, ACL and config for a site."""
 
 import argparse
+import sys
 
 from aufruf import provision
+from aufruf.errors import ProvisionError
 from aufruf.config import load_or_exit
 
 
@@ -29,11 +31,15 @@ def configure(p: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace) -> int:
     cfg = load_or_exit(args.file)
-    names = provision.provision(cfg, args.out, rotate=args.rotate, port=args.port, bind=args.bind,
-                                run_as=args.run_as, controllers=tuple(args.controller or ["main"]),
-                                persistence_dir=args.persistence_dir, bridge=args.bridge,
-                                tls=args.tls, tls_port=args.tls_port, tls_hosts=tuple(args.tls_host),
-                                credentials_dir=args.credentials_dir)
+    try:
+        names = provision.provision(cfg, args.out, rotate=args.rotate, port=args.port, bind=args.bind,
+                                    run_as=args.run_as, controllers=tuple(args.controller or ["main"]),
+                                    persistence_dir=args.persistence_dir, bridge=args.bridge,
+                                    tls=args.tls, tls_port=args.tls_port, tls_hosts=tuple(args.tls_host),
+                                    credentials_dir=args.credentials_dir)
+    except (ProvisionError, OSError) as e:
+        print(f"aufruf provision: {e}", file=sys.stderr)
+        return 1
     print(f"wrote {args.out}/passwd, acl, mosquitto.conf and {args.credentials_dir or args.out + '/credentials'}/ "
           f"for {len(names)} users:")
     for n in names:

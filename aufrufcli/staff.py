@@ -87,21 +87,31 @@ class StaffSession:
             raise ConnectionError(f"cannot reach the broker {self.cfg.broker.host}:{self.cfg.broker.port} "
                                   f"as {self.link.user}: {why}")
 
-    def request(self, topic: str, reply_topic: str, payload: dict, timeout: float) -> dict:
+    def request(self, topic: str, reply_topic: str, message: protocol.TicketRequest | protocol.Command,
+                reply_type: type[protocol.TicketReply] | type[protocol.CommandReply], timeout: float):
         """Publish and wait for the reply with the same id (QoS 1; a repeat is answered alike)."""
         start = len(self.log)
-        self.link.publish(topic, payload)
+        self.link.publish(topic, message)
         deadline = time.monotonic() + timeout
         with self._cond:
             while True:
                 for t, obj in self.log[start:]:
-                    if t == reply_topic and obj.get("id") == payload["id"]:
-                        return obj
+                    if t == reply_topic and obj.get("id") == message.id:
+                        try:
+                            return reply_type.from_dict(obj)
+                        except AufrufError:
+                            continue
                 left = deadline - time.monotonic()
                 if left <= 0:
                     raise TimeoutError(f"no answer from the desk controller within {timeout:.0f} s "
                                        "(is 'aufruf desk' running? see 'aufruf status')")
                 self._cond.wait(left)
+
+    def retained(self, topic: str, message: type[protocol.Message]):
+        """The last message seen on ``topic`` as its typed message (None: none yet, or unreadable)."""
+        with self._cond:
+            obj = self.messages.get(topic)
+        return _typed(message, obj)
 
     def gather(self, needed: tuple[str, ...], timeout: float, settle: float = 0.3) -> None:
         """Wait for retained topics to arrive, then a little longer for the rest of them."""
@@ -131,36 +141,40 @@ def _run(args: argparse.Namespace, body) -> int:
 
 def main_call(args: argparse.Namespace) -> int:
     def body(cfg: SiteConfig) -> int:
-        cmd: dict[str, Any] = {"v": 1, "id": f"cli-{uuid.uuid4().hex[:12]}", "action": args.action}
+        service = number = None
         if args.action == "transfer":
             if not args.arg:
                 print("aufruf call: transfer needs the service key, e.g. 'transfer N'", file=sys.stderr)
                 return 2
-            cmd["service"] = args.arg.upper()
+            service = args.arg.upper()
         elif args.action == "call":
             if not args.arg:
                 print("aufruf call: call needs the ticket number, e.g. 'call K017'", file=sys.stderr)
                 return 2
-            cmd["number"] = args.arg.upper()
+            number = args.arg.upper()
+        try:
+            cmd = protocol.Command(f"cli-{uuid.uuid4().hex[:12]}", args.action, service, number)
+        except AufrufError as e:
+            print(f"aufruf call: {e}", file=sys.stderr)
+            return 2
         topics = protocol.Topics(cfg.site_id)
         with StaffSession(cfg, (topics.reply(args.desk),)) as s:
             s.connect(args.timeout)
-            reply = s.request(topics.command(args.desk), topics.reply(args.desk), cmd, args.timeout)
-        if reply.get("ok"):
+            reply = s.request(topics.command(args.desk), topics.reply(args.desk), cmd, protocol.CommandReply,
+                              args.timeout)
+        if reply.ok:
             desk = cfg.desk(args.desk)
             label = desk.label(cfg.languages[0]) if desk else args.desk
-            print(f"{label}: {args.action} {reply.get('ticket') or ''}".rstrip())
+            print(f"{label}: {args.action} {reply.ticket or ''}".rstrip())
             return 0
-        print(f"refused: {reply.get('error')}", file=sys.stderr)
+        print(f"refused: {reply.error}", file=sys.stderr)
         return 1
     return _run(args, body)
 
 
 def main_issue(args: argparse.Namespace) -> int:
     def body(cfg: SiteConfig) -> int:
-        req: dict[str, Any] = {"v": 1, "id": f"info-{uuid.uuid4().hex[:12]}", "service": args.service.upper()}
-        if args.priority:
-            req["priority"] = True
+        req = protocol.TicketRequest(f"info-{uuid.uuid4().hex[:12]}", args.service.upper(), bool(args.priority))
         printer = None
         if args.print_ticket:
             if cfg.info_desk.printer is None:
@@ -171,27 +185,32 @@ def main_issue(args: argparse.Namespace) -> int:
         topics = protocol.Topics(cfg.site_id)
         with StaffSession(cfg, (topics.ticket("info"),)) as s:
             s.connect(args.timeout)
-            reply = s.request(topics.request("info"), topics.ticket("info"), req, args.timeout)
-            if not reply.get("ok"):
-                print(f"refused: {reply.get('error')}", file=sys.stderr)
+            reply = s.request(topics.request("info"), topics.ticket("info"), req, protocol.TicketReply,
+                              args.timeout)
+            if not reply.ok:
+                print(f"refused: {reply.error}", file=sys.stderr)
                 return 1
-            t = reply["ticket"]
+            t = reply.ticket
             if printer is not None:
                 ok, why = _print_info_ticket(cfg, printer, t)
-                s.link.publish(topics.printed("info"), {"v": 1, "id": req["id"], "number": t["number"], "ok": ok,
-                                                        **({} if ok else {"error": why})})
+                delivered = threading.Event()
+                s.link.publish(topics.printed("info"), protocol.PrintReport(req.id, t.number, ok, why or None),
+                               on_delivered=lambda ok_, reason: delivered.set())
                 if not ok:
-                    print(f"printing failed ({why}); ticket {t['number']} was voided", file=sys.stderr)
-                    time.sleep(0.2)
+                    if not delivered.wait(args.timeout):
+                        print(f"printing failed ({why}); the broker did not confirm voiding ticket {t.number}: "
+                              "void it at a desk", file=sys.stderr)
+                        return 3
+                    print(f"printing failed ({why}); ticket {t.number} was voided", file=sys.stderr)
                     return 1
-        eta = f", about {t['eta_min']} min" if t.get("eta_min") is not None else ""
-        prio = " (priority)" if t.get("priority") else ""
-        print(f"{t['number']}{prio}: {t['ahead']} ahead{eta}")
+        eta = f", about {t.eta_min} min" if t.eta_min is not None else ""
+        prio = " (priority)" if t.priority else ""
+        print(f"{t.number}{prio}: {t.ahead} ahead{eta}")
         return 0
     return _run(args, body)
 
 
-def _print_info_ticket(cfg: SiteConfig, printer, ticket: dict) -> tuple[bool, str]:
+def _print_info_ticket(cfg: SiteConfig, printer, ticket: protocol.TicketInfo) -> tuple[bool, str]:
     from kiosk.ticket_layout import print_ticket  # lazy, see main_issue
     try:
         print_ticket(printer, cfg, ticket)
@@ -202,12 +221,12 @@ def _print_info_ticket(cfg: SiteConfig, printer, ticket: dict) -> tuple[bool, st
 
 def collect_status(cfg: SiteConfig, timeout: float) -> dict[str, dict]:
     """The retained state of the site: board, queue, desk states and device statuses."""
-    root = f"aufruf/{cfg.site_id}/"
-    subs = (root + "board", root + "queue", root + "desk/+/state", root + "status/#")
+    t = protocol.Topics(cfg.site_id)
+    subs = (t.board, t.queue, t.all_desk_states, t.all_status)
     with StaffSession(cfg, subs) as s:
         s.connect(timeout)
-        s.gather((root + "queue", root + "board"), timeout)
-        return {t[len(root):]: m for t, m in s.messages.items()}
+        s.gather((t.queue, t.board), timeout)
+        return {t.relative(topic): m for topic, m in s.messages.items()}
 
 
 def format_status(cfg: SiteConfig, state: dict[str, dict], now: int | None = None) -> str:
@@ -220,25 +239,26 @@ def format_status(cfg: SiteConfig, state: dict[str, dict], now: int | None = Non
         return dt.datetime.fromtimestamp(ms / 1000, tz).strftime("%H:%M")
 
     lines = [f"{cfg.name} ({cfg.site_id}), {dt.datetime.fromtimestamp(now / 1000, tz):%Y-%m-%d %H:%M}"]
-    q = state.get("queue", {}).get("services", {})
+    queue = _typed(protocol.QueueState, state.get("queue"))
+    q = queue.services if queue is not None else {}
     lines.append("waiting:")
     for s in cfg.services:
         e = q.get(s.key)
         if e is None:
             lines.append(f"  {s.key} {s.name(lang)}: unknown (no queue state from the controller)")
             continue
-        eta = f", about {e['eta_min']} min" if e.get("eta_min") is not None else ""
-        shut = "" if e.get("open", True) else ", no desk open"
-        lines.append(f"  {s.key} {s.name(lang)}: {e['waiting']}{eta}{shut}")
+        eta = f", about {e.eta_min} min" if e.eta_min is not None else ""
+        shut = "" if e.open else ", no desk open"
+        lines.append(f"  {s.key} {s.name(lang)}: {e.waiting}{eta}{shut}")
     lines.append("desks:")
     for d in cfg.desks:
-        st = state.get(f"desk/{d.id}/state")
+        st = _typed(protocol.DeskState, state.get(f"desk/{d.id}/state"))
         if st is None:
             what = "unknown"
-        elif st["status"] == "serving":
-            what = f"serving {st['ticket']} since {hhmm(st['since'])}"
-        elif st["status"] == "paused":
-            what = f"paused since {hhmm(st['since'])}"
+        elif st.status == "serving":
+            what = f"serving {st.ticket} since {hhmm(st.since)}"
+        elif st.status == "paused":
+            what = f"paused since {hhmm(st.since)}"
         else:
             what = "idle"
         lines.append(f"  {d.id} {d.label(lang)}: {what} (serves {', '.join(d.services)})")
@@ -252,16 +272,26 @@ def format_status(cfg: SiteConfig, state: dict[str, dict], now: int | None = Non
     return "\n".join(lines)
 
 
-def device_health(st: dict | None, now: int) -> str:
+def _typed(message: type[protocol.Message], obj: dict | None):
+    """A collected retained payload as its typed message; None when absent or not readable."""
+    if obj is None:
+        return None
+    try:
+        return message.from_dict(obj)
+    except AufrufError:
+        return None
+
+
+def device_health(obj: dict | None, now: int) -> str:
     """online / offline / unknown (never seen, or a status older than 3 minutes)."""
+    st = _typed(protocol.Status, obj)
     if st is None:
         return "unknown (never seen)"
-    at = st.get("at")
-    if not st.get("online"):
+    if not st.online:
         return "OFFLINE"
-    if not isinstance(at, int) or now - at > protocol.STATUS_STALE_MS:
+    if st.is_stale(now):
         return "unknown (last status older than 3 minutes)"
-    extra = [f"{k} {v}" for k, v in st.items() if k in ("printer",) and v != "ok"]
+    extra = [f"printer {st.printer}"] if st.printer not in (None, "ok") else []
     return "online" + (f", {', '.join(extra)}" if extra else "")
 
 

@@ -34,7 +34,7 @@ import pygame  # noqa: E402
 
 from aufruf.link import MqttLink  # noqa: E402
 from sites import EXAMPLE, Site  # noqa: E402  (the tests' real-broker site)
-from display.app import DisplayApp, subscriptions  # noqa: E402
+from display.app import DisplayApp  # noqa: E402
 
 BOARD = {"v": 1, "calls": [{"number": f"K{16 - i:03d}", "desk": str(1 + i % 4), "at": 1_764_000_000_000 - i}
                            for i in range(10)], "waiting": {"K": 5, "N": 2}, "updated_at": 1_764_000_000_000}
@@ -52,8 +52,8 @@ def latency(site: Site, n: int) -> None:
     pygame.display.init()
     pygame.font.init()
     screen = pygame.display.set_mode((1920, 1080))
-    link = MqttLink(cfg.broker, cfg.site_id, "display", "hall", subscriptions=subscriptions(cfg))
-    app = DisplayApp(cfg, "hall", link, surface=screen, window=True)
+    app = DisplayApp(cfg, "hall", link_factory=MqttLink, surface=screen, window=True)
+    link = app.link
     sent: dict[str, float] = {}
     shown: dict[str, float] = {}
 

@@ -37,7 +37,8 @@ def child(config_path: str, presses: int) -> None:
     from gpiozero.pins.mock import MockFactory
 
     from aufruf import config
-    from kiosk.kiosk import Kiosk
+    from kiosk.kiosk import TicketKiosk
+    from kiosk.printer import PrinterPort
 
     class TimedDummy(Dummy):
         """Dummy printer that notes when a ticket's last byte arrived (the cut ends every ticket)."""
@@ -59,7 +60,7 @@ def child(config_path: str, presses: int) -> None:
     cfg = config.load(config_path)
     pins = MockFactory()
     printer = TimedDummy()
-    kiosk = Kiosk(cfg, "entrance", printer=printer, pin_factory=pins)
+    kiosk = TicketKiosk(cfg, "entrance", printer=PrinterPort.of(printer), pin_factory=pins)
     kiosk.start()
     if not kiosk.link.wait_connected(10) or not kiosk.wait_ready(10):
         raise SystemExit("kiosk did not come up")

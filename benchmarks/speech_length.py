@@ -24,7 +24,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from aufruf import config, texts  # noqa: E402
-from display.board import Call  # noqa: E402
+from display.board import BoardEntry  # noqa: E402
 from display.sound import GONG_S, Speaker, announcement_texts  # noqa: E402
 
 SETS = {1: ["de"], 3: ["de", "tr", "ar"], 5: ["de", "tr", "ar", "uk", "en"]}
@@ -55,7 +55,7 @@ def main() -> int:
                 number, desk = NUMBERS[i % len(NUMBERS)]
                 total = GONG_S
                 t0 = time.perf_counter()
-                for lang, text in announcement_texts(cfg, Call(number, desk), cfg.displays[0], cat):
+                for lang, text in announcement_texts(cfg, BoardEntry(number, desk), cfg.displays[0], cat):
                     out = Path(tmp) / f"{lang}.wav"
                     sp.render(cat.voice(lang), text, out)
                     with wave.open(str(out)) as w:

@@ -7,10 +7,8 @@ import logging
 import signal
 import sys
 import threading
-import time
 from typing import Callable
 
-from aufruf import protocol
 from aufruf.config import load_or_exit
 from aufruf.config import SiteConfig
 from aufruf.errors import AufrufError
@@ -18,12 +16,11 @@ from aufruf.link import MqttLink, now_ms
 from aufruf.watchdog import Notifier
 
 from .controller import Controller
-from .keypad import KeyDecoder, KeypadReader
+from .keypad import DEFAULT_KEYMAP, KeyDecoder, KeypadReader
 from .ledger import Ledger
 
-log = logging.getLogger("aufruf.desk")
+log = logging.getLogger(__name__)
 SESSION_EXPIRY_S = 600  # commands sent while the controller restarts are kept by the broker this long
-STUCK_AFTER_S = 30.0
 
 
 def configure(p: argparse.ArgumentParser) -> None:
@@ -41,39 +38,68 @@ class DeskService:
                  keypad_opener: Callable[[str], object] | None = None, keypad_retry_s: float = 2.0):
         self.cfg = cfg
         self.ledger = Ledger(data_dir)
-        self.controller = Controller(cfg, self.ledger, controller_id=controller_id, clock=clock)
+        self.controller = Controller(cfg, self.ledger, controller_id=controller_id, clock=clock,
+                                     on_reloaded=self._reloaded)
         self.link = MqttLink(cfg.broker, cfg.site_id, "controller", controller_id,
                              subscriptions=Controller.subscriptions(cfg.site_id),
-                             handler=self.controller.on_message, session_expiry_s=SESSION_EXPIRY_S,
-                             password=password, status_extra=self._status)
+                             handler=self.controller.on_message, on_connect=self.controller.on_connected,
+                             session_expiry_s=SESSION_EXPIRY_S, password=password, status_extra=self._status)
         self.controller.attach(self.link)
-        self.readers: list[KeypadReader] = []
-        if keypads:
-            for k in cfg.keypads:
-                desk = cfg.desk(k.desk)
-                dec = KeyDecoder(k.desk, desk.services[0],
-                                 lambda d=k.desk: self.controller.office.desks[d].status == "paused", k.keymap)
-                self.readers.append(KeypadReader(k.device, dec, self._keypad_command, retry_s=keypad_retry_s,
-                                                 opener=keypad_opener))
+        self._keypads = keypads
+        self._keypad_opener = keypad_opener
+        self._keypad_retry_s = keypad_retry_s
+        self._readers_lock = threading.Lock()
+        self._started = False
+        self._stopped = False
+        self.readers: dict[str, KeypadReader] = {}   # by device path
+        self._sync_readers(cfg)
+
+    def _sync_readers(self, cfg: SiteConfig) -> None:
+        """One reader per ``[[keypads]]`` entry: new ones start, retired ones stop (start-up and reload)."""
+        if not self._keypads:
+            return
+        wanted = {k.device: k for k in cfg.keypads if cfg.desk(k.desk) is not None}
+        with self._readers_lock:
+            for device, r in list(self.readers.items()):
+                k = wanted.get(device)
+                if k is None or k.desk != r.decoder.desk or r.decoder.keymap != {**DEFAULT_KEYMAP, **(k.keymap or {})}:
+                    r.stop()
+                    del self.readers[device]
+            for device, k in wanted.items():
+                if device in self.readers:
+                    continue
+                dec = KeyDecoder(k.desk, cfg.desk(k.desk).services[0], k.keymap)
+                r = KeypadReader(k.device, dec, self.controller.keypad, retry_s=self._keypad_retry_s,
+                                 opener=self._keypad_opener)
+                self.readers[device] = r
+                if self._started:
+                    r.start()
+
+    def _reloaded(self, cfg: SiteConfig) -> None:
+        """The controller's worker took a new site file: keypads follow it."""
+        self.cfg = cfg
+        self._sync_readers(cfg)
 
     def _status(self) -> dict:
-        office = self.controller.office
-        return {"day": office.day, "waiting": {s.key: office.waiting(s.key) for s in self.cfg.services}}
-
-    def _keypad_command(self, desk: str, cmd: dict) -> None:
-        """A local USB keypad sends through the same path as a remote one."""
-        log.info("keypad of desk %s: %s", desk, cmd["action"])
-        self.controller.on_message(protocol.Topics(self.cfg.site_id).command(desk), protocol.encode(cmd), False)
+        """The controller's status fields: the snapshot the worker last published (never its live state)."""
+        return dict(self.controller.status_fields)
 
     def start(self) -> None:
         self.controller.start()
         self.link.start()
-        for r in self.readers:
-            r.start()
+        with self._readers_lock:
+            self._started = True
+            for r in self.readers.values():
+                r.start()
 
     def stop(self) -> None:
-        for r in self.readers:
-            r.stop()
+        """Stop keypads, worker and link, then close the ledger (a second call does nothing)."""
+        if self._stopped:
+            return
+        self._stopped = True
+        with self._readers_lock:
+            for r in self.readers.values():
+                r.stop()
         self.controller.stop()
         self.link.stop()
         self.ledger.close()
@@ -96,8 +122,7 @@ def main(args: argparse.Namespace) -> int:
     notifier.ready(f"site {cfg.site_id}")
     while not stop.wait(1.0):
         # ping the watchdog only while the worker is alive and not stuck on one message
-        if svc.controller._thread and svc.controller._thread.is_alive() and \
-                time.monotonic() - svc.controller.healthy_at < STUCK_AFTER_S:
+        if svc.controller.alive:
             notifier.ping()
     notifier.stopping()
     svc.stop()

@@ -75,9 +75,7 @@ def gather(host: str, port: int, user: str | None, password: str | None, timeout
     def on_message(client, userdata, msg):
         try:
             site = msg.topic.split("/")[1]
-            obj = protocol.decode(msg.payload)
-            if not isinstance(obj.get("services"), dict):
-                raise PayloadError("no services")
+            obj = protocol.StatsToday.from_json(msg.payload)
         except (PayloadError, IndexError):
             return
         with lock:
@@ -112,27 +110,23 @@ def gather(host: str, port: int, user: str | None, password: str | None, timeout
     return dict(got)
 
 
-def format_sites(sites: dict[str, dict[str, Any]], now_ms: int) -> str:
+def format_sites(sites: dict[str, protocol.StatsToday], now_ms: int) -> str:
     """One line per site: name, day, per service issued/served/no-show/waiting/median wait, age."""
     if not sites:
         return "no site has published stats/today on this broker (are the sites bridged to it?)"
     lines = []
     w = max(len(s) for s in sites)
-    nw = max(len(str(p.get("name", ""))) for p in sites.values())
+    nw = max(len(p.name) for p in sites.values())
     for site in sorted(sites):
         p = sites[site]
         parts = []
-        for key, s in sorted(p.get("services", {}).items()):
-            if not isinstance(s, dict):
-                continue
-            med = s.get("median_wait_min")
-            parts.append(f"{key}: {s.get('issued', 0)} issued, {s.get('served', 0)} served, "
-                         f"{s.get('noshow', 0)} no-show, {s.get('waiting', 0)} waiting, "
+        for key, s in sorted(p.services.items()):
+            med = s.median_wait_min
+            parts.append(f"{key}: {s.issued} issued, {s.served} served, {s.noshow} no-show, {s.waiting} waiting, "
                          f"wait {'-' if med is None else f'{med:.1f}'} min")
-        at = p.get("updated_at")
-        age = "" if not isinstance(at, int) else (
-            f" (updated {_age(now_ms - at)} ago{', STALE' if now_ms - at > STALE_MS else ''})")
-        lines.append(f"{site:<{w}}  {str(p.get('name', '')):<{nw}}  {p.get('day', '?')}  " + " | ".join(parts) + age)
+        at = p.updated_at
+        age = f" (updated {_age(now_ms - at)} ago{', STALE' if now_ms - at > STALE_MS else ''})"
+        lines.append(f"{site:<{w}}  {p.name:<{nw}}  {p.day or '?'}  " + " | ".join(parts) + age)
     return "\n".join(lines)
 
 
@@ -174,7 +168,7 @@ def main(args: argparse.Namespace) -> int:
     return 0
 
 
-def _csv(sites: dict[str, dict[str, Any]], path: str) -> None:
+def _csv(sites: dict[str, protocol.StatsToday], path: str) -> None:
     import csv
     import io
     buf = io.StringIO()
@@ -183,10 +177,9 @@ def _csv(sites: dict[str, dict[str, Any]], path: str) -> None:
                  "updated_at"))
     for site in sorted(sites):
         p = sites[site]
-        for key, s in sorted(p.get("services", {}).items()):
-            if isinstance(s, dict):
-                wr.writerow((site, p.get("name", ""), p.get("day", ""), key, s.get("issued"), s.get("served"),
-                             s.get("noshow"), s.get("waiting"), s.get("median_wait_min"), p.get("updated_at")))
+        for key, s in sorted(p.services.items()):
+            wr.writerow((site, p.name, p.day or "", key, s.issued, s.served, s.noshow, s.waiting, s.median_wait_min,
+                         p.updated_at))
     if path == "-":
         sys.stdout.write(buf.getvalue())
     else:

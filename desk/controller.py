@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import logging
 import queue
-import re
 import threading
 import time
 import uuid
+from dataclasses import dataclass
 from typing import Any, Callable
 
 from aufruf import config as site_config
@@ -24,15 +24,17 @@ from aufruf.config import SiteConfig
 from aufruf.errors import ConfigError, PayloadError
 from aufruf.link import MqttLink, now_ms
 
-from . import retention
+from . import history, retention, stats
 from .dispatch import Office, Outcome, Refused
+from .keypad import PAUSE_RESUME, KeyCommand
 from .ledger import Ledger
 from .today import TodayFeed
 
-log = logging.getLogger("aufruf.desk")
+log = logging.getLogger(__name__)
 
 REQUESTS_KEPT_MS = 2 * 86_400_000
 MAX_BATCH = 64
+STUCK_AFTER_S = 30.0   # the worker counts as stuck (no watchdog ping) after this long on one item
 IDLE_CLEANUP_S = 1.0
 
 
@@ -40,7 +42,8 @@ class Controller:
     """Wires ledger, queue rules and the MQTT link; ``start()`` runs it on its own thread."""
 
     def __init__(self, cfg: SiteConfig, ledger: Ledger, link: MqttLink | None = None,
-                 clock: Callable[[], int] = now_ms, controller_id: str = "main"):
+                 clock: Callable[[], int] = now_ms, controller_id: str = "main", *,
+                 on_reloaded: Callable[[SiteConfig], None] | None = None):
         self.cfg = cfg
         self.ledger = ledger
         self.clock = clock
@@ -53,29 +56,47 @@ class Controller:
         self._thread: threading.Thread | None = None
         self.healthy_at = time.monotonic()
         self.handled = 0
-        self.today = TodayFeed()  # retained stats/today
+        self.today = TodayFeed(publish=lambda msg: self._publish(self.topics.stats_today, msg, retain=True),
+                               summarize=self._today_summary)  # retained stats/today
         self.office = self._load_office()
         self.link = link
+        self._on_reloaded = on_reloaded
+        # what the controller's status says; replaced (never changed) by the worker, read by the status thread
+        self.status_fields: dict[str, Any] = {"day": self.office.day,
+                                              "waiting": {s.key: self.office.waiting(s.key) for s in cfg.services}}
 
     # ------------------------------------------------------------ wiring
 
     @classmethod
     def subscriptions(cls, site: str) -> tuple[str, ...]:
-        root = f"aufruf/{site}/"
-        return (root + "kiosk/+/request", root + "kiosk/+/printed", root + "desk/+/command")
+        t = protocol.Topics(site)
+        return (t.all_requests, t.all_printed, t.all_commands)
 
     def attach(self, link: MqttLink) -> None:
-        """Use ``link`` (made with :meth:`subscriptions` and :meth:`on_message` as handler)."""
+        """Use ``link`` (made with :meth:`subscriptions`, :meth:`on_message` and :meth:`on_connected`)."""
         self.link = link
-        link.on_connect(lambda: self._q.put(("resync", None, None)))
 
     def on_message(self, topic: str, payload: bytes, retained: bool) -> None:
         """paho's thread: hand the message to the worker."""
-        self._q.put(("msg", topic, payload))
+        self._q.put(Incoming(topic, payload))
+
+    def on_connected(self) -> None:
+        """paho's thread, after every (re)connect: the worker republishes every retained topic."""
+        self._q.put(Resync())
+
+    def keypad(self, cmd: KeyCommand) -> None:
+        """A local USB keypad's thread: the worker turns the key into a desk command."""
+        self._q.put(KeypadInput(cmd))
 
     def request_reload(self, path: str) -> None:
         """Re-read the site file (SIGHUP); a file with errors is refused and the old one kept."""
-        self._q.put(("reload", path, None))
+        self._q.put(Reload(path))
+
+    @property
+    def alive(self) -> bool:
+        """The worker thread runs and is not stuck on one item (for the watchdog)."""
+        return (self._thread is not None and self._thread.is_alive()
+                and time.monotonic() - self.healthy_at < STUCK_AFTER_S)
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="controller", daemon=True)
@@ -83,7 +104,7 @@ class Controller:
 
     def stop(self) -> None:
         self._stop.set()
-        self._q.put(("stop", None, None))
+        self._q.put(Stop())
         if self._thread:
             self._thread.join(10)
 
@@ -118,45 +139,48 @@ class Controller:
                 self._idle()
                 continue
             try:
-                if item[0] == "msg":
+                if isinstance(item, Incoming):
                     self._check_day()
                     self._handle_batch(self._drain(item))
-                elif item[0] == "resync":
+                elif isinstance(item, KeypadInput):
+                    self._check_day()
+                    self._handle_batch([self._keypad_message(item.cmd)])
+                elif isinstance(item, Resync):
                     self._publish_state()
-                elif item[0] == "reload":
-                    self._reload(item[1])
-                elif item[0] == "call":
-                    item[1]()
-                elif item[0] == "stop":
+                elif isinstance(item, Reload):
+                    self._reload(item.path)
+                elif isinstance(item, RunInWorker):
+                    item.fn()
+                elif isinstance(item, Stop):
                     break
             except Exception:  # noqa: BLE001 - one bad message must never stop the controller
-                log.exception("handling %s failed; reloading the queue state from the ledger", item[0])
+                log.exception("handling %s failed; reloading the queue state from the ledger", type(item).__name__)
                 self.office = self._load_office()
 
-    def _drain(self, first: tuple) -> list[tuple[str, bytes]]:
+    def _drain(self, first: "Incoming") -> list[tuple[str, bytes]]:
         """The first message and whatever else is already waiting (up to MAX_BATCH): one commit for all."""
-        batch = [(first[1], first[2])]
+        batch = [(first.topic, first.payload)]
         while len(batch) < MAX_BATCH:
             try:
                 item = self._q.get_nowait()
             except queue.Empty:
                 break
-            if item[0] != "msg":
+            if not isinstance(item, Incoming):
                 self._q.put(item)  # control items run after this batch
                 break
-            batch.append((item[1], item[2]))
+            batch.append((item.topic, item.payload))
         return batch
 
     def run_in_worker(self, fn: Callable[[], None]) -> None:
         """Run ``fn`` on the worker thread (tests and tools that need a consistent view)."""
-        self._q.put(("call", fn, None))
+        self._q.put(RunInWorker(fn))
 
     def _idle(self) -> None:
         self._check_day()
         acked = self._take_acked()
         if acked:
             self.ledger.delete_acked(acked)
-        self.today.tick(self)
+        self.today.tick(self.clock(), self.handled)
 
     def _take_acked(self) -> list[int]:
         with self._acked_lock:
@@ -198,14 +222,15 @@ class Controller:
                 self._publish(self.topics.desk_state(d), self.office.desk_state(d), retain=True)
         if b.state_changed:
             self._publish_queue_and_board(self.clock())
-            self.today.tick(self)  # at most every 10 s, also under a load that never leaves the worker idle
+            self.today.tick(self.clock(), self.handled)  # at most every 10 s, also under a load that never leaves the worker idle
 
     def _handle(self, b: "Batch", topic: str, payload: bytes) -> None:
         try:
-            kind, dev = self.topics.parse(topic)
+            route = self.topics.parse(topic)
         except PayloadError as e:
             log.warning("ignored message on %s: %s", topic, e)
             return
+        kind, dev = route.kind, route.device
         if kind == "kiosk/request":
             self._on_request(b, dev, payload)
         elif kind == "kiosk/printed":
@@ -217,7 +242,7 @@ class Controller:
         """An answer that is not stored: the message could not even be read as a request."""
         log.warning("refused %s%s: %s", where, f" id={req_id}" if req_id else "", reason)
         if reply_topic:
-            b.direct.append((reply_topic, protocol.error_reply(req_id, reason)))
+            b.direct.append((reply_topic, protocol.Refusal(req_id, reason)))
 
     def _reply_topic(self, builder: Callable[[str], str], dev: str) -> str | None:
         try:
@@ -225,13 +250,13 @@ class Controller:
         except PayloadError:
             return None
 
-    def _read(self, b: "Batch", payload: bytes, check: Callable[[dict], Any], reply_topic: str | None,
+    def _read(self, b: "Batch", payload: bytes, message: type[protocol.Message], reply_topic: str | None,
               where: str) -> Any:
         """Decode and check a request or command; a bad one is answered (with its id, if readable): None."""
         obj = None
         try:
             obj = protocol.decode(payload)
-            return check(obj)
+            return message.from_dict(obj)
         except PayloadError as e:
             self._refuse(b, reply_topic, _safe_id(obj) if obj else None, str(e), where)
             return None
@@ -239,10 +264,10 @@ class Controller:
     def _on_request(self, b: "Batch", kiosk: str, payload: bytes) -> None:
         reply_topic = self._reply_topic(self.topics.ticket, kiosk)
         where = f"kiosk/{kiosk}/request"
-        checked = self._read(b, payload, protocol.check_request, reply_topic, where)
-        if checked is None:
+        req = self._read(b, payload, protocol.TicketRequest, reply_topic, where)
+        if req is None:
             return
-        req_id, service, priority = checked
+        req_id, service, priority = req.id, req.service, req.priority
         if reply_topic is None or (kiosk != "info" and self.cfg.kiosk(kiosk) is None):
             return self._refuse(b, reply_topic, req_id, f"unknown kiosk {kiosk}", where)
         scope = f"kiosk/{kiosk}"
@@ -254,27 +279,23 @@ class Controller:
                 raise Refused("priority tickets are only issued at the info desk")
             out = self.office.issue(service, now, kiosk, req_id, priority)
         except Refused as e:
-            b.store(scope, req_id, reply_topic, protocol.error_reply(req_id, str(e)))
+            b.store(scope, req_id, reply_topic, protocol.TicketReply(req_id, error=str(e)))
             b.log.append(lambda e=e: log.info("refused %s id=%s: %s", where, req_id, e))
             return
         t = out.ticket
-        ticket = {"number": t.number, "service": t.service, "issued_at": t.issued_at, "ahead": t.ahead}
-        if t.eta_min is not None:
-            ticket["eta_min"] = t.eta_min
-        if t.priority:
-            ticket["priority"] = True
+        ticket = protocol.TicketInfo(t.number, t.service, t.issued_at, t.ahead, t.eta_min, t.priority)
         b.outcomes.append(out)
-        b.store(scope, req_id, reply_topic, {"v": 1, "id": req_id, "ok": True, "ticket": ticket})
+        b.store(scope, req_id, reply_topic, protocol.TicketReply(req_id, ticket))
         b.state_changed = True
         b.log.append(lambda: log.info("issued %s at kiosk %s (ahead %s, eta %s min)", t.number, kiosk, t.ahead,
                                       t.eta_min))
 
     def _on_printed(self, b: "Batch", kiosk: str, payload: bytes) -> None:
         where = f"kiosk/{kiosk}/printed"
-        checked = self._read(b, payload, protocol.check_printed, None, where)
-        if checked is None:
+        report = self._read(b, payload, protocol.PrintReport, None, where)
+        if report is None:
             return
-        req_id, number, ok, error = checked
+        req_id, number, ok, error = report.id, report.number, report.ok, report.error
         t = self.office.tickets.get(number)
         if t is None or t.kiosk != kiosk or t.request_id != req_id:
             return self._refuse(b, None, req_id, f"{number} was not issued to kiosk {kiosk} for request {req_id}",
@@ -292,7 +313,7 @@ class Controller:
     def _on_command(self, b: "Batch", desk: str, payload: bytes) -> None:
         reply_topic = self._reply_topic(self.topics.reply, desk)
         where = f"desk/{desk}/command"
-        cmd = self._read(b, payload, protocol.check_command, reply_topic, where)
+        cmd = self._read(b, payload, protocol.Command, reply_topic, where)
         if cmd is None:
             return
         if reply_topic is None:
@@ -305,21 +326,28 @@ class Controller:
             out = self.office.command(desk, cmd.action, now, service=cmd.service, number=cmd.number,
                                       call_id=uuid.uuid4().hex[:16])
         except Refused as e:
-            b.store(scope, cmd.id, reply_topic, protocol.error_reply(cmd.id, str(e)))
+            b.store(scope, cmd.id, reply_topic, protocol.CommandReply(cmd.id, error=str(e)))
             b.log.append(lambda e=e: log.info("refused %s at desk %s id=%s: %s", cmd.action, desk, cmd.id, e))
             return
         for c in out.calls:
-            event = {"v": 1, "id": c.id, "number": c.number, "desk": c.desk, "service": c.service, "at": c.at,
-                     "recall": c.recall}
-            if c.priority:
-                event["priority"] = True
+            event = protocol.CallEvent(c.id, c.number, c.desk, c.service, c.at, c.recall, c.priority)
             b.messages.append((self.topics.call, event, False))
         number = out.ticket.number if out.ticket else None
         b.outcomes.append(out)
-        b.store(scope, cmd.id, reply_topic, {"v": 1, "id": cmd.id, "ok": True, "ticket": number})
+        b.store(scope, cmd.id, reply_topic, protocol.CommandReply(cmd.id, number))
         b.desks.update(d.id for d in out.desks)
         b.state_changed = True
         b.log.append(lambda: log.info("desk %s %s%s", desk, cmd.action, f" {number}" if number else ""))
+
+    def _keypad_message(self, key: KeyCommand) -> tuple[str, bytes]:
+        """A local keypad's command as if it had come over MQTT (one path for every command)."""
+        action = key.action
+        if action == PAUSE_RESUME:
+            d = self.office.desks.get(key.desk)
+            action = "resume" if d is not None and d.status == "paused" else "pause"
+        cmd = protocol.Command(f"kp{key.desk}-{uuid.uuid4().hex[:12]}", action, number=key.number)
+        log.info("keypad of desk %s: %s", key.desk, action)
+        return self.topics.command(key.desk), cmd.to_json()
 
     def _answer_repeat(self, b: "Batch", scope: str, req_id: str, reply_topic: str) -> bool:
         """A repeated id gets the SAME answer again and changes nothing."""
@@ -332,7 +360,7 @@ class Controller:
 
     # ------------------------------------------------------------ publishing
 
-    def _publish(self, topic: str, payload: dict, retain: bool = False) -> None:
+    def _publish(self, topic: str, payload: protocol.Message | bytes, retain: bool = False) -> None:
         if self.link is not None:
             self.link.publish(topic, payload, retain=retain)
 
@@ -348,6 +376,8 @@ class Controller:
             self._acked.append(seq)
 
     def _publish_queue_and_board(self, now: int) -> None:
+        self.status_fields = {"day": self.office.day,
+                              "waiting": {s.key: self.office.waiting(s.key) for s in self.cfg.services}}
         self._publish(self.topics.queue, self.office.queue_state(now), retain=True)
         self._publish(self.topics.board, self.office.board(now), retain=True)
 
@@ -357,7 +387,7 @@ class Controller:
         for d in self.office.desks:
             self._publish(self.topics.desk_state(d), self.office.desk_state(d), retain=True)
         self._publish_queue_and_board(now)
-        self.today.tick(self, force=True)
+        self.today.tick(now, self.handled, force=True)
 
     # ------------------------------------------------------------ reload
 
@@ -382,6 +412,15 @@ class Controller:
         log.info("reloaded %s: %d services, %d desks (%d added, %d removed)", path, len(cfg.services),
                  len(cfg.desks), len(added), len(removed))
         self._publish_state()
+        if self._on_reloaded is not None:
+            self._on_reloaded(cfg)
+
+    def _today_summary(self, now: int) -> protocol.StatsToday:
+        """The retained ``stats/today`` from the ledger's rows of the day (worker thread)."""
+        office, cfg = self.office, self.cfg
+        figures = stats.day_figures(office.day, *history.day_rows(self.ledger.db, office.day), cfg.tz)
+        keys = [s.key for s in cfg.services]
+        return stats.today_summary(cfg.site_id, cfg.name, figures, {k: office.waiting(k) for k in keys}, keys, now)
 
 
 class Batch:
@@ -389,15 +428,15 @@ class Batch:
 
     def __init__(self) -> None:
         self.outcomes: list[Outcome] = []
-        self.messages: list[tuple[str, dict, bool]] = []           # outbox rows
-        self.requests: list[tuple[str, str, dict]] = []            # (scope, id, reply) for idempotency
-        self.replies: dict[tuple[str, str], dict] = {}
-        self.direct: list[tuple[str, dict]] = []                   # answers that are not stored
+        self.messages: list[tuple[str, protocol.Message, bool]] = []     # outbox rows
+        self.requests: list[tuple[str, str, protocol.Message]] = []      # (scope, id, reply) for idempotency
+        self.replies: dict[tuple[str, str], protocol.Message | bytes] = {}
+        self.direct: list[tuple[str, protocol.Message | bytes]] = []     # answers that are not stored
         self.desks: set[str] = set()
         self.state_changed = False
         self.log: list[Callable[[], None]] = []                    # log lines, written after the commit
 
-    def store(self, scope: str, req_id: str, reply_topic: str, reply: dict) -> None:
+    def store(self, scope: str, req_id: str, reply_topic: str, reply: protocol.Message) -> None:
         """A reply that is committed (outbox + idempotency record) and then published."""
         self.requests.append((scope, req_id, reply))
         self.replies[(scope, req_id)] = reply
@@ -408,10 +447,48 @@ class Batch:
         return bool(self.outcomes or self.messages or self.requests)
 
 
-_ID_RE = re.compile(r"^[\x21-\x7e]{1,64}$")
-
-
 def _safe_id(obj: dict) -> str | None:
     """The request id to echo in an error reply, when it is a well-formed one."""
     v = obj.get("id")
-    return v if isinstance(v, str) and _ID_RE.match(v) else None
+    return v if isinstance(v, str) and protocol.REQ_ID_RE.match(v) else None
+
+
+# ------------------------------------------------------------ the worker's queue items
+
+@dataclass(frozen=True)
+class Incoming:
+    """An MQTT message from paho's thread."""
+
+    topic: str
+    payload: bytes
+
+
+@dataclass(frozen=True)
+class KeypadInput:
+    """A key command from a local USB keypad's thread."""
+
+    cmd: KeyCommand
+
+
+@dataclass(frozen=True)
+class Resync:
+    """The link (re)connected: republish every retained topic."""
+
+
+@dataclass(frozen=True)
+class Reload:
+    """Re-read the site file (SIGHUP)."""
+
+    path: str
+
+
+@dataclass(frozen=True)
+class RunInWorker:
+    """Run a function on the worker thread."""
+
+    fn: Callable[[], None]
+
+
+@dataclass(frozen=True)
+class Stop:
+    """End the worker."""

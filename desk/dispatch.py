@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from typing import Iterable
 
 from aufruf.config import SiteConfig
+from aufruf.errors import AufrufError
+from aufruf import protocol
 from aufruf.protocol import BOARD_CALLS, ticket_number
 
 WAITING, CALLED, DONE, NOSHOW, VOID, EXPIRED = "waiting", "called", "done", "noshow", "void", "expired"
@@ -23,7 +25,7 @@ FINAL = (DONE, NOSHOW, VOID, EXPIRED)
 IDLE, SERVING, PAUSED = "idle", "serving", "paused"
 
 
-class Refused(Exception):
+class Refused(AufrufError, ValueError):
     """The request or command is not obeyed; ``str(e)`` is the reason sent back."""
 
 
@@ -175,27 +177,21 @@ class Office:
         people = ahead + (0.5 if busy else 0.0)
         return int(math.ceil(people * self.service_minutes(service) / capacity))
 
-    def board(self, now: int) -> dict:
-        return {"v": 1,
-                "calls": [{"number": c.number, "desk": c.desk, "at": c.at, **({"priority": True} if c.priority else {})}
-                          for c in reversed(self.recent_calls)],
-                "waiting": {s.key: self.waiting(s.key) for s in self.cfg.services},
-                "updated_at": now}
+    def board(self, now: int) -> protocol.Board:
+        return protocol.Board(
+            tuple(protocol.BoardCall(c.number, c.desk, c.at, c.priority) for c in reversed(self.recent_calls)),
+            {s.key: self.waiting(s.key) for s in self.cfg.services}, now)
 
-    def queue_state(self, now: int) -> dict:
+    def queue_state(self, now: int) -> protocol.QueueState:
         services = {}
         for s in self.cfg.services:
             n = self.waiting(s.key)
-            entry: dict = {"waiting": n, "open": self.open_desks(s.key) > 0}
-            eta = self.eta_min(s.key, n)
-            if eta is not None:
-                entry["eta_min"] = eta
-            services[s.key] = entry
-        return {"v": 1, "services": services, "updated_at": now}
+            services[s.key] = protocol.ServiceQueue(n, self.open_desks(s.key) > 0, self.eta_min(s.key, n))
+        return protocol.QueueState(services, now)
 
-    def desk_state(self, desk_id: str) -> dict:
+    def desk_state(self, desk_id: str) -> protocol.DeskState:
         d = self.desks[desk_id]
-        return {"v": 1, "desk": d.id, "status": d.status, "ticket": d.ticket, "since": d.since}
+        return protocol.DeskState(d.id, d.status, d.ticket, d.since)
 
     # ------------------------------------------------------------ kiosk
 

@@ -25,10 +25,10 @@ from __future__ import annotations
 import logging
 import select
 import threading
-import uuid
+from dataclasses import dataclass
 from typing import Callable
 
-log = logging.getLogger("aufruf.keypad")
+log = logging.getLogger(__name__)
 
 DEFAULT_KEYMAP: dict[str, str] = {
     "KEY_KPENTER": "next", "KEY_ENTER": "next", "KEY_KPPLUS": "next",
@@ -49,18 +49,32 @@ DEFAULT_KEYMAP: dict[str, str] = {
 ENTER_KEYS = ("KEY_KPENTER", "KEY_ENTER")
 
 
-class KeyDecoder:
-    """Turns key presses of one desk's keypad into protocol commands (dicts), or None."""
+PAUSE_RESUME = "pause_resume"   # the * key: pause or resume, decided by the controller's worker
 
-    def __init__(self, desk: str, first_service: str, is_paused: Callable[[], bool],
-                 keymap: dict[str, str] | None = None):
+
+@dataclass(frozen=True)
+class KeyCommand:
+    """What a keypad asks of its desk: a protocol action (or :data:`PAUSE_RESUME`), with a number for ``call``."""
+
+    desk: str
+    action: str
+    number: str | None = None
+
+
+class KeyDecoder:
+    """Turns key presses of one desk's keypad into :class:`KeyCommand` values, or None.
+
+    It knows nothing of the desk's state: the controller's worker, which owns that
+    state, turns :data:`PAUSE_RESUME` into ``pause`` or ``resume``.
+    """
+
+    def __init__(self, desk: str, first_service: str, keymap: dict[str, str] | None = None):
         self.desk = desk
         self.first_service = first_service
-        self.is_paused = is_paused
         self.keymap = {**DEFAULT_KEYMAP, **(keymap or {})}
         self.digits = ""
 
-    def press(self, key: str) -> dict | None:
+    def press(self, key: str) -> KeyCommand | None:
         """One key-down; returns the command to send, if the key completes one."""
         action = self.keymap.get(key)
         if action is None or action == "ignore":
@@ -82,18 +96,16 @@ class KeyDecoder:
         self.digits = ""
         if action == "call":
             return None
-        if action == "pause_resume":
-            action = "resume" if self.is_paused() else "pause"
         return self._cmd(action)
 
-    def _cmd(self, action: str, **extra: str) -> dict:
-        return {"v": 1, "id": f"kp{self.desk}-{uuid.uuid4().hex[:12]}", "action": action, **extra}
+    def _cmd(self, action: str, number: str | None = None) -> KeyCommand:
+        return KeyCommand(self.desk, action, number)
 
 
 class KeypadReader:
     """Reads one keypad device on its own thread; reopens it after an unplug."""
 
-    def __init__(self, device: str, decoder: KeyDecoder, emit: Callable[[str, dict], None],
+    def __init__(self, device: str, decoder: KeyDecoder, emit: Callable[[KeyCommand], None],
                  retry_s: float = 2.0, opener: Callable[[str], object] | None = None):
         self.device = device
         self.decoder = decoder
@@ -127,7 +139,7 @@ class KeypadReader:
             return
         cmd = self.decoder.press(name)
         if cmd is not None:
-            self.emit(self.decoder.desk, cmd)
+            self.emit(cmd)
 
     def _open(self):
         if self._opener is not None:
@@ -163,7 +175,10 @@ class KeypadReader:
                     r, _, _ = select.select([dev.fd], [], [], 0.5)
                     if r:
                         for ev in dev.read():
-                            self.handle_event(ev)
+                            try:
+                                self.handle_event(ev)
+                            except Exception:  # noqa: BLE001 - one bad key must not end the reader
+                                log.exception("keypad of desk %s: a key could not be handled", self.decoder.desk)
             except OSError as e:
                 log.warning("keypad of desk %s unplugged (%s); waiting for it to return",
                             self.decoder.desk, e.strerror or e)

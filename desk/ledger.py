@@ -8,7 +8,6 @@ causes (the transactional outbox) and the answer to the request that caused it
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 from dataclasses import asdict
@@ -18,6 +17,7 @@ from typing import Any, Iterable
 import sqlite_utils
 
 from aufruf.errors import LedgerError
+from aufruf.protocol import Message
 
 from .dispatch import CALLED, DONE, Call, DeskState, Outcome, Ticket
 
@@ -139,10 +139,10 @@ class Ledger:
             lst.append(max(0, ms))
         return {k: v[-limit:] for k, v in out.items()}
 
-    def reply_for(self, scope: str, req_id: str) -> dict | None:
-        """The answer already given to a request id (idempotency), or None."""
+    def reply_for(self, scope: str, req_id: str) -> bytes | None:
+        """The answer already given to a request id (idempotency), as published, or None."""
         row = self.db.execute("SELECT reply FROM requests WHERE scope=? AND id=?", [scope, req_id]).fetchone()
-        return json.loads(row[0]) if row else None
+        return row[0].encode("utf-8") if row else None
 
     def pending_outbox(self) -> list[tuple[int, str, str, bool]]:
         return [(r[0], r[1], r[2], bool(r[3])) for r in
@@ -150,13 +150,14 @@ class Ledger:
 
     # ------------------------------------------------------------ writing
 
-    def commit(self, day: str, now: int, outcome: Outcome | None, messages: Iterable[tuple[str, dict, bool]] = (),
-               request: tuple[str, str, dict] | None = None, acked: Iterable[int] = ()) -> list[tuple[int, str, str, bool]]:
+    def commit(self, day: str, now: int, outcome: Outcome | None,
+               messages: Iterable[tuple[str, Message, bool]] = (), request: tuple[str, str, Message] | None = None, acked: Iterable[int] = ()) -> list[tuple[int, str, str, bool]]:
         """Write one outcome, its messages and its reply in one transaction (see :meth:`commit_many`)."""
         return self.commit_many(day, now, [outcome] if outcome else [], messages, [request] if request else [], acked)
 
     def commit_many(self, day: str, now: int, outcomes: Iterable[Outcome],
-                    messages: Iterable[tuple[str, dict, bool]] = (), requests: Iterable[tuple[str, str, dict]] = (),
+                    messages: Iterable[tuple[str, Message, bool]] = (),
+                    requests: Iterable[tuple[str, str, Message]] = (),
                     acked: Iterable[int] = ()) -> list[tuple[int, str, str, bool]]:
         """Write outcomes, their outgoing messages and the requests' replies in ONE transaction.
 
@@ -181,9 +182,9 @@ class Ledger:
                                call_ids.get((number, desk)) if kind in ("call", "recall") else None])
             for scope, req_id, reply in requests:
                 c.execute("INSERT OR REPLACE INTO requests VALUES (?, ?, ?, ?)",
-                          [scope, req_id, json.dumps(reply, separators=(",", ":")), now])
+                          [scope, req_id, reply.to_json().decode("utf-8"), now])
             for topic, payload, retain in messages:
-                data = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
+                data = payload.to_json().decode("utf-8")
                 cur = c.execute("INSERT INTO outbox (topic, payload, retain) VALUES (?, ?, ?)", [topic, data, int(retain)])
                 rows.append((cur.lastrowid, topic, data, retain))
             acked = list(acked)

@@ -24,7 +24,7 @@ from aufruf.config import SiteConfig
 
 from . import history, stats
 
-log = logging.getLogger("aufruf.desk")
+log = logging.getLogger(__name__)
 DAY_MS = 86_400_000
 
 

@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 from zoneinfo import ZoneInfo
 
+from aufruf.protocol import ServiceFigures, StatsToday
+
 AGGREGATE_VERSION = 1
 SERVICE_COUNTS = ("issued", "served", "noshow", "void", "expired", "transferred", "open")
 DESK_COUNTS = ("called", "served", "noshow", "transferred")
@@ -252,13 +254,12 @@ def _round(x: float | None) -> float | None:
 
 
 def today_summary(site_id: str, name: str, figures: Figures, waiting: Mapping[str, int],
-                  services: Iterable[str], now: int) -> dict[str, Any]:
-    """The retained ``stats/today`` payload: the day so far, per service (small, no ticket numbers)."""
-    out: dict[str, Any] = {}
+                  services: Iterable[str], now: int) -> StatsToday:
+    """The retained ``stats/today`` message: the day so far, per service (small, no ticket numbers)."""
+    out: dict[str, ServiceFigures] = {}
     for key in services:
         g = figures.services.get(key, Group())
-        out[key] = {"issued": g["issued"], "served": g["served"], "noshow": g["noshow"],
-                    "waiting": int(waiting.get(key, 0)), "median_wait_min": _round(g.wait.median())}
+        out[key] = ServiceFigures(g["issued"], g["served"], g["noshow"], int(waiting.get(key, 0)),
+                                  _round(g.wait.median()))
     total = figures.total()
-    return {"v": 1, "site": site_id, "name": name, "day": figures.days[0] if figures.days else None,
-            "services": out, "median_wait_min": _round(total.wait.median()), "updated_at": now}
+    return StatsToday(site_id, name, figures.days[0] if figures.days else None, out, _round(total.wait.median()), now)

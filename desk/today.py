@@ -1,44 +1,38 @@
 """The controller's retained ``stats/today`` summary (issued, served, no-shows, waiting, median wait).
 
-Runs on the controller's worker (it reads the ledger there): :meth:`TodayFeed.tick`
-is called after each batch of changes and when the worker is idle, and publishes when something was handled
-and at least ``every_ms`` passed since the last one; ``force`` (after a
-(re)connect, a new service day, a reload) publishes at once.
+:meth:`TodayFeed.tick` runs on the controller's worker after each batch of changes
+and when the worker is idle. It publishes when something was handled and at least
+``every_ms`` passed since the last time; ``force`` (after a (re)connect, a new
+service day, a reload) publishes at once. What to publish and how is passed in:
+``summarize(now)`` builds the message, ``publish(message)`` sends it.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from typing import Callable
 
-from . import history, stats
+from aufruf.protocol import StatsToday
 
-if TYPE_CHECKING:
-    from .controller import Controller
-
-log = logging.getLogger("aufruf.desk")
+log = logging.getLogger(__name__)
 EVERY_MS = 10_000
 
 
 class TodayFeed:
-    def __init__(self, every_ms: int = EVERY_MS):
+    def __init__(self, *, publish: Callable[[StatsToday], None], summarize: Callable[[int], StatsToday],
+                 every_ms: int = EVERY_MS):
+        self.publish = publish
+        self.summarize = summarize
         self.every_ms = every_ms
         self._handled = -1
         self._at: int | None = None
 
-    def tick(self, ctl: "Controller", force: bool = False) -> None:
-        now = ctl.clock()
-        if not force and (ctl.handled == self._handled or (self._at is not None and now - self._at < self.every_ms)):
+    def tick(self, now: int, handled: int, force: bool = False) -> None:
+        """``handled``: how many messages the worker has handled so far (nothing new: nothing to say)."""
+        if not force and (handled == self._handled or (self._at is not None and now - self._at < self.every_ms)):
             return
         try:
-            self._handled, self._at = ctl.handled, now
-            ctl._publish(ctl.topics.stats_today, self.summary(ctl, now), retain=True)
+            self._handled, self._at = handled, now
+            self.publish(self.summarize(now))
         except Exception:  # noqa: BLE001 - statistics must never stop the queue
             log.exception("stats/today summary failed")
-
-    @staticmethod
-    def summary(ctl: "Controller", now: int) -> dict:
-        office, cfg = ctl.office, ctl.cfg
-        figures = stats.day_figures(office.day, *history.day_rows(ctl.ledger.db, office.day), cfg.tz)
-        keys = [s.key for s in cfg.services]
-        return stats.today_summary(cfg.site_id, cfg.name, figures, {k: office.waiting(k) for k in keys}, keys, now)

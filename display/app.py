@@ -11,21 +11,26 @@ can also be driven in-process (the demo, tests): ``handle(topic, payload)``,
 from __future__ import annotations
 
 import argparse
+import functools
 import logging
 import os
 import queue
 import signal
 import sys
 import time
-from typing import Any, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable
 
 from aufruf import protocol
 from aufruf.config import SiteConfig
 from aufruf.errors import PayloadError
 
-from .board import OFFLINE_AFTER_S, BoardModel, Call
+from .board import OFFLINE_AFTER_S, BoardModel, BoardEntry
 
-log = logging.getLogger("aufruf.display")
+if TYPE_CHECKING:
+    from aufruf.link import MqttLink
+
+log = logging.getLogger(__name__)
 
 WINDOW_DEFAULT = (1280, 720)
 
@@ -52,9 +57,13 @@ def parse_size(text: str | None) -> tuple[int, int] | None:
 class DisplayApp:
     """One display: applies messages to the model, announces new calls, paints what changed."""
 
-    def __init__(self, cfg: SiteConfig, display_id: str, link: Any = None, *, surface: Any = None,
-                 sound: Any = None, clock: Callable[[], float] = time.time,
+    def __init__(self, cfg: SiteConfig, display_id: str, *, link_factory: "Callable[..., MqttLink] | None" = None,
+                 surface: Any = None, screen: Any = None, sound: Any = None, clock: Callable[[], float] = time.time,
                  offline_after_s: float = OFFLINE_AFTER_S, window: bool = False, notifier: Any = None):
+        """``link_factory`` (e.g. :class:`~aufruf.link.MqttLink`) is called once with the link's
+        configuration; without it the app has no link (screenshots, tests feed :meth:`handle`).
+        ``screen``: the window, when the board is drawn upright into ``surface`` and rotated onto it.
+        """
         display = cfg.display(display_id)
         if display is None:
             raise ValueError(cfg.unknown("display", display_id))
@@ -68,11 +77,11 @@ class DisplayApp:
         self.notifier = notifier
         self.surface = surface
         self.renderer = None
-        self.screen = None          # the window, when the board is drawn rotated into ``surface``
+        self.screen = screen        # the window, when the board is drawn rotated into ``surface``
         if surface is not None:
             from .render import Renderer
             self.renderer = Renderer(cfg, display, surface)
-        self.inbox: queue.Queue[tuple] = queue.Queue()
+        self.inbox: queue.Queue[InboxItem] = queue.Queue()
         self.running = True
         self.frames = 0
         self.accepted = 0           # messages applied
@@ -80,22 +89,20 @@ class DisplayApp:
         self.on_frame: Callable[[list, float], None] | None = None   # hook for benchmarks
         self._bad_seen: set[tuple[str, str]] = set()
         if sound is not None and hasattr(sound, "on_idle"):
-            sound.on_idle = lambda: self._post(("sound-idle",))    # wake up: a queued call may go next
-        self.link = link
-        if link is not None:
-            link.handler = self.receive
-            link.on_connect(lambda: self._post(("link", True)))
-            link.on_disconnect(lambda: self._post(("link", False)))
-            if link.is_connected():
-                self.model.set_connected(True, clock())
+            sound.on_idle = lambda: self._post(SoundIdle())    # wake up: a queued call may go next
+        self.link: "MqttLink | None" = None
+        if link_factory is not None:
+            self.link = link_factory(cfg.broker, cfg.site_id, "display", display_id, subscriptions=subscriptions(cfg),
+                                     handler=self.receive, on_connect=lambda: self._post(LinkState(True)),
+                                     on_disconnect=lambda: self._post(LinkState(False)))
 
     # ------------------------------------------------------------ input (any thread)
 
     def receive(self, topic: str, payload: bytes, retained: bool) -> None:
         """The link's handler (paho's thread): queue the message and wake the main loop."""
-        self._post(("msg", topic, payload, retained))
+        self._post(Incoming(topic, payload, retained))
 
-    def _post(self, item: tuple) -> None:
+    def _post(self, item: "InboxItem") -> None:
         self.inbox.put(item)
 
     # ------------------------------------------------------------ main thread
@@ -112,22 +119,20 @@ class DisplayApp:
     def _handle(self, topic: str, payload: bytes, retained: bool) -> bool:
         now = self.clock()
         try:
-            obj = protocol.decode(payload)
             if topic == self.topics.board:
-                self.model.apply_board(protocol.check_board(obj))
+                self.model.apply_board(protocol.Board.from_json(payload))
             elif topic == self.topics.queue:
-                self.model.apply_queue(protocol.check_queue(obj))
+                self.model.apply_queue(protocol.QueueState.from_json(payload))
             elif topic == self.topics.call:
-                protocol.check_call(obj)
+                call = protocol.CallEvent.from_json(payload)
                 if retained:
                     log.info("ignored a retained call %s (calls are events; old ones are not replayed)",
-                             obj["number"])
+                             call.number)
                     return False
-                if not self.model.apply_call(obj, now):
-                    log.debug("call id %s seen before (redelivery): ignored", obj["id"])
+                if not self.model.apply_call(call, now):
+                    log.debug("call id %s seen before (redelivery): ignored", call.id)
                     return False
-                log.info("call %s -> desk %s%s received", obj["number"], obj["desk"],
-                         " (recall)" if obj["recall"] else "")
+                log.info("call %s -> desk %s%s received", call.number, call.desk, " (recall)" if call.recall else "")
             else:
                 return False
         except PayloadError as e:
@@ -139,7 +144,7 @@ class DisplayApp:
             return False
         return True
 
-    def tick(self, now: float | None = None) -> list[Call]:
+    def tick(self, now: float | None = None) -> list[BoardEntry]:
         """Advance timers; calls put up now are announced (chime + speech)."""
         now = self.clock() if now is None else now
         started = self.model.tick(now, hold=bool(getattr(self.sound, "busy", False)))
@@ -166,12 +171,12 @@ class DisplayApp:
             n += 1
             self._apply(item)
 
-    def _apply(self, item: tuple) -> None:
-        if item[0] == "msg":
-            self.handle(item[1], item[2], item[3])
-        elif item[0] == "link":
-            self.model.set_connected(item[1], self.clock())
-            log.info("broker %s", "connected" if item[1] else "lost; showing the last board")
+    def _apply(self, item: "InboxItem") -> None:
+        if isinstance(item, Incoming):
+            self.handle(item.topic, item.payload, item.retained)
+        elif isinstance(item, LinkState):
+            self.model.set_connected(item.connected, self.clock())
+            log.info("broker %s", "connected" if item.connected else "lost; showing the last board")
 
     def _timeout(self, now: float, max_wait: float) -> float:
         """Sleep until the next second (clock, ticker) or the model's next deadline."""
@@ -236,7 +241,7 @@ class DisplayApp:
     def stop(self) -> None:
         """Ask the main loop to end (from a signal handler or another thread)."""
         self.running = False
-        self._post(("stop",))
+        self._post(Stop())
 
 
 # ---------------------------------------------------------------- command line
@@ -289,21 +294,20 @@ def main(args: argparse.Namespace) -> int:
     from .sound import SoundPlayer
     sound = SoundPlayer(cfg, display)
     try:
-        link = MqttLink(cfg.broker, cfg.site_id, "display", display.id, subscriptions=subscriptions(cfg),
-                        status_extra=lambda: {"sound": sound.state})
-    except LinkError as e:
-        print(e, file=sys.stderr)
-        return 1
-    try:
         screen, board = _open_screen(display, size, args.windowed)
     except pygame.error as e:
         print(f"cannot open the screen: {e}", file=sys.stderr)
         return 1
     pygame.font.init()
     notifier = Notifier()
-    app = DisplayApp(cfg, display.id, link, surface=board or screen, sound=sound, window=True, notifier=notifier)
-    if board is not None:
-        app.screen = screen
+    try:
+        app = DisplayApp(cfg, display.id, link_factory=functools.partial(MqttLink, status_extra=lambda: {"sound": sound.state}),
+                         surface=board or screen, screen=screen if board is not None else None, sound=sound,
+                         window=True, notifier=notifier)
+    except LinkError as e:
+        print(e, file=sys.stderr)
+        return 1
+    link = app.link
     signal.signal(signal.SIGTERM, lambda *_: app.stop())
     sound.start()
     link.start()
@@ -318,3 +322,33 @@ def main(args: argparse.Namespace) -> int:
         pygame.quit()
     return 0
 
+
+# ---------------------------------------------------------------- the main loop's queue items
+
+@dataclass(frozen=True)
+class Incoming:
+    """An MQTT message (paho's thread)."""
+
+    topic: str
+    payload: bytes
+    retained: bool = False
+
+
+@dataclass(frozen=True)
+class LinkState:
+    """The broker link came up or went away."""
+
+    connected: bool
+
+
+@dataclass(frozen=True)
+class SoundIdle:
+    """The announcement finished: a queued call may go next."""
+
+
+@dataclass(frozen=True)
+class Stop:
+    """End the main loop."""
+
+
+InboxItem = Incoming | LinkState | SoundIdle | Stop

@@ -15,6 +15,7 @@ import datetime as dt
 from collections import OrderedDict, deque
 from dataclasses import dataclass
 
+from aufruf import protocol
 from aufruf.config import Display, SiteConfig
 
 SEEN_IDS = 512          # call ids remembered against QoS 1 redelivery
@@ -23,7 +24,7 @@ TICKER_S = 10.0         # one footer notice this long
 
 
 @dataclass(frozen=True)
-class Call:
+class BoardEntry:
     """A call on the board: a ticket number sent to a desk."""
 
     number: str
@@ -57,12 +58,12 @@ class BoardModel:
         self.display = display
         self.offline_after_s = offline_after_s
         self.ticker_s = ticker_s
-        self.calls: list[Call] = []                 # newest first, as the board payload says
+        self.calls: list[BoardEntry] = []                 # newest first, as the board payload says
         self.waiting: dict[str, int] = {}           # from the board payload
         self.queue: dict[str, ServiceLine] = {}     # from the queue payload
-        self.current: Call | None = None            # the call being announced / last announced
+        self.current: BoardEntry | None = None            # the call being announced / last announced
         self.shown_at: float | None = None          # when ``current`` was put up by a call event
-        self.pending: deque[Call] = deque()         # call events waiting for their turn
+        self.pending: deque[BoardEntry] = deque()         # call events waiting for their turn
         self._seen: OrderedDict[str, None] = OrderedDict()
         self._recalled: OrderedDict[tuple[str, str], None] = OrderedDict()   # keep the mark in the list
         self.connected = False
@@ -72,27 +73,24 @@ class BoardModel:
 
     # ------------------------------------------------------------ inputs
 
-    def apply_board(self, obj: dict) -> None:
-        """The retained ``board`` payload (validated by ``protocol.check_board``)."""
-        self.calls = [Call(c["number"], c["desk"], c["at"], (c["number"], c["desk"]) in self._recalled,
-                           priority=c.get("priority") is True) for c in obj["calls"]]
-        self.waiting = dict(obj["waiting"])
+    def apply_board(self, board: protocol.Board) -> None:
+        """The retained ``board``."""
+        self.calls = [BoardEntry(c.number, c.desk, c.at, (c.number, c.desk) in self._recalled, priority=c.priority)
+                      for c in board.calls]
+        self.waiting = dict(board.waiting)
 
-    def apply_queue(self, obj: dict) -> None:
-        """The retained ``queue`` payload (validated by ``protocol.check_queue``)."""
-        self.queue = {k: ServiceLine(k, s["waiting"], s.get("eta_min"), s["open"])
-                      for k, s in obj["services"].items()}
+    def apply_queue(self, q: protocol.QueueState) -> None:
+        """The retained ``queue``."""
+        self.queue = {k: ServiceLine(k, s.waiting, s.eta_min, s.open) for k, s in q.services.items()}
 
-    def apply_call(self, obj: dict, now: float) -> bool:
-        """A ``call`` event (validated by ``protocol.check_call``); False for a repeated id."""
-        cid = obj["id"]
-        if cid in self._seen:
+    def apply_call(self, call: protocol.CallEvent, now: float) -> bool:
+        """A ``call`` event; False for a repeated id."""
+        if call.id in self._seen:
             return False
-        self._seen[cid] = None
+        self._seen[call.id] = None
         while len(self._seen) > SEEN_IDS:
             self._seen.popitem(last=False)
-        self.pending.append(Call(obj["number"], obj["desk"], obj["at"], bool(obj["recall"]), cid,
-                                 priority=obj.get("priority") is True))
+        self.pending.append(BoardEntry(call.number, call.desk, call.at, call.recall, call.id, priority=call.priority))
         return True
 
     def set_connected(self, connected: bool, now: float) -> None:
@@ -104,7 +102,7 @@ class BoardModel:
 
     # ------------------------------------------------------------ time
 
-    def tick(self, now: float, hold: bool = False) -> list[Call]:
+    def tick(self, now: float, hold: bool = False) -> list[BoardEntry]:
         """Advance the announcement pipeline; returns the calls put up now (to be announced).
 
         ``hold``: the previous announcement is still being spoken; queued calls wait for it
@@ -116,7 +114,7 @@ class BoardModel:
             self.shown_at = now
         if self.disconnected_since is not None and self.disconnected_since > now:
             self.disconnected_since = now
-        started: list[Call] = []
+        started: list[BoardEntry] = []
         while self.pending and not hold and (self.shown_at is None or self._replaces_nothing(self.pending[0])
                                              or now - self.shown_at >= self.display.min_call_s):
             call = self.pending.popleft()
@@ -125,7 +123,7 @@ class BoardModel:
             self._remember(call)
         return started
 
-    def _replaces_nothing(self, call: Call) -> bool:
+    def _replaces_nothing(self, call: BoardEntry) -> bool:
         """A recall of the call on the panel takes nobody's place: it need not wait ``min_call_s``."""
         return self.current is not None and call.key == self.current.key
 
@@ -145,7 +143,7 @@ class BoardModel:
                 times.append(t)
         return min(times) if times else None
 
-    def _remember(self, call: Call) -> None:
+    def _remember(self, call: BoardEntry) -> None:
         """Put a shown call at the top of the known calls (the board payload may come later)."""
         if call.recall:
             self._recalled[call.key] = None
@@ -163,14 +161,14 @@ class BoardModel:
         return (not self.connected and self.disconnected_since is not None
                 and now - self.disconnected_since >= self.offline_after_s)
 
-    def current_call(self) -> Call | None:
+    def current_call(self) -> BoardEntry | None:
         """The big call: the one announced last, else the newest on the retained board."""
         if self.current is not None:
             return self.current
         waiting = {c.key for c in self.pending}
         return next((c for c in self.calls if c.key not in waiting), None)
 
-    def history(self) -> list[Call]:
+    def history(self) -> list[BoardEntry]:
         """The earlier calls under the big one (newest first, at most ``display.history``)."""
         cur = self.current_call()
         skip = {c.key for c in self.pending}

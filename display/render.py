@@ -29,8 +29,8 @@ import pygame
 from aufruf.config import Display, SiteConfig
 
 from . import shaping
-from .board import BoardModel, Call
-from .texts import SEP, BoardTexts
+from .board import BoardModel, BoardEntry
+from .texts import BoardTexts
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 FONT_REGULAR = ASSETS / "DejaVuSans.ttf"
@@ -48,7 +48,7 @@ TEXT_CACHE = 600
 
 
 @dataclass
-class Layout:
+class BoardLayout:
     """Where each region of the board sits, computed from the surface size."""
 
     size: tuple[int, int]
@@ -66,7 +66,7 @@ class Layout:
     main: pygame.Rect = field(default_factory=pygame.Rect)   # current + history + waiting
 
 
-def make_layout(size: tuple[int, int], rows: int) -> Layout:
+def make_layout(size: tuple[int, int], rows: int) -> BoardLayout:
     """The region rectangles for a screen of ``size`` with ``rows`` history lines."""
     w, h = size
     portrait = h > w
@@ -112,7 +112,7 @@ def make_layout(size: tuple[int, int], rows: int) -> Layout:
         rows_rects = [R(history.left + (i // per_col) * col_w, history.top + title_h + (i % per_col) * row_h,
                         col_w, row_h) for i in range(rows)]
     main = current.union(history).union(waiting)
-    return Layout((w, h), portrait, name, date, clock, offline, current, history, rows_rects,
+    return BoardLayout((w, h), portrait, name, date, clock, offline, current, history, rows_rects,
                   waiting, footer, header, main)
 
 
@@ -309,7 +309,7 @@ class Renderer:
         txt = pygame.Rect(tag.right + tag.width // 3, rect.top, inner.right - tag.right - tag.width // 3, rect.height)
         self._blit(self._t(text, round(rect.height * 0.5), FG, False, txt.width, lang=lang), txt)
 
-    def _current(self, rect: pygame.Rect, key: tuple[Call | None, bool, tuple[str, ...]]) -> None:
+    def _current(self, rect: pygame.Rect, key: tuple[BoardEntry | None, bool, tuple[str, ...]]) -> None:
         call, lit, _shown = key
         for k in ("current.number", "current.arrow", "current.desk"):
             self.spots.pop(k, None)
@@ -357,7 +357,7 @@ class Renderer:
             self.spots["current.desk2"] = self._blit(
                 self._t(other, round(sub.height * 0.7), muted, False, inner.width, lang=second), sub, "center")
 
-    def _history(self, rect: pygame.Rect, key: tuple[tuple[Call, ...], tuple[str, ...]]) -> None:
+    def _history(self, rect: pygame.Rect, key: tuple[tuple[BoardEntry, ...], tuple[str, ...]]) -> None:
         calls = key[0]
         for k in [k for k in self.spots if k.startswith("history.recall.")]:
             del self.spots[k]

@@ -28,9 +28,9 @@ from typing import Callable
 from aufruf.config import Display, SiteConfig
 from aufruf.texts import Catalogue, for_site, spoken_desk
 
-from .board import Call
+from .board import BoardEntry
 
-log = logging.getLogger("aufruf.display")
+log = logging.getLogger(__name__)
 
 RATE = 22050
 STRIKES = ((0.0, 659.25), (0.55, 523.25))        # E5 then C5: the classic two-tone "ding-dong"
@@ -78,7 +78,7 @@ def speech_languages(cfg: SiteConfig, display: Display | None) -> tuple[str, ...
     return display.speech_languages or display.languages or cfg.languages
 
 
-def announcement_texts(cfg: SiteConfig, call: Call, display: Display | None = None,
+def announcement_texts(cfg: SiteConfig, call: BoardEntry, display: Display | None = None,
                        cat: Catalogue | None = None) -> list[tuple[str, str]]:
     """What is said for a call, per spoken language: the site's ``[announcements]`` template, else the
     catalogue's ``speech.call`` (``speech.recall`` for a recall), the number letter by letter and digit
@@ -135,7 +135,7 @@ class SoundPlayer:
         self.cat = for_site(cfg)
         self.log: list[tuple[str, ...]] = []          # ("chime", number) / ("speech", lang, text)
         self.commands: list[list[str]] = []
-        self._q: queue.Queue[Call | None] = queue.Queue()
+        self._q: queue.Queue[BoardEntry | None] = queue.Queue()
         self._idle = threading.Event()
         self._idle.set()
         self._lock = threading.Lock()
@@ -169,7 +169,7 @@ class SoundPlayer:
         self._thread = threading.Thread(target=self._run, name="display-sound", daemon=True)
         self._thread.start()
 
-    def announce(self, call: Call) -> None:
+    def announce(self, call: BoardEntry) -> None:
         """Queue the chime and speech for ``call`` (returns at once)."""
         with self._lock:
             self._queued += 1
@@ -223,7 +223,7 @@ class SoundPlayer:
                 self.on_idle()
         self._idle.set()
 
-    def _announce(self, call: Call, pygame) -> None:
+    def _announce(self, call: BoardEntry, pygame) -> None:
         if not self._mixer:
             return
         if self.display.chime:

@@ -17,7 +17,7 @@ import threading
 from aufruf.errors import LinkError
 from aufruf.watchdog import Notifier
 
-log = logging.getLogger("aufruf.kiosk")
+log = logging.getLogger(__name__)
 
 
 def configure(p: argparse.ArgumentParser) -> None:
@@ -28,7 +28,7 @@ def configure(p: argparse.ArgumentParser) -> None:
 def main(args: argparse.Namespace) -> int:
     from aufruf.config import load_or_exit
 
-    from .kiosk import Kiosk
+    from .kiosk import TicketKiosk
     from .panel import pin_factory_from_env
     cfg = load_or_exit(args.config)
     if cfg.kiosk(args.id) is None:
@@ -46,7 +46,7 @@ def main(args: argparse.Namespace) -> int:
         if announced.is_set():
             notifier.ping()
     try:
-        kiosk = Kiosk(cfg, args.id, pin_factory=pin_factory, on_tick=ping)
+        kiosk = TicketKiosk(cfg, args.id, pin_factory=pin_factory, on_tick=ping)
     except LinkError as e:
         print(e, file=sys.stderr)
         return 1

@@ -20,6 +20,7 @@ import logging
 import queue
 import threading
 import time
+from dataclasses import dataclass
 from typing import Any, Callable
 
 from aufruf import protocol
@@ -32,7 +33,7 @@ from . import press, requests
 from . import ticket_layout as tl
 from .printer import CAN_PRINT, OK, PrinterPort, PrintError
 
-log = logging.getLogger("aufruf.kiosk")
+log = logging.getLogger(__name__)
 
 PRINTER_RECHECK_OK_S = 30.0      # re-ask a healthy printer this often
 PRINTER_RECHECK_FAULT_S = 2.0    # and a faulty one this often (refilled paper is noticed quickly)
@@ -41,19 +42,22 @@ INFO_LED_S = 2.0                 # the LED blinks this long after a press of the
 OnPrinted = Callable[[str | None, bytes], None]
 
 
-class Kiosk:
+class TicketKiosk:
     """One ticket kiosk. The kiosk owns its link: :meth:`start` starts it, :meth:`stop` stops it.
 
-    ``printer`` is a python-escpos printer object (e.g. ``Dummy``), a
-    :class:`~kiosk.printer.PrinterPort`, or None for the connection in the config.
-    ``voice`` is a :class:`kiosk.voice.Voice` (or None: one is made when the config says
-    ``speaker = true``); it says the drawn number and, on the info button, the latest calls.
-    ``on_printed(number or None for a test print, escpos_bytes)`` runs on the
-    worker thread after every successful print.
+    Its hardware comes in through keyword arguments, set once: ``printer`` (a
+    :class:`~kiosk.printer.PrinterPort`; None opens the connection of the site
+    file), ``pin_factory`` (gpiozero's; None for the board's own), ``link_factory``
+    (called once with the link's configuration: :class:`~aufruf.link.MqttLink`
+    unless a test or tool needs another login). ``on_printed(number or None for a
+    test print, escpos_bytes)`` runs on the worker thread after every successful print.
+    ``voice`` (a :class:`kiosk.voice.Voice`; None makes one when the site file says
+    ``speaker = true``) says the drawn number and, on the info button, the latest calls.
     """
 
-    def __init__(self, cfg: SiteConfig, kiosk_id: str, link: MqttLink | None = None, printer: Any = None,
-                 pin_factory: Any = None, clock: Callable[[], float] = time.monotonic,
+    def __init__(self, cfg: SiteConfig, kiosk_id: str, *, printer: PrinterPort | None = None,
+                 pin_factory: Any = None, link_factory: Callable[..., MqttLink] = MqttLink,
+                 clock: Callable[[], float] = time.monotonic,
                  on_printed: OnPrinted | None = None, new_id: Callable[[], str] | None = None,
                  on_tick: Callable[[], None] | None = None, voice: Any = None):
         kcfg = cfg.kiosk(kiosk_id)
@@ -66,13 +70,7 @@ class Kiosk:
         self.on_printed = on_printed
         self.on_tick = on_tick
         self.topics = protocol.Topics(cfg.site_id)
-        if isinstance(printer, PrinterPort):
-            self.printer = printer
-        elif printer is None:
-            self.printer = PrinterPort(kcfg.printer)
-        else:
-            self.printer = PrinterPort(printer, check_status=kcfg.printer.check_status,
-                                       profile_name=kcfg.printer.profile)
+        self.printer = printer if printer is not None else PrinterPort.from_spec(kcfg.printer)
         self.gates = {b.service: press.PressGate(kcfg.min_gap_s, kcfg.hold_test_s) for b in kcfg.buttons}
         if kcfg.info_pin is not None:
             self.gates[panel_mod.INFO] = press.PressGate(kcfg.min_gap_s, kcfg.hold_test_s)
@@ -99,15 +97,12 @@ class Kiosk:
         self._stopped = threading.Event()
         self._ready = threading.Event()
 
-        if link is None:
-            link = MqttLink(cfg.broker, cfg.site_id, "kiosk", kiosk_id)
-        self.link = link
-        link.handler = self._on_message
-        link.status_extra = lambda: {"printer": self.printer_state}
-        subs = (self.topics.ticket(kiosk_id), f"{self.topics.root}status/controller/+", self.topics.board)
-        link.subscriptions = tuple(dict.fromkeys((*link.subscriptions, *subs)))
-        link.on_connect(lambda: self.events.put(("connected",)))
-        link.on_disconnect(lambda: self.events.put(("disconnected",)))
+        self.link = link_factory(cfg.broker, cfg.site_id, "kiosk", kiosk_id,
+                                 subscriptions=(self.topics.ticket(kiosk_id), self.topics.role_status("controller"),
+                                                 self.topics.board),
+                                 handler=self._on_message, status_extra=lambda: {"printer": self.printer_state},
+                                 on_connect=lambda: self.events.put(Connected()),
+                                 on_disconnect=lambda: self.events.put(Disconnected()))
         self.panel = panel_mod.Panel(kcfg, pin_factory, self._on_edge)
 
     # ------------------------------------------------------------ lifecycle
@@ -123,7 +118,7 @@ class Kiosk:
     def stop(self) -> None:
         """Stop the worker, the link and release the GPIO pins."""
         self._stopped.set()
-        self.events.put(("stop",))
+        self.events.put(Stop())
         if self._thread is not None:
             self._thread.join(10)
         self.link.stop()
@@ -141,15 +136,15 @@ class Kiosk:
 
     def poke(self) -> None:
         """Wake the worker (it re-evaluates its timers; for tests with an injected clock)."""
-        self.events.put(("poke",))
+        self.events.put(Poke())
 
     # ------------------------------------------------------------ inputs (other threads)
 
     def _on_edge(self, edge: str, service: str) -> None:
-        self.events.put((edge, service, self.clock()))
+        self.events.put(Edge(edge, service, self.clock()))
 
     def _on_message(self, topic: str, payload: bytes, retained: bool) -> None:
-        self.events.put(("message", topic, payload))
+        self.events.put(Incoming(topic, payload))
 
     # ------------------------------------------------------------ the worker
 
@@ -172,28 +167,27 @@ class Kiosk:
                 ev = None
             try:
                 if ev is not None:
-                    if ev[0] == "stop":
+                    if isinstance(ev, Stop):
                         break
                     self._handle(ev)
                 self._tick(self.clock())
                 self._update_led(self.clock())
             except Exception:  # noqa: BLE001 - one bad event must not stop the kiosk
-                log.exception("kiosk %s: handling %s failed", self.id, ev[0] if ev else "timers")
+                log.exception("kiosk %s: handling %s failed", self.id, type(ev).__name__ if ev else "timers")
             if self.on_tick is not None:
                 self.on_tick()
         self.panel.show(panel_mod.OFF)
 
-    def _handle(self, ev: tuple) -> None:
-        kind = ev[0]
-        if kind == "press":
-            self._on_press(ev[1], ev[2])
-        elif kind == "release":
-            gate = self.gates.get(ev[1])
+    def _handle(self, ev: "Event") -> None:
+        if isinstance(ev, Edge) and ev.edge == "press":
+            self._on_press(ev.service, ev.at)
+        elif isinstance(ev, Edge) and ev.edge == "release":
+            gate = self.gates.get(ev.service)
             if gate is not None:
-                gate.release(ev[2])
-        elif kind == "message":
-            self._on_mqtt(ev[1], ev[2])
-        elif kind == "connected":
+                gate.release(ev.at)
+        elif isinstance(ev, Incoming):
+            self._on_mqtt(ev.topic, ev.payload)
+        elif isinstance(ev, Connected):
             now = self.clock()
             for p in self.book.resend_all(now):
                 log.info("kiosk %s: reconnected, sending request %s (%s) again", self.id, p.id, p.service)
@@ -252,46 +246,50 @@ class Kiosk:
             self.voice.say(self.voice.latest_sentences(self.latest_calls))
 
     def _send(self, p: requests.Pending) -> None:
-        self.link.publish(self.topics.request(self.id), {"v": 1, "id": p.id, "service": p.service})
+        self.link.publish(self.topics.request(self.id), protocol.TicketRequest(p.id, p.service))
 
     # ------------------------------------------------------------ ticket -> print -> printed
 
     def _on_mqtt(self, topic: str, payload: bytes) -> None:
-        if topic.startswith(f"{self.topics.root}status/controller/"):
+        try:
+            route = self.topics.parse(topic)
+        except PayloadError:
+            return
+        if route.kind == "status/controller":
             try:
-                body = protocol.check_status(protocol.decode(payload))
+                status = protocol.Status.from_json(payload)
             except PayloadError:
                 return
-            self.controllers[topic.rsplit("/", 1)[1]] = bool(body["online"])
+            self.controllers[route.device] = status.online
             return
-        if topic == self.topics.board:
+        if route.kind == "board":
             try:
-                board = protocol.check_board(protocol.decode(payload))
+                board = protocol.Board.from_json(payload)
             except PayloadError as e:
                 log.warning("kiosk %s: bad board ignored: %s", self.id, e)
                 return
-            self.latest_calls = [(c["number"], c["desk"]) for c in board["calls"]]
+            self.latest_calls = [(c.number, c.desk) for c in board.calls]
             return
         if topic != self.topics.ticket(self.id):
             return
         try:
-            reply = protocol.check_ticket_reply(protocol.decode(payload))
+            reply = protocol.TicketReply.from_json(payload)
         except PayloadError as e:
             log.warning("kiosk %s: bad ticket reply ignored: %s", self.id, e)
             return
-        rid = reply["id"]
+        rid = reply.id
         now = self.clock()
         if self.book.was_answered(rid):
             return                                   # QoS 1 may deliver an answer twice
         closed = self.book.answer(rid, now)
-        if not reply["ok"]:
+        if not reply.ok:
             if closed is not None:
                 log.warning("kiosk %s: controller refused request %s (%s): %s", self.id, rid,
-                            closed[0].service, reply["error"])
+                            closed[0].service, reply.error)
                 self._fault_until = now + REFUSED_FAULT_S
                 self.panel.beep(3)
             return
-        data = tl.TicketData.from_reply(reply["ticket"])
+        data = tl.TicketData.from_reply(reply.ticket)
         if closed is None:
             # an answer to a request this process never made (it restarted meanwhile): nobody waits for it
             log.warning("kiosk %s: ticket %s answers unknown request %s: voided", self.id, data.number, rid)
@@ -352,10 +350,7 @@ class Kiosk:
                 log.exception("on_printed callback failed")
 
     def _report(self, rid: str, number: str, ok: bool, error: str | None = None) -> None:
-        body: dict[str, Any] = {"v": 1, "id": rid, "number": number, "ok": ok}
-        if error:
-            body["error"] = error
-        self.link.publish(self.topics.printed(self.id), body)
+        self.link.publish(self.topics.printed(self.id), protocol.PrintReport(rid, number, ok, error or None))
 
     def _profile(self) -> Any:
         try:
@@ -390,3 +385,45 @@ class Kiosk:
             self.panel.show(panel_mod.BUSY)
         else:
             self.panel.show(panel_mod.READY)
+
+
+# ------------------------------------------------------------ the worker's queue items
+
+@dataclass(frozen=True)
+class Edge:
+    """A button went down (``press``) or up (``release``) at ``at`` (gpiozero's thread)."""
+
+    edge: str
+    service: str
+    at: float
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """An MQTT message (paho's thread)."""
+
+    topic: str
+    payload: bytes
+
+
+@dataclass(frozen=True)
+class Connected:
+    """The link (re)connected: open requests are sent again."""
+
+
+@dataclass(frozen=True)
+class Disconnected:
+    """The link went away."""
+
+
+@dataclass(frozen=True)
+class Poke:
+    """Re-evaluate the timers now."""
+
+
+@dataclass(frozen=True)
+class Stop:
+    """End the worker."""
+
+
+Event = Edge | Incoming | Connected | Disconnected | Poke | Stop

@@ -16,6 +16,7 @@ import os
 from typing import Any, Callable
 
 from aufruf.config import Kiosk
+from aufruf.errors import AufrufError
 
 READY = "ready"
 BUSY = "busy"
@@ -27,13 +28,17 @@ BLINK = {BUSY: (0.25, 0.25), FAULT: (0.08, 0.08)}
 EdgeHandler = Callable[[str, str], None]     # (edge "press"/"release", service)
 
 
+class PinFactoryError(AufrufError, ValueError):
+    """``GPIOZERO_PIN_FACTORY`` names no installed gpiozero pin factory."""
+
+
 def pin_factory_from_env() -> Any:
     """The pin factory gpiozero would pick (``GPIOZERO_PIN_FACTORY``, default lgpio), made explicitly."""
     from importlib.metadata import entry_points
     name = os.environ.get("GPIOZERO_PIN_FACTORY", "lgpio").strip().lower()
     eps = {e.name: e for e in entry_points(group="gpiozero_pin_factories")}
     if name not in eps:
-        raise SystemExit(f"unknown GPIOZERO_PIN_FACTORY {name!r}; allowed: {', '.join(sorted(eps))}")
+        raise PinFactoryError(f"unknown GPIOZERO_PIN_FACTORY {name!r}; allowed: {', '.join(sorted(eps))}")
     return eps[name].load()()
 
 

@@ -16,8 +16,9 @@ import logging
 from typing import Any, Callable
 
 from aufruf.config import Printer
+from aufruf.errors import AufrufError
 
-log = logging.getLogger("aufruf.kiosk")
+log = logging.getLogger(__name__)
 
 OK = "ok"
 PAPER_LOW = "paper_low"
@@ -26,8 +27,11 @@ OFFLINE = "offline"
 CAN_PRINT = (OK, PAPER_LOW)
 
 
-class PrintError(Exception):
+class PrintError(AufrufError, OSError):
     """A ticket could not be handed to the printer."""
+
+
+STATUS_CONNECTIONS = ("usb", "serial", "network")   # connections that carry the printer's answers back
 
 
 def make_printer(spec: Printer) -> Any:
@@ -45,31 +49,37 @@ def make_printer(spec: Printer) -> Any:
     return ep.Dummy(profile=profile)
 
 
-def can_report_status(p: Any) -> bool:
-    """Whether the connection can read the printer's answer (python-escpos File and Dummy cannot)."""
-    from escpos.escpos import Escpos
-    return type(p)._read is not Escpos._read
-
-
 class PrinterPort:
     """One printer, opened lazily, checked on demand, reopened after errors.
 
-    ``source`` is a printer spec (a connection is made from it) or a ready
-    python-escpos object (e.g. ``Dummy``, used as is and never replaced).
+    Made with :meth:`from_spec` for a ``[...printer]`` table (the connection is
+    opened from it when needed), or :meth:`of` for a ready python-escpos object
+    (e.g. ``Dummy``, used as is and never replaced). ``reports_status`` says
+    whether the connection carries the printer's answers back (USB, serial,
+    network do; a file or ``Dummy`` does not): only then is the printer asked,
+    through python-escpos's public ``paper_status()`` and ``is_online()``.
     """
 
-    def __init__(self, source: Printer | Any, check_status: bool = True, profile_name: str | None = None):
-        self.spec: Printer | None = source if isinstance(source, Printer) else None
-        if isinstance(source, Printer):
-            self._factory: Callable[[], Any] = lambda: make_printer(source)
-            self.check_status = source.check_status
-            self.profile_name = source.profile
-        else:
-            self._factory = lambda: source
-            self.check_status = check_status
-            self.profile_name = profile_name
+    def __init__(self, *, connect: Callable[[], Any], reports_status: bool, check_status: bool = True,
+                 profile_name: str | None = None, spec: Printer | None = None):
+        self._factory = connect
+        self.reports_status = reports_status
+        self.check_status = check_status
+        self.profile_name = profile_name
+        self.spec = spec
         self._p: Any = None
         self.state = OK
+
+    @classmethod
+    def from_spec(cls, spec: Printer) -> "PrinterPort":
+        return cls(connect=lambda: make_printer(spec), reports_status=spec.connection in STATUS_CONNECTIONS,
+                   check_status=spec.check_status, profile_name=spec.profile, spec=spec)
+
+    @classmethod
+    def of(cls, printer: Any, *, reports_status: bool = False, check_status: bool = True,
+           profile_name: str | None = None) -> "PrinterPort":
+        return cls(connect=lambda: printer, reports_status=reports_status, check_status=check_status,
+                   profile_name=profile_name)
 
     @property
     def profile(self) -> Any:
@@ -96,7 +106,7 @@ class PrinterPort:
             return self.state
         try:
             p = self._open()
-            if not can_report_status(p):
+            if not self.reports_status:
                 p.device             # opens a file connection: a missing device file is "offline"
                 self.state = OK
                 return self.state
@@ -127,4 +137,4 @@ class PrinterPort:
 
 def open_printer(spec: Printer) -> PrinterPort:
     """A printer port for a ``[...printer]`` table (used by ``aufruf issue --print`` at the info desk)."""
-    return PrinterPort(spec)
+    return PrinterPort.from_spec(spec)

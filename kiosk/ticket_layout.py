@@ -28,11 +28,15 @@ import io
 import textwrap
 import unicodedata
 from dataclasses import dataclass, replace
-from typing import Any, Union
+from typing import TYPE_CHECKING, Any, Union
 from zoneinfo import ZoneInfo
 
 from aufruf.config import Kiosk, Printer, SiteConfig
+from aufruf.protocol import TicketInfo
 from aufruf.texts import Catalogue, for_site
+
+if TYPE_CHECKING:
+    from .printer import PrinterPort
 
 MAX_PAPER_MM = 70.0
 LINE_MM = 25.4 / 6          # the printers' default line spacing (ESC 2): 1/6 inch
@@ -61,11 +65,10 @@ class TicketData:
     priority: bool = False
 
     @classmethod
-    def from_reply(cls, ticket: dict[str, Any]) -> "TicketData":
-        """From the ``ticket`` object of a checked ``kiosk/<id>/ticket`` reply."""
-        return cls(service=ticket["service"], number=ticket["number"], issued_at_ms=ticket["issued_at"],
-                   ahead=ticket.get("ahead"), eta_min=ticket.get("eta_min"),
-                   priority=ticket.get("priority") is True)
+    def from_reply(cls, ticket: TicketInfo) -> "TicketData":
+        """From the ticket of a ``kiosk/<id>/ticket`` reply."""
+        return cls(service=ticket.service, number=ticket.number, issued_at_ms=ticket.issued_at,
+                   ahead=ticket.ahead, eta_min=ticket.eta_min, priority=ticket.priority)
 
 
 @dataclass(frozen=True)
@@ -378,32 +381,25 @@ def load_profile(profile_name: str | None) -> Any:
     return get_profile(profile_name)
 
 
-def print_ticket(printer: Any, cfg: SiteConfig, ticket: dict[str, Any], kiosk: Kiosk | None = None) -> bytes:
-    """Print one issued ticket (the ``ticket`` object of a reply) on a printer; return the bytes sent.
+def print_ticket(printer: "PrinterPort", cfg: SiteConfig, ticket: TicketInfo, kiosk: Kiosk | None = None) -> bytes:
+    """Print one issued ticket on a :class:`kiosk.printer.PrinterPort`; return the bytes sent.
 
-    ``printer`` is a :class:`kiosk.printer.PrinterPort` (checked first: paper out or
-    offline raise :class:`kiosk.printer.PrintError` without printing) or a
-    python-escpos printer object. Without ``kiosk`` (the info desk) the footer and
-    QR code of the site's first kiosk are used, so every ticket looks the same.
+    The printer is checked first: paper out or offline raise
+    :class:`kiosk.printer.PrintError` without printing. Without ``kiosk`` (the info
+    desk) the footer and QR code of the site's first kiosk are used, so every ticket
+    looks the same.
     """
-    from .printer import CAN_PRINT, PrinterPort, PrintError
+    from .printer import CAN_PRINT, PrintError
     if kiosk is None:
         first = cfg.kiosks[0] if cfg.kiosks else None
-        spec = printer.spec if isinstance(printer, PrinterPort) and printer.spec is not None else Printer()
+        spec = printer.spec if printer.spec is not None else Printer()
         kiosk = Kiosk(id="info", buttons=(), printer=spec, footer=first.footer if first else {},
                       qr_url=first.qr_url if first else None)
     data = TicketData.from_reply(ticket)
-    if isinstance(printer, PrinterPort):
-        state = printer.check()
-        if state not in CAN_PRINT:
-            raise PrintError(f"printer {state}")
-        profile_name = printer.profile_name
-    else:
-        profile_name = None
-    layout = build(cfg, kiosk, data, load_profile(profile_name))
-    raw = escpos_bytes(layout, profile_name)
-    if isinstance(printer, PrinterPort):
-        printer.print_bytes(raw)
-    else:
-        printer._raw(raw)
+    state = printer.check()
+    if state not in CAN_PRINT:
+        raise PrintError(f"printer {state}")
+    layout = build(cfg, kiosk, data, load_profile(printer.profile_name))
+    raw = escpos_bytes(layout, printer.profile_name)
+    printer.print_bytes(raw)
     return raw

@@ -53,3 +53,23 @@ def site_factory(tmp_path):
     yield make
     for s in made:
         s.stop()
+
+
+@pytest.fixture
+def desk_service(request):
+    """Start (and at the end stop) the desk controller in-process: ``desk_service(site=..., **DeskService kw)``."""
+    from desk.app import DeskService
+    made = []
+
+    def make(s=None, *, start: bool = True, **kw):
+        s = s or request.getfixturevalue("site")
+        kw.setdefault("keypads", False)
+        svc = DeskService(s.cfg, "main", str(s.data), **kw)
+        made.append(svc)
+        if start:
+            svc.start()
+            assert svc.link.wait_connected(5), "the controller did not connect to the test broker"
+        return svc
+    yield make
+    for svc in reversed(made):
+        svc.stop()

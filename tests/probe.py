@@ -35,6 +35,9 @@ class Probe:
         c.on_connect = self._on_connect
         c.on_message = self._on_message
         c.on_publish = self._on_publish
+        c.on_subscribe = self._on_subscribe
+        self.subacks: dict[int, list[str]] = {}
+        self._suback_pending: set[int] = set()
         c.on_socket_open = lambda cl, ud, s: s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.client = c
         self.port = port
@@ -45,9 +48,19 @@ class Probe:
     def _on_connect(self, client, userdata, flags, rc, props):
         self.connect_result = str(rc)
         if not rc.is_failure:
-            for s in self._subs:
-                client.subscribe(s if s.startswith("$") or s.startswith("aufruf/") else self.root + s, qos=1)
+            with self._cond:
+                self._suback_pending = set()
+                for s in self._subs:
+                    _, mid = client.subscribe(s if s.startswith("$") or s.startswith("aufruf/") else self.root + s,
+                                              qos=1)
+                    self._suback_pending.add(mid)
             self._connected.set()
+
+    def _on_subscribe(self, client, userdata, mid, reason_codes, props):
+        with self._cond:
+            self.subacks[mid] = [str(rc) for rc in reason_codes]
+            self._suback_pending.discard(mid)
+            self._cond.notify_all()
 
     def _on_message(self, client, userdata, msg):
         try:
@@ -65,9 +78,12 @@ class Probe:
             self._cond.notify_all()
 
     def wait_connected(self, timeout: float = 5.0) -> bool:
-        ok = self._connected.wait(timeout)
-        time.sleep(0.05)  # let SUBACKs arrive; subscriptions are confirmed by the messages awaited later
-        return ok
+        """Connected and every subscription acknowledged (SUBACK), so nothing published next is missed."""
+        deadline = time.monotonic() + timeout
+        if not self._connected.wait(timeout):
+            return False
+        with self._cond:
+            return self._cond.wait_for(lambda: not self._suback_pending, max(0.0, deadline - time.monotonic()))
 
     def publish(self, topic: str, payload: Any, retain: bool = False, raw: bool = False) -> int:
         data = payload if raw else json.dumps(payload).encode()
@@ -116,11 +132,12 @@ class Probe:
         self.client.loop_stop()
 
 
-def wait_until(pred: Callable[[], bool], timeout: float = 5.0, what: str = "condition") -> None:
-    """Poll a condition the code under test sets on its own thread (a pin state, a counter)."""
+def wait_until(pred: Callable[[], Any], timeout: float = 5.0, what: str = "condition") -> Any:
+    """Poll a condition the code under test sets on its own thread (a pin state, a counter); returns its value."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if pred():
-            return
+        value = pred()
+        if value:
+            return value
         time.sleep(0.01)
     raise AssertionError(f"timed out waiting for {what}")

@@ -6,6 +6,7 @@ from aufruf import config, link, protocol
 from aufruf.errors import LinkError
 
 import pytest
+from probe import wait_until
 
 
 def make_link(site, role="kiosk", device="entrance", **kw):
@@ -38,11 +39,16 @@ def test_publishes_while_broker_away_are_sent_in_order_after_reconnect(site):
     assert not lk.is_connected()
     delivered = []
     for i in range(20):
-        lk.publish(f"aufruf/{site.site_id}/call", {"v": 1, "i": i}, on_delivered=lambda ok, r, i=i: delivered.append(i))
+        call = protocol.CallEvent(f"c{i}", f"K{i + 1:03d}", "1", "K", 1_795_600_000_000 + i)
+        lk.publish(protocol.Topics(site.site_id).call, call,
+                   on_delivered=lambda ok, r, i=i: delivered.append((i, ok)))
     site.start()
     probe = site.probe(subscriptions=("call",))
-    probe.wait_for("call", lambda b: b["i"] == 19, timeout=40)
-    assert [b["i"] for b in probe.all("call")] == list(range(20))
+    probe.wait_for("call", lambda b: b["id"] == "c19", timeout=40)
+    assert [b["number"] for b in probe.all("call")] == [f"K{i + 1:03d}" for i in range(20)]
+    # every one acknowledged by the broker, in order, once
+    wait_until(lambda: len(delivered) == 20, timeout=10, what="all 20 acknowledged")
+    assert delivered == [(i, True) for i in range(20)]
     lk.stop()
 
 
@@ -52,7 +58,7 @@ def test_acl_refusal_reported_with_mqtt5(site):
     assert lk.wait_connected(5)
     result = []
     done = threading.Event()
-    lk.publish(protocol.Topics(site.site_id).command("3"), {"v": 1, "id": "x", "action": "next"},
+    lk.publish(protocol.Topics(site.site_id).command("3"), protocol.Command("x", "next"),
                on_delivered=lambda ok, reason: (result.append((ok, reason)), done.set()))
     assert done.wait(5)
     assert result[0][0] is False and "authori" in result[0][1].lower()

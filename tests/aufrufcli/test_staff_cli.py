@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from desk.app import DeskService
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -19,9 +18,8 @@ def aufruf(site, *args):
 
 
 @pytest.fixture
-def desk(site):
-    svc = DeskService(site.cfg, "main", str(site.data), keypads=False)
-    svc.start()
+def desk(site, desk_service):
+    svc = desk_service(site)
     yield svc
     svc.stop()
 
@@ -64,12 +62,11 @@ def info_desk_site(site_factory, tmp_path, path):
     return site_factory(text, "info")
 
 
-def test_info_desk_prints_a_priority_ticket_that_is_called_first(site_factory, tmp_path):
+def test_info_desk_prints_a_priority_ticket_that_is_called_first(site_factory, tmp_path, desk_service):
     paper = tmp_path / "lp0"
     paper.write_bytes(b"")
     s = info_desk_site(site_factory, tmp_path, paper)
-    svc = DeskService(s.cfg, "main", str(s.data), keypads=False)
-    svc.start()
+    svc = desk_service(s)
     try:
         assert aufruf(s, "issue", "--service", "K").stdout.startswith("K001")
         r = aufruf(s, "issue", "--service", "K", "--priority", "--print")
@@ -86,10 +83,9 @@ def test_info_desk_prints_a_priority_ticket_that_is_called_first(site_factory, t
         svc.stop()
 
 
-def test_info_desk_print_failure_voids_the_ticket(site_factory, tmp_path):
+def test_info_desk_print_failure_voids_the_ticket(site_factory, tmp_path, desk_service):
     s = info_desk_site(site_factory, tmp_path, tmp_path / "no-such-dir" / "lp0")
-    svc = DeskService(s.cfg, "main", str(s.data), keypads=False)
-    svc.start()
+    svc = desk_service(s)
     try:
         r = aufruf(s, "issue", "--service", "K", "--print")
         assert r.returncode == 1 and "ticket K001 was voided" in r.stderr

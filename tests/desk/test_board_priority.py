@@ -1,7 +1,6 @@
 """Priority tickets (info desk) carry a visible marker on the board: "priority": true in their calls."""
 
 from aufruf import config, protocol
-from desk.app import DeskService
 from desk.dispatch import Office
 from desk.ledger import Ledger
 
@@ -16,24 +15,22 @@ def test_board_marks_priority_calls_only_and_keeps_the_mark_after_a_restart(tmp_
             led.commit(office.day, out.ticket.issued_at, out)
         for now in (3000, 4000):
             led.commit(office.day, now, office.command(str(now // 1000), "next", now))
-        board = office.board(5000)
-        protocol.check_board(board)
+        board = protocol.Board.from_json(office.board(5000).to_json())    # what a display reads
         # K002 (priority) was called first, at desk 3; K001 at desk 4
-        assert board["calls"] == [{"number": "K001", "desk": "4", "at": 4000},
-                                  {"number": "K002", "desk": "3", "at": 3000, "priority": True}]
+        assert board.to_dict()["calls"] == [{"number": "K001", "desk": "4", "at": 4000},
+                                            {"number": "K002", "desk": "3", "at": 3000, "priority": True}]
         led.commit(office.day, 6000, office.command("3", "recall", 6000))
-        assert office.board(6000)["calls"][0] == {"number": "K002", "desk": "3", "at": 6000, "priority": True}
+        assert office.board(6000).calls[0] == protocol.BoardCall("K002", "3", 6000, priority=True)
         again = Office(CFG, "2026-11-25")              # the controller restarts from the ledger
         again.load(led.tickets("2026-11-25"), led.desks(), led.recent_calls("2026-11-25", protocol.BOARD_CALLS), {})
-        assert again.board(7000)["calls"] == office.board(7000)["calls"]
+        assert again.board(7000).calls == office.board(7000).calls
     finally:
         led.close()
 
 
-def test_info_desk_priority_ticket_reaches_the_board_marked(site_factory):
+def test_info_desk_priority_ticket_reaches_the_board_marked(site_factory, desk_service):
     site = site_factory(config.EXAMPLE_SITE.read_text() + "\n[info_desk]\npriority = true\n")
-    svc = DeskService(site.cfg, "main", str(site.data), keypads=False)
-    svc.start()
+    svc = desk_service(site)
     try:
         staff = site.probe("staff-info", ("kiosk/info/ticket", "board"))
         r = staff.request("kiosk/info/request", "kiosk/info/ticket",

@@ -9,7 +9,6 @@ import pytest
 
 from aufruf import provision
 from sites import MOSQUITTO, free_port, wait_port
-from desk.app import DeskService
 from probe import Probe
 
 REPO = Path(__file__).resolve().parents[2]
@@ -39,8 +38,8 @@ def central(tmp_path):
     proc.wait(10)
 
 
-def test_controller_keeps_a_retained_summary_of_the_day(site):
-    svc = DeskService(site.cfg, "main", str(site.data), keypads=False)
+def test_controller_keeps_a_retained_summary_of_the_day(site, desk_service):
+    svc = desk_service(site, start=False)
     svc.controller.today.every_ms = 0          # the 10 s limit would make this test slow; the rule is the same
     svc.start()
     try:
@@ -99,7 +98,7 @@ def test_central_report_answers_a_wrong_password_and_a_dead_broker(central):
     assert r.returncode == 2 and "port must be a number" in r.stderr
 
 
-def test_a_bridged_site_shows_up_in_the_central_report(site, central):
+def test_a_bridged_site_shows_up_in_the_central_report(site, central, desk_service):
     """The documented bridge: the site broker forwards stats/today to the central broker."""
     port, pwfile = central
     conf = site.brokerdir / "mosquitto.conf"
@@ -109,7 +108,7 @@ def test_a_bridged_site_shows_up_in_the_central_report(site, central):
         f"topic aufruf/{site.site_id}/stats/today out 1", ""]))
     site.stop()
     site.start()
-    svc = DeskService(site.cfg, "main", str(site.data), keypads=False)
+    svc = desk_service(site, start=False)
     svc.controller.today.every_ms = 0
     svc.start()
     try:

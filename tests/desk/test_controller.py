@@ -6,17 +6,14 @@ import threading
 import pytest
 
 from aufruf import config
-from desk.app import DeskService
 
 REQ = "kiosk/entrance/request"
 TICKET = "kiosk/entrance/ticket"
 
 
 @pytest.fixture
-def desk(site):
-    svc = DeskService(site.cfg, "main", str(site.data), keypads=False)
-    svc.start()
-    assert svc.link.wait_connected(5)
+def desk(site, desk_service):
+    svc = desk_service(site)
     yield svc
     svc.stop()
 
@@ -153,9 +150,8 @@ def test_acl_refuses_anonymous_and_a_kiosk_commanding_a_desk(site, desk):
     assert rows(site) == [("K001", "waiting")]
 
 
-def test_restart_recovers_from_the_ledger_and_republishes(site):
-    svc = DeskService(site.cfg, "main", str(site.data), keypads=False)
-    svc.start()
+def test_restart_recovers_from_the_ledger_and_republishes(site, desk_service):
+    svc = desk_service(site)
     p = site.probe()
     req(p, "r1")
     req(p, "r2")
@@ -164,8 +160,7 @@ def test_restart_recovers_from_the_ledger_and_republishes(site):
     # clear the retained board, as if the broker had lost it
     p.publish("board", b"", raw=True, retain=True)
     mark = p.mark()
-    svc = DeskService(site.cfg, "main", str(site.data), keypads=False)
-    svc.start()
+    svc = desk_service(site)
     try:
         board = p.wait_for("board", lambda b: isinstance(b, dict) and b["calls"], start=mark, timeout=10)
         assert board["calls"][0]["number"] == "K001" and board["waiting"]["K"] == 1

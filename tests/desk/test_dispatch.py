@@ -112,7 +112,7 @@ def test_eta_uses_default_until_history_then_median_over_open_desk_capacity(offi
     for d in ("1", "2", "4"):
         office.command(d, "pause", 0)
     assert office.eta_min("K", 3) is None    # no open desk: unknown, not invented
-    assert office.queue_state(0)["services"]["K"]["open"] is False
+    assert office.queue_state(0).services["K"].open is False
 
 
 def test_eta_when_every_desk_is_busy_counts_the_wait_for_a_free_desk(office):
@@ -176,5 +176,5 @@ def test_board_lists_newest_calls_first_at_most_ten(office):
         office.issue("K", i)
     for i in range(12):
         office.command("3", "next", 100 + i)
-    calls = office.board(200)["calls"]
+    calls = office.board(200).to_dict()["calls"]
     assert len(calls) == 10 and calls[0]["number"] == "K012" and calls[-1]["number"] == "K003"

@@ -4,6 +4,9 @@ import threading
 
 from evdev import InputEvent, ecodes
 
+from keypads import PluggableKeypad, keystrokes
+from probe import wait_until
+
 from desk.keypad import KeyDecoder, KeypadReader
 
 
@@ -11,14 +14,14 @@ def key(name, value=1):
     return InputEvent(0, 0, ecodes.EV_KEY, ecodes.ecodes[name], value)
 
 
-def reader(paused=False, keymap=None):
+def reader(keymap=None):
     sent = []
-    dec = KeyDecoder("3", "K", lambda: paused, keymap)
-    return KeypadReader("/nonexistent", dec, lambda desk, cmd: sent.append((desk, cmd))), sent
+    dec = KeyDecoder("3", "K", keymap)
+    return KeypadReader("/nonexistent", dec, sent.append), sent
 
 
 def actions(sent):
-    return [(c["action"], c.get("number")) for _, c in sent]
+    return [(c.action, c.number) for c in sent]
 
 
 def test_default_keymap_with_numlock_on_and_off():
@@ -27,8 +30,8 @@ def test_default_keymap_with_numlock_on_and_off():
                  "KEY_KPASTERISK", "KEY_NUMLOCK"):
         r.handle_event(key(name))
     assert actions(sent) == [("next", None), ("next", None), ("recall", None), ("recall", None),
-                             ("noshow", None), ("done", None), ("pause", None)]
-    assert all(d == "3" for d, _ in sent) and len({c["id"] for _, c in sent}) == len(sent)
+                             ("noshow", None), ("done", None), ("pause_resume", None)]
+    assert all(c.desk == "3" for c in sent)
 
 
 def test_digits_then_enter_call_that_number_of_the_first_service():
@@ -48,14 +51,58 @@ def test_key_release_and_repeat_are_ignored_and_backspace_clears():
     assert actions(sent) == [("next", None)]
 
 
-def test_star_resumes_a_paused_desk_and_custom_keymap_wins():
-    r, sent = reader(paused=True, keymap={"KEY_KPPLUS": "done"})
+def test_star_asks_for_pause_or_resume_and_custom_keymap_wins():
+    r, sent = reader(keymap={"KEY_KPPLUS": "done"})
     r.handle_event(key("KEY_KPASTERISK"))
     r.handle_event(key("KEY_KPPLUS"))
-    assert actions(sent) == [("resume", None), ("done", None)]
+    assert actions(sent) == [("pause_resume", None), ("done", None)]
 
 
-def test_a_missing_or_unplugged_keypad_is_retried_without_crashing():
+def test_an_unplugged_keypad_is_reopened_and_reads_again():
+    plug = PluggableKeypad()
+    sent = []
+    r = KeypadReader("/dev/input/by-id/usb-keypad-event-kbd", KeyDecoder("3", "K"), sent.append, retry_s=0.02,
+                     opener=plug.open)
+    r.start()
+    try:
+        assert r.connected.wait(5)
+        plug.opened[-1].feed(keystrokes("KEY_KPENTER"))
+        wait_until(lambda: len(sent) == 1, what="the first key")
+        plug.plugged = False
+        plug.opened[-1].feed([])                     # the kernel wakes the reader with ENODEV
+        wait_until(lambda: not r.connected.is_set(), what="the reader noticing the unplug")
+        assert r._thread.is_alive()
+        plug.plugged = True
+        wait_until(lambda: r.connected.is_set() and len(plug.opened) == 2, what="the keypad back")
+        plug.opened[-1].feed(keystrokes("KEY_KPDOT"))
+        wait_until(lambda: len(sent) == 2, what="a key after the replug")
+        assert actions(sent) == [("next", None), ("recall", None)]
+    finally:
+        r.stop()
+
+
+def test_a_key_that_fails_to_be_handled_does_not_end_the_reader():
+    plug = PluggableKeypad()
+    calls = []
+
+    def emit(cmd):
+        calls.append(cmd)
+        if len(calls) == 1:
+            raise KeyError("3")                      # e.g. a desk that a reload just removed
+    r = KeypadReader("/dev/input/x", KeyDecoder("3", "K"), emit, retry_s=0.02, opener=plug.open)
+    r.start()
+    try:
+        assert r.connected.wait(5)
+        plug.opened[-1].feed(keystrokes("KEY_KPENTER"))
+        wait_until(lambda: len(calls) == 1, what="the failing key")
+        plug.opened[-1].feed(keystrokes("KEY_KPENTER"))
+        wait_until(lambda: len(calls) == 2, what="the next key, read by the same thread")
+        assert r._thread.is_alive() and len(plug.opened) == 1
+    finally:
+        r.stop()
+
+
+def test_a_missing_keypad_is_retried_without_crashing():
     r, _ = reader()
     r.retry_s = 0.01
     r.start()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from aufruf import config
+from aufruf import config, protocol
 from aufruf.errors import LedgerError
 from desk import history, report, retention
 from desk.controller import Controller
@@ -41,7 +41,7 @@ def filled(tmp_path):
     cfg = config.load(site_with_retention(tmp_path, 2))
     for d in DAYS:
         play(cfg, led, day=d)
-        led.commit(d, at("08:00", d), None, (), ("kiosk/entrance", f"req-{d}", {"v": 1, "ok": True}))
+        led.commit(d, at("08:00", d), None, (), ("kiosk/entrance", f"req-{d}", protocol.Refusal(f"req-{d}", "closed")))
     yield cfg, led
     led.close()
 
@@ -87,8 +87,8 @@ def test_the_controller_aggregates_the_old_day_and_applies_the_retention_at_the_
         assert days_in(led.path, "daily") == ["2026-11-21", "2026-11-22", "2026-11-23"]
         agg = history.aggregate(led.db, "2026-11-23")
         assert agg["services"]["N"]["counts"]["expired"] == 1   # N002 expired at the boundary, then aggregated
-        today = ctl.today.summary(ctl, now[0])                   # stats/today now counts the new, empty day
-        assert today["day"] == "2026-11-24" and today["services"]["N"]["issued"] == 0
+        today = ctl.today.summarize(now[0])                      # stats/today now counts the new, empty day
+        assert today.day == "2026-11-24" and today.services["N"].issued == 0
     finally:
         led.close()
 

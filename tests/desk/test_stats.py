@@ -96,12 +96,13 @@ def test_aggregate_has_no_ticket_numbers_and_no_moments(figures):
 
 
 def test_today_summary_is_small_and_counts_the_day_so_far(figures):
-    payload = stats.today_summary("jc-mitte", "Jobcenter Mitte", figures, {"K": 0, "N": 3}, ["K", "N"], 42)
+    from aufruf import protocol
+    raw = stats.today_summary("jc-mitte", "Jobcenter Mitte", figures, {"K": 0, "N": 3}, ["K", "N"], 42).to_json()
+    assert len(raw) < protocol.MAX_PAYLOAD
+    payload = protocol.StatsToday.from_json(raw).to_dict()      # what a central monitor reads back
     assert payload["services"]["K"] == {"issued": 6, "served": 4, "noshow": 1, "waiting": 0, "median_wait_min": 5}
     assert payload["services"]["N"] == {"issued": 2, "served": 1, "noshow": 0, "waiting": 3, "median_wait_min": 12}
     assert payload["median_wait_min"] == 5 and payload["day"] == DAY and payload["updated_at"] == 42
-    from aufruf import protocol
-    assert len(protocol.encode(payload)) < protocol.MAX_PAYLOAD
 
 
 def test_percentile_is_nearest_rank():

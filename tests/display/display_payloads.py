@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from aufruf import protocol
+
 
 
 OPEN = dt.datetime(2026, 11, 25, 10, 30)      # a Wednesday, inside the opening hours
@@ -34,3 +36,16 @@ def call(cid, number="K017", desk="3", recall=False) -> dict:
 
 TEN = [("K016", "1"), ("N004", "2"), ("K015", "3"), ("K014", "4"), ("N003", "1"),
        ("K013", "2"), ("K012", "3"), ("K011", "4"), ("N002", "1"), ("K010", "2")]
+
+
+# the same, as the typed messages the display reads them into (for the model and renderer)
+def board_msg(calls, waiting=None) -> protocol.Board:
+    return protocol.Board.from_dict(board(calls, waiting))
+
+
+def queue_msg(k=(5, 12), n=(2, 25)) -> protocol.QueueState:
+    return protocol.QueueState.from_dict(queue(k, n))
+
+
+def call_msg(cid, number="K017", desk="3", recall=False) -> protocol.CallEvent:
+    return protocol.CallEvent.from_dict(call(cid, number, desk, recall))

@@ -1,14 +1,14 @@
 """The display app against a real Mosquitto: calls heard once, retained state at start, offline mark, bad input."""
 
+import json
 import time
 
 import pygame
 import pytest
 from display_payloads import OPEN, TEN, board, call, queue
 
-from aufruf import protocol
 from aufruf.link import MqttLink
-from display.app import DisplayApp, subscriptions
+from display.app import DisplayApp
 from display.render import OFFLINE_BG
 from display.sound import SoundPlayer
 
@@ -26,10 +26,10 @@ class Running:
         pygame.mixer.quit()
         self.sound = SoundPlayer(cfg, cfg.displays[0], wait_played=False)
         self.sound.start()
-        self.link = MqttLink(cfg.broker, cfg.site_id, "display", "hall", subscriptions=subscriptions(cfg))
         self.surface = pygame.Surface(SIZE)
-        self.app = DisplayApp(cfg, "hall", self.link, surface=self.surface, sound=self.sound, clock=self.clock,
-                              offline_after_s=offline_after_s)
+        self.app = DisplayApp(cfg, "hall", link_factory=MqttLink, surface=self.surface, sound=self.sound,
+                              clock=self.clock, offline_after_s=offline_after_s)
+        self.link = self.app.link
         self.link.start()
 
     def until(self, pred, timeout=5.0, what="condition"):
@@ -100,7 +100,7 @@ def test_restart_shows_the_retained_board_at_once_without_a_chime(site, running,
     other.model.set_connected(True, now)
     other.model.started_at = r.app.model.started_at
     for topic, payload in (("board", board(TEN)), ("queue", queue())):
-        other.handle(f"aufruf/{site.site_id}/{topic}", protocol.encode(payload), retained=True)
+        other.handle(f"aufruf/{site.site_id}/{topic}", json.dumps(payload).encode(), retained=True)
     other.draw(now)
     r.app.renderer.invalidate()
     r.app.draw(now)

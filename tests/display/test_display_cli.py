@@ -1,5 +1,6 @@
 """The commands: ``aufruf display`` as a process, ``aufruf screenshot`` against retained state."""
 
+import json
 import os
 import signal
 import socket
@@ -9,7 +10,6 @@ import sys
 import pygame
 from display_payloads import OPEN, TEN, board, queue
 
-from aufruf import protocol
 from sites import REPO
 from display.app import DisplayApp
 
@@ -69,8 +69,8 @@ def test_screenshot_renders_the_retained_board(site, tmp_path):
     expect = pygame.Surface((1280, 720))
     app = DisplayApp(site.cfg, "hall", surface=expect, clock=lambda: when)
     app.model.set_connected(True, when)
-    app.handle(f"aufruf/{site.site_id}/board", protocol.encode(board(TEN)), retained=True)
-    app.handle(f"aufruf/{site.site_id}/queue", protocol.encode(queue()), retained=True)
+    app.handle(f"aufruf/{site.site_id}/board", json.dumps(board(TEN)).encode(), retained=True)
+    app.handle(f"aufruf/{site.site_id}/queue", json.dumps(queue()).encode(), retained=True)
     app.draw(when)
     assert pygame.image.tobytes(shot, "RGB") == pygame.image.tobytes(expect, "RGB")
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pygame
 import pytest
-from display_payloads import TEN, at, board, call, queue
+from display_payloads import TEN, at, board_msg, call_msg, queue_msg
 
 from aufruf import config, texts
 from display import render, shaping
@@ -119,9 +119,9 @@ def test_the_board_renders_each_language_beside_german(lang, multi, tmp_path):
     t = at(cfg)
     m = BoardModel(cfg, d, now=t)
     m.set_connected(True, t)
-    m.apply_board(board(TEN))
-    m.apply_queue(queue())
-    m.apply_call(call("c1", "K017", "3"), t)
+    m.apply_board(board_msg(TEN))
+    m.apply_queue(queue_msg())
+    m.apply_call(call_msg("c1", "K017", "3"), t)
     m.tick(t)
     s = pygame.Surface((1920, 1080))
     r = Renderer(cfg, d, s)
@@ -144,10 +144,10 @@ def test_secondary_languages_take_turns_and_the_number_stays(multi):
     assert sorted(seen) == sorted(d.languages[1:])           # every secondary language in turn
     m = BoardModel(multi, d, now=t0)
     m.set_connected(True, t0)
-    m.apply_board(board(TEN))
-    m.apply_queue(queue())
+    m.apply_board(board_msg(TEN))
+    m.apply_queue(queue_msg())
     shown = t0 - d.highlight_s - 1               # the call's highlight is over before the turn
-    m.apply_call(call("c1", "K017", "3"), shown)
+    m.apply_call(call_msg("c1", "K017", "3"), shown)
     m.tick(shown)
     s = pygame.Surface((1280, 720))
     r = Renderer(multi, d, s)
@@ -166,8 +166,8 @@ def test_an_arabic_first_board_reads_right_to_left(multi, tmp_path):
     t = at(cfg)
     m = BoardModel(cfg, d, now=t)
     m.set_connected(True, t)
-    m.apply_board(board(TEN))
-    m.apply_queue(queue())
+    m.apply_board(board_msg(TEN))
+    m.apply_queue(queue_msg())
     s = pygame.Surface((1920, 1080))
     r = Renderer(cfg, d, s)
     r.draw(m, t)

@@ -1,6 +1,6 @@
 """The board model: call pipeline with minimum display time, highlight, history, offline, closed, ticker."""
 
-from display_payloads import CLOSED, TEN, at, board, call, queue
+from display_payloads import CLOSED, TEN, at, board_msg, call_msg, queue_msg
 
 from display.board import BoardModel
 
@@ -12,7 +12,7 @@ def model(cfg, now, **kw):
 def test_retained_board_shows_newest_as_current_and_next_eight_as_history(cfg):
     t = at(cfg)
     m = model(cfg, t)
-    m.apply_board(board(TEN))
+    m.apply_board(board_msg(TEN))
     assert m.tick(t) == []                              # nothing to announce from retained state
     assert m.current_call().number == "K016"
     assert [c.number for c in m.history()] == [n for n, _ in TEN[1:9]]
@@ -23,8 +23,8 @@ def test_calls_arriving_together_are_shown_one_after_another(cfg):
     t = at(cfg)
     d = cfg.displays[0]
     m = model(cfg, t)
-    assert m.apply_call(call("a", "K017", "3"), t)
-    assert m.apply_call(call("b", "N005", "1"), t)
+    assert m.apply_call(call_msg("a", "K017", "3"), t)
+    assert m.apply_call(call_msg("b", "N005", "1"), t)
     started = m.tick(t)
     assert [c.number for c in started] == ["K017"]
     assert m.tick(t + d.min_call_s - 0.01) == []
@@ -40,10 +40,10 @@ def test_calls_arriving_together_are_shown_one_after_another(cfg):
 def test_queued_call_is_not_in_history_before_its_turn(cfg):
     t = at(cfg)
     m = model(cfg, t)
-    m.apply_call(call("a", "K017", "3"), t)
-    m.apply_call(call("b", "N005", "1"), t)
+    m.apply_call(call_msg("a", "K017", "3"), t)
+    m.apply_call(call_msg("b", "N005", "1"), t)
     m.tick(t)
-    m.apply_board(board([("N005", "1"), ("K017", "3"), ("K016", "2")]))   # the controller is ahead of us
+    m.apply_board(board_msg([("N005", "1"), ("K017", "3"), ("K016", "2")]))   # the controller is ahead of us
     assert m.current_call().number == "K017"
     assert [c.number for c in m.history()] == ["K016"]
 
@@ -51,10 +51,10 @@ def test_queued_call_is_not_in_history_before_its_turn(cfg):
 def test_repeated_call_id_is_ignored_but_recall_is_announced_again(cfg):
     t = at(cfg)
     m = model(cfg, t)
-    assert m.apply_call(call("a"), t)
-    assert not m.apply_call(call("a"), t)               # QoS 1 redelivery
+    assert m.apply_call(call_msg("a"), t)
+    assert not m.apply_call(call_msg("a"), t)               # QoS 1 redelivery
     assert len(m.tick(t)) == 1
-    assert m.apply_call(call("r", recall=True), t + 10)
+    assert m.apply_call(call_msg("r", recall=True), t + 10)
     again = m.tick(t + 10)
     assert len(again) == 1 and again[0].recall
     assert m.current_call().recall and m.highlighted(t + 10)
@@ -75,10 +75,10 @@ def test_offline_only_after_the_threshold_and_gone_on_reconnect(cfg):
 def test_closed_outside_hours_only_when_nobody_waits(cfg):
     t = at(cfg, CLOSED)
     m = model(cfg, t)
-    m.apply_queue(queue(k=(0, 0), n=(0, 0)))
+    m.apply_queue(queue_msg(k=(0, 0), n=(0, 0)))
     assert m.closed(t)
     assert not m.closed(at(cfg))                        # opening hours
-    m.apply_queue(queue(k=(2, 5), n=(0, 0)))
+    m.apply_queue(queue_msg(k=(2, 5), n=(0, 0)))
     assert not m.closed(t)                               # late customers are still called
 
 
@@ -95,9 +95,9 @@ def test_ticker_rotates_through_languages(cfg):
 def test_services_fall_back_to_the_board_counts(cfg):
     t = at(cfg)
     m = model(cfg, t)
-    m.apply_board(board(TEN, waiting={"K": 3, "N": 1}))
+    m.apply_board(board_msg(TEN, waiting={"K": 3, "N": 1}))
     assert [(s.key, s.waiting, s.eta_min) for s in m.services()] == [("K", 3, None), ("N", 1, None)]
-    m.apply_queue(queue())
+    m.apply_queue(queue_msg())
     assert [(s.key, s.waiting, s.eta_min) for s in m.services()] == [("K", 5, 12), ("N", 2, 25)]
 
 
@@ -105,8 +105,8 @@ def test_a_clock_stepping_back_does_not_hold_queued_calls(cfg):
     t = at(cfg)
     d = cfg.displays[0]
     m = model(cfg, t)
-    m.apply_call(call("a", "K017", "3"), t)
-    m.apply_call(call("b", "N005", "1"), t)
+    m.apply_call(call_msg("a", "K017", "3"), t)
+    m.apply_call(call_msg("b", "N005", "1"), t)
     m.tick(t)
     back = t - 3600                                      # NTP corrects the boot time by an hour
     assert m.tick(back) == []
@@ -117,8 +117,8 @@ def test_next_call_of_a_burst_waits_while_the_previous_is_still_spoken(cfg):
     t = at(cfg)
     d = cfg.displays[0]
     m = model(cfg, t)
-    m.apply_call(call("a", "K017", "3"), t)
-    m.apply_call(call("b", "N005", "1"), t)
+    m.apply_call(call_msg("a", "K017", "3"), t)
+    m.apply_call(call_msg("b", "N005", "1"), t)
     m.tick(t)
     assert m.tick(t + d.min_call_s + 3, hold=True) == []     # K017 still being spoken
     assert m.current_call().number == "K017"

@@ -2,8 +2,10 @@
 
 
 import pygame
+
+from aufruf import protocol
 import pytest
-from display_payloads import CLOSED, TEN, at, board, call, queue
+from display_payloads import CLOSED, TEN, at, board, call, board_msg, call_msg, queue_msg
 
 from display import render, texts
 from display.board import BoardModel
@@ -34,9 +36,9 @@ def pixels(surface, rect) -> bytes:
 def test_fresh_call_is_highlighted_with_number_and_arrow(cfg, size, tmp_path):
     t = at(cfg)
     m, s, r = setup(cfg, size, t)
-    m.apply_board(board(TEN))
-    m.apply_queue(queue())
-    m.apply_call(call("c1", "K017", "3"), t)
+    m.apply_board(board_msg(TEN))
+    m.apply_queue(queue_msg())
+    m.apply_call(call_msg("c1", "K017", "3"), t)
     m.tick(t)
     r.draw(m, t)
     pygame.image.save(s, str(tmp_path / f"call-{size[0]}x{size[1]}.png"))
@@ -49,7 +51,7 @@ def test_fresh_call_is_highlighted_with_number_and_arrow(cfg, size, tmp_path):
     assert tuple(s.get_at((arrow.left + 1, arrow.top + 1)))[:3] == HIGHLIGHT  # a shape, not a box
     # the number drawn is the called one: another number changes exactly that spot
     before = pixels(s, num)
-    m.apply_call(call("c2", "K018", "3"), t + 10)
+    m.apply_call(call_msg("c2", "K018", "3"), t + 10)
     m.tick(t + 10)
     r.draw(m, t + 10)
     assert pixels(s, num) != before
@@ -64,7 +66,7 @@ def test_fresh_call_is_highlighted_with_number_and_arrow(cfg, size, tmp_path):
 def test_history_holds_the_last_eight(cfg, size, tmp_path):
     t = at(cfg)
     m, s, r = setup(cfg, size, t)
-    m.apply_board(board(TEN))
+    m.apply_board(board_msg(TEN))
     r.draw(m, t)
     pygame.image.save(s, str(tmp_path / f"history-{size[0]}x{size[1]}.png"))
     rows = r.layout.history_rows
@@ -72,10 +74,10 @@ def test_history_holds_the_last_eight(cfg, size, tmp_path):
     assert all(count(s, row, FG) > 20 for row in rows)
     shot = [pixels(s, row) for row in rows]
     # the tenth call (ninth earlier one) is not on the board: changing it changes nothing
-    m.apply_board(board(TEN[:9] + [("N099", "4")]))
+    m.apply_board(board_msg(TEN[:9] + [("N099", "4")]))
     assert r.draw(m, t) == []
     # the ninth call is the eighth history row: only that row changes
-    m.apply_board(board(TEN[:8] + [("N099", "4"), TEN[9]]))
+    m.apply_board(board_msg(TEN[:8] + [("N099", "4"), TEN[9]]))
     dirty = r.draw(m, t)
     assert dirty == [r.layout.history]
     now = [pixels(s, row) for row in rows]
@@ -86,16 +88,16 @@ def test_only_changed_regions_are_redrawn(cfg):
     t = at(cfg) - at(cfg) % 60 + 30      # half a minute into a minute
     m, s, r = setup(cfg, (1920, 1080), t)
     m.ticker_s = 3600                                    # keep the footer still
-    m.apply_board(board(TEN))
-    m.apply_queue(queue())
+    m.apply_board(board_msg(TEN))
+    m.apply_queue(queue_msg())
     assert r.draw(m, t) == [s.get_rect()]               # first frame: everything
     assert r.draw(m, t + 1) == []                        # nothing changed
     assert r.draw(m, t + 31) == [r.layout.clock]         # the minute turned
-    m.apply_queue(queue(k=(6, 14)))
+    m.apply_queue(queue_msg(k=(6, 14)))
     assert r.draw(m, t + 32) == [r.layout.waiting]
     m.ticker_s = 10
     assert r.draw(m, t + 32) == [r.layout.footer]       # the next notice
-    m.apply_call(call("x", "K020", "4"), t + 33)
+    m.apply_call(call_msg("x", "K020", "4"), t + 33)
     m.tick(t + 33)
     assert set(map(tuple, r.draw(m, t + 33))) == {tuple(r.layout.current), tuple(r.layout.history)}
     renders = r.cache.renders
@@ -118,7 +120,7 @@ def test_layout_fits_the_surface_without_overlaps(size):
 def test_closed_screen_outside_hours(cfg, tmp_path):
     t = at(cfg, CLOSED)
     m, s, r = setup(cfg, (1920, 1080), t)
-    m.apply_queue(queue(k=(0, 0), n=(0, 0)))
+    m.apply_queue(queue_msg(k=(0, 0), n=(0, 0)))
     r.draw(m, t)
     pygame.image.save(s, str(tmp_path / "closed.png"))
     assert "closed" in r.spots and "current.number" not in r.spots
@@ -133,12 +135,12 @@ def test_priority_calls_are_marked_on_the_big_panel_and_in_the_history(cfg, size
         m, s, r = setup(cfg, size, t)
         b = board(TEN)
         b["calls"][0]["priority"] = prio                 # K016, the newest on the board
-        m.apply_board(b)
-        m.apply_queue(queue())
+        m.apply_board(protocol.Board.from_dict(b))
+        m.apply_queue(queue_msg())
         c = call("c1", "K017", "3")
         if prio:
             c["priority"] = True
-        m.apply_call(c, t)
+        m.apply_call(protocol.CallEvent.from_dict(c), t)
         m.tick(t)
         later = t + cfg.displays[0].highlight_s + 1      # the highlight is over: the marker must stand alone
         r.draw(m, later)

@@ -9,7 +9,7 @@ import wave
 import pygame
 import pytest
 
-from display.board import Call
+from display.board import BoardEntry
 from display.sound import RATE, SoundPlayer, Speaker, announcement_texts, gong_wav
 
 
@@ -37,7 +37,7 @@ def test_gong_is_a_two_tone_wav():
 
 
 def test_announcement_uses_the_config_templates_with_the_number_spoken_clearly(cfg):
-    said = announcement_texts(cfg, Call("K017", "3"))
+    said = announcement_texts(cfg, BoardEntry("K017", "3"))
     assert said == [("de", "Nummer K 0 1 7, bitte zu Schalter 3."),
                     ("en", "Number K 0 1 7, please go to Counter 3.")]
 
@@ -64,8 +64,8 @@ def player(cfg):
 def test_each_call_chimes_then_speaks_every_language(player):
     player.start()
     assert player.state == "ok"
-    player.announce(Call("K017", "3"))
-    player.announce(Call("N005", "1", recall=True))
+    player.announce(BoardEntry("K017", "3"))
+    player.announce(BoardEntry("N005", "1", recall=True))
     assert player.wait_idle(20)
     assert [e[:2] for e in player.log] == [("chime", "K017"), ("speech", "de"), ("speech", "en"),
                                            ("chime", "N005"), ("speech", "de"), ("speech", "en")]
@@ -78,9 +78,9 @@ def test_missing_espeak_is_logged_once_and_the_chime_still_plays(cfg, caplog):
     p = SoundPlayer(cfg, cfg.displays[0], Speaker(binary="/nonexistent/espeak-ng"), wait_played=False)
     try:
         p.start()
-        with caplog.at_level(logging.WARNING, logger="aufruf.display"):
-            p.announce(Call("K017", "3"))
-            p.announce(Call("K018", "4"))
+        with caplog.at_level(logging.WARNING, logger="display.sound"):
+            p.announce(BoardEntry("K017", "3"))
+            p.announce(BoardEntry("K018", "4"))
             assert p.wait_idle(10)
         assert [e for e in p.log if e[0] == "chime"] == [("chime", "K017"), ("chime", "K018")]
         assert not [e for e in p.log if e[0] == "speech"]
@@ -95,9 +95,9 @@ def test_no_audio_device_is_logged_once_and_nothing_breaks(cfg, monkeypatch, cap
     monkeypatch.setenv("SDL_AUDIODRIVER", "no-such-driver")
     p = SoundPlayer(cfg, cfg.displays[0], wait_played=False)
     try:
-        with caplog.at_level(logging.WARNING, logger="aufruf.display"):
+        with caplog.at_level(logging.WARNING, logger="display.sound"):
             p.start()
-            p.announce(Call("K017", "3"))
+            p.announce(BoardEntry("K017", "3"))
             assert p.wait_idle(5)
         assert p.state == "silent" and p.log == []
         assert len([r for r in caplog.records if "no audio device" in r.getMessage()]) == 1

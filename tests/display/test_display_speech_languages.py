@@ -9,7 +9,7 @@ import pygame
 import pytest
 
 from aufruf import config, texts
-from display.board import Call
+from display.board import BoardEntry
 from display.sound import SoundPlayer, Speaker, announcement_texts
 
 MULTI = Path(__file__).resolve().parents[2] / "examples" / "site-languages.toml"
@@ -34,7 +34,7 @@ def with_display(cfg_text: str, **keys) -> config.SiteConfig:
 @pytest.mark.parametrize("lang", LANGS)
 def test_a_call_is_spoken_in_each_language_to_a_wav_of_sensible_length(lang, multi, tmp_path):
     cfg = with_display(MULTI.read_text(encoding="utf-8"), speech_languages=[lang])
-    [(said_lang, text)] = announcement_texts(cfg, Call("K017", "3"), cfg.displays[0])
+    [(said_lang, text)] = announcement_texts(cfg, BoardEntry("K017", "3"), cfg.displays[0])
     assert said_lang == lang
     cat = texts.for_site(cfg)
     out = tmp_path / f"{lang}.wav"
@@ -47,7 +47,7 @@ def test_a_call_is_spoken_in_each_language_to_a_wav_of_sensible_length(lang, mul
 
 
 def test_the_number_is_read_letter_by_letter_and_digit_by_digit(multi):
-    said = dict(announcement_texts(multi, Call("K017", "3"), multi.displays[0]))
+    said = dict(announcement_texts(multi, BoardEntry("K017", "3"), multi.displays[0]))
     assert said["de"] == "Nummer K 0 1 7, bitte zu Schalter 3."
     assert said["tr"] == "Numara K 0 1 7: gişe 3."
     cat = texts.for_site(multi)
@@ -55,7 +55,7 @@ def test_the_number_is_read_letter_by_letter_and_digit_by_digit(multi):
 
 
 def test_arabic_is_fully_vocalised_and_has_no_latin_left(multi):
-    said = dict(announcement_texts(multi, Call("K017", "3"), multi.displays[0]))
+    said = dict(announcement_texts(multi, BoardEntry("K017", "3"), multi.displays[0]))
     ar = said["ar"]
     assert not re.search(r"[A-Za-z0-9]", ar), ar          # the number and counter are Arabic words
     words = [w for w in re.split(r"[\s،.:]+", ar) if any(unicodedata.bidirectional(c) == "AL" for c in w)]
@@ -70,8 +70,8 @@ def test_each_display_says_its_languages_in_its_order_and_repeats(multi):
     p = SoundPlayer(cfg, cfg.displays[0], wait_played=False)
     try:
         p.start()
-        p.announce(Call("K017", "3"))
-        p.announce(Call("N005", "1"))
+        p.announce(BoardEntry("K017", "3"))
+        p.announce(BoardEntry("N005", "1"))
         assert p.wait_idle(30)
         assert [e[:2] for e in p.log] == [("chime", "K017"), ("speech", "ar"), ("speech", "de"),
                                           ("speech", "ar"), ("speech", "de"),

@@ -1,7 +1,7 @@
 """A kiosk process the fault tests can press and kill: ``python kiosk_child.py SITE KIOSK [--hang-on-print]``.
 
 A separate `aufruf kiosk` process cannot be pressed (its mock pins live in its
-own memory), so this runs the same :class:`kiosk.kiosk.Kiosk` as its own
+own memory), so this runs the same :class:`kiosk.kiosk.TicketKiosk` as its own
 process, with gpiozero's MockFactory and python-escpos's Dummy, and presses
 the button of service S when it reads the line ``press S`` on stdin. It
 writes ``ready``, ``printing <bytes>`` and ``printed <number>`` lines to
@@ -22,7 +22,8 @@ from gpiozero.pins.mock import MockFactory  # noqa: E402
 
 from aufruf import config  # noqa: E402
 from aufruf.logsetup import setup  # noqa: E402
-from kiosk.kiosk import Kiosk  # noqa: E402
+from kiosk.kiosk import TicketKiosk  # noqa: E402
+from kiosk.printer import PrinterPort  # noqa: E402
 
 out_lock = threading.Lock()
 
@@ -47,7 +48,7 @@ def main() -> None:
     cfg = config.load(site)
     pins = MockFactory()
     printer = HangingDummy() if "--hang-on-print" in sys.argv else Dummy()
-    k = Kiosk(cfg, kiosk_id, printer=printer, pin_factory=pins,
+    k = TicketKiosk(cfg, kiosk_id, printer=PrinterPort.of(printer), pin_factory=pins,
               on_printed=lambda number, raw: say(f"printed {number}"))
     k.start()
     if not (k.link.wait_connected(10) and k.wait_ready(10)):

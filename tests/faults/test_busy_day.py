@@ -13,7 +13,6 @@ import uuid
 from audit import audit
 
 from aufrufcli.scenario import PLANS, Simulation
-from desk.app import DeskService
 
 
 class MqttDriver:
@@ -45,13 +44,12 @@ class MqttDriver:
         pass
 
 
-def test_busy_day_2000_tickets(site):
+def test_busy_day_2000_tickets(site, desk_service):
     plan = PLANS["busy-day"]
     day = dt.date(2026, 11, 25)
     sim = Simulation(site.cfg, plan, day, seed=42)
     clock = [sim.t0]
-    svc = DeskService(site.cfg, "main", str(site.data), keypads=False, clock=lambda: clock[0])
-    svc.start()
+    svc = desk_service(site, clock=lambda: clock[0])
     try:
         driver = MqttDriver(site, clock)
         report = sim.run(driver)

@@ -6,14 +6,12 @@ import sqlite3
 from audit import audit
 from processes import retry_until_answered
 
-from desk.app import DeskService
 
 
-def test_day_boundary_and_clock_jump_mid_burst(site):
+def test_day_boundary_and_clock_jump_mid_burst(site, desk_service):
     tz = site.cfg.tz
     clock = [int(dt.datetime(2026, 11, 25, 2, 58, tzinfo=tz).timestamp() * 1000)]   # 2 min before 03:00
-    svc = DeskService(site.cfg, "main", str(site.data), keypads=False, clock=lambda: clock[0])
-    svc.start()
+    svc = desk_service(site, clock=lambda: clock[0])
     try:
         p = site.probe()
         before = [{"v": 1, "id": f"old-{i}", "service": "K"} for i in range(30)]

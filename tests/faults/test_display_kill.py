@@ -1,18 +1,10 @@
 """kill -9 of the display mid-burst: the board and ledger do not notice, the will says offline, a restart returns."""
 
 import signal
-import time
 
 from audit import audit
+from probe import wait_until
 from processes import retry_until_answered, start_desk, start_process
-
-
-def wait_until(pred, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not pred():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.02)
 
 
 def test_kill_9_of_the_display_mid_burst(site, processes):

@@ -11,7 +11,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from aufruf.protocol import ACTIONS
-from desk.app import DeskService
 
 SQL = ["'; DROP TABLE tickets; --", "K001' OR '1'='1", "\x00", "\u202e", "\x1b[2J", "%s%s%n", "../../etc/passwd"]
 junk = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True), st.text(max_size=30),
@@ -77,10 +76,8 @@ def state(site):
 
 
 @pytest.fixture
-def running(site):
-    svc = DeskService(site.cfg, "main", str(site.data), keypads=False)
-    svc.start()
-    assert svc.link.wait_connected(5)
+def running(site, desk_service):
+    svc = desk_service(site)
     p = site.probe("controller-main", ("desk/3/reply",))
     yield svc, p
     svc.stop()
@@ -106,7 +103,7 @@ def test_ten_thousand_hostile_payloads(site, running):
     # some real state to protect: two tickets, one of them called at desk 1
     before = state(site)
     counter = Counter()
-    desk_log = logging.getLogger("aufruf.desk")
+    desk_log = logging.getLogger("desk.controller")
     level = desk_log.level
     desk_log.setLevel(logging.INFO)
     desk_log.addHandler(counter)

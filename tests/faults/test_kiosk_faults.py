@@ -1,7 +1,7 @@
 """Kiosk-side faults in the middle of a burst: a kiosk killed mid-print, a failing printer, an unplugged keypad.
 
 The controller, broker and ledger are the real ones; kiosks run the real
-:class:`kiosk.kiosk.Kiosk` on gpiozero's MockFactory with python-escpos's
+:class:`kiosk.kiosk.TicketKiosk` on gpiozero's MockFactory with python-escpos's
 Dummy; the keypad is read by the real :class:`desk.keypad.KeypadReader` from
 real ``evdev.InputEvent`` objects.
 """
@@ -19,9 +19,10 @@ from pathlib import Path
 from audit import audit
 from escpos.printer import Dummy
 from gpiozero.pins.mock import MockFactory
+from keypads import PluggableKeypad, keystrokes
+from probe import wait_until
 from processes import REPO, retry_until_answered, start_desk
 
-from aufruf.link import MqttLink
 
 EXAMPLE = REPO / "examples" / "site.toml"
 SIDE_KIOSK = """
@@ -42,16 +43,6 @@ def ledger_states(data_dir: Path) -> dict[str, str]:
         return dict(con.execute("SELECT number, state FROM tickets WHERE day=?", [day]).fetchall())
     finally:
         con.close()
-
-
-def wait_until(pred, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = pred()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 class KioskChild:
@@ -159,7 +150,8 @@ class FailingDummy(Dummy):
 
 
 def test_printer_failing_every_3rd_ticket_voids_exactly_those(site_factory, processes):
-    from kiosk.kiosk import Kiosk
+    from kiosk.kiosk import TicketKiosk
+    from kiosk.printer import PrinterPort
     text = EXAMPLE.read_text(encoding="utf-8").replace("min_gap_s = 2.0", "min_gap_s = 0.1")
     site = site_factory(text)
     p = site.probe()
@@ -175,8 +167,7 @@ def test_printer_failing_every_3rd_ticket_voids_exactly_those(site_factory, proc
     pins = MockFactory()
     printer = FailingDummy()
     printed: list[str] = []
-    link = MqttLink(site.cfg.broker, site.cfg.site_id, "kiosk", "entrance")
-    k = Kiosk(site.cfg, "entrance", link=link, printer=printer, pin_factory=pins,
+    k = TicketKiosk(site.cfg, "entrance", printer=PrinterPort.of(printer), pin_factory=pins,
               on_printed=lambda n, raw: printed.append(n))
     k.start()
     try:
@@ -215,76 +206,12 @@ def test_printer_failing_every_3rd_ticket_voids_exactly_those(site_factory, proc
     audit(site.data, board, numbers, printed=set(printed))
 
 
-class PluggableKeypad:
-    """A keypad device for :class:`desk.keypad.KeypadReader`'s opener, fed with real ``evdev.InputEvent``s.
-
-    It has a real file descriptor (a pipe) so the reader's ``select`` works as on
-    ``/dev/input``; unplugging makes ``read()`` raise ENODEV like the kernel
-    does, and opening fail with ENOENT until it is plugged in again.
-    """
-
-    def __init__(self):
-        self.plugged = True
-        self.opened: list["PluggableKeypad.Device"] = []
-
-    class Device:
-        def __init__(self, owner: "PluggableKeypad"):
-            self.owner = owner
-            self._r, self._w = os.pipe()
-            self.fd = self._r
-            self.events: list = []
-            self.lock = threading.Lock()
-
-        def grab(self) -> None:
-            pass
-
-        def feed(self, events: list) -> None:
-            with self.lock:
-                self.events.extend(events)
-            os.write(self._w, b"x")
-
-        def read(self):
-            os.read(self._r, 4096)
-            if not self.owner.plugged:
-                raise OSError(19, "No such device")
-            with self.lock:
-                out, self.events = self.events, []
-            return out
-
-        def close(self) -> None:
-            for fd in (self._r, self._w):
-                try:
-                    os.close(fd)
-                except OSError:
-                    pass
-
-    def open(self, path: str) -> "PluggableKeypad.Device":
-        if not self.plugged:
-            raise OSError(2, "No such file or directory", path)
-        dev = PluggableKeypad.Device(self)
-        self.opened.append(dev)
-        return dev
-
-
-def keystrokes(*keys: str, last_up: bool = True) -> list:
-    """Key-down, key-up and SYN events as the kernel sends them for a sequence of keys."""
-    from evdev import InputEvent, ecodes
-    t = time.time()
-    out = []
-    for i, k in enumerate(keys):
-        code = ecodes.ecodes[k]
-        out += [InputEvent(int(t), i, ecodes.EV_KEY, code, 1), InputEvent(int(t), i, ecodes.EV_SYN, 0, 0)]
-        if last_up or i < len(keys) - 1:
-            out += [InputEvent(int(t), i, ecodes.EV_KEY, code, 0), InputEvent(int(t), i, ecodes.EV_SYN, 0, 0)]
-    return out
-
-
 def test_keypad_unplugged_mid_press_sends_nothing_half_typed(site):
     from desk.app import DeskService
     p = site.probe()
     plug = PluggableKeypad()
     svc = DeskService(site.cfg, "main", str(site.data), keypads=True, keypad_opener=plug.open, keypad_retry_s=0.05)
-    reader = next(r for r in svc.readers if r.decoder.desk == "1")
+    reader = next(r for r in svc.readers.values() if r.decoder.desk == "1")
     svc.start()
     try:
         p.wait_for("status/controller/main", lambda b: b.get("online"), timeout=10)

@@ -20,7 +20,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 WRITER = r"""
 import sys
-from aufruf import config
+from aufruf import config, protocol
 from desk.dispatch import Office
 from desk.ledger import Ledger
 cfg = config.load(config.EXAMPLE_SITE)
@@ -33,8 +33,11 @@ i = 0
 while True:
     i += 1
     out = office.issue("KN"[i % 2], 1_795_600_000_000 + i)
-    led.commit(day, out.ticket.issued_at, out, [("aufruf/jc-mitte/kiosk/entrance/ticket", {"v": 1}, False)],
-               ("kiosk/entrance", f"{sys.argv[2]}-{i}", {"v": 1}))
+    rid = f"{sys.argv[2]}-{i}"
+    t = out.ticket
+    reply = protocol.TicketReply(rid, protocol.TicketInfo(t.number, t.service, t.issued_at, t.ahead, t.eta_min))
+    led.commit(day, t.issued_at, out, [("aufruf/jc-mitte/kiosk/entrance/ticket", reply, False)],
+               ("kiosk/entrance", rid, reply))
     print(f"{day}/{out.ticket.number}", flush=True)
 """
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from gpiozero.pins.mock import MockFactory
 
-from aufruf.link import MqttLink
+from kiosk.printer import PrinterPort
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -28,11 +28,12 @@ def make_kiosk(site, pins):
     made = []
 
     def make(printer=None, **kw):
-        from kiosk.kiosk import Kiosk
+        from kiosk.kiosk import TicketKiosk
         cfg = kw.pop("cfg", site.cfg)
-        link = MqttLink(cfg.broker, cfg.site_id, "kiosk", "entrance")
-        k = Kiosk(cfg, "entrance", link=link, printer=printer if printer is not None else StatusDummy(),
-                  pin_factory=pins, **kw)
+        printer = printer if printer is not None else StatusDummy()
+        # StatusDummy answers status queries as a USB printer does; a plain Dummy, like a file, cannot
+        port = PrinterPort.of(printer, reports_status=isinstance(printer, StatusDummy))
+        k = TicketKiosk(cfg, "entrance", printer=port, pin_factory=pins, **kw)
         made.append(k)
         k.start()
         assert k.link.wait_connected(5)

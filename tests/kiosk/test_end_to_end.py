@@ -22,9 +22,9 @@ from printers import StatusDummy
 from probe import wait_until as _wait_until
 
 from aufruf import config
-from aufruf.link import MqttLink
+from kiosk.printer import PrinterPort
 from kiosk import panel
-from kiosk.kiosk import Kiosk
+from kiosk.kiosk import TicketKiosk
 
 wait_until = functools.partial(_wait_until, timeout=10.0)  # real processes: allow more time
 
@@ -43,8 +43,8 @@ class Office:
         self.pins = MockFactory()
         self.printer = StatusDummy()
         self.printed: list[str | None] = []
-        link = MqttLink(site.cfg.broker, site.cfg.site_id, "kiosk", "entrance")
-        self.kiosk = Kiosk(site.cfg, "entrance", link=link, printer=self.printer, pin_factory=self.pins,
+        self.kiosk = TicketKiosk(site.cfg, "entrance", printer=PrinterPort.of(self.printer, reports_status=True),
+                           pin_factory=self.pins,
                            on_printed=lambda n, b: self.printed.append(n))
         self.kiosk.start()
         assert self.kiosk.link.wait_connected(5)

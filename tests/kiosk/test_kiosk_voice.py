@@ -10,9 +10,9 @@ import pytest
 from printers import StatusDummy
 from probe import wait_until
 
-from aufruf.link import MqttLink
 from kiosk import panel
-from kiosk.kiosk import Kiosk
+from kiosk.kiosk import TicketKiosk
+from kiosk.printer import PrinterPort
 from kiosk.voice import Voice
 
 MULTI = Path(__file__).resolve().parents[2] / "examples" / "site-languages.toml"
@@ -28,8 +28,8 @@ def voiced(site_factory, pins):
     kcfg = cfg.kiosk("entrance")
     assert kcfg.speaker and kcfg.info_pin == INFO
     voice = Voice(cfg, kcfg, wait_played=False)
-    k = Kiosk(cfg, "entrance", link=MqttLink(cfg.broker, cfg.site_id, "kiosk", "entrance"), printer=StatusDummy(),
-              pin_factory=pins, voice=voice)
+    k = TicketKiosk(cfg, "entrance", printer=PrinterPort.of(StatusDummy(), reports_status=True), pin_factory=pins,
+                    voice=voice)
     k.start()
     assert k.link.wait_connected(5) and k.wait_ready(5)
     yield site, k, voice

@@ -5,6 +5,7 @@ import dataclasses
 from escpos.printer import Dummy
 
 from aufruf import config
+from aufruf.protocol import TicketInfo
 from kiosk import ticket_layout as tl
 
 CFG = config.load(config.EXAMPLE_SITE)
@@ -108,4 +109,4 @@ def test_priority_ticket_carries_a_marker_in_double_size_and_stays_within_70_mm(
     assert out.index(b"VORRANG / PRIORITY") < out.index(b"K017")   # above the number
     assert b"VORRANG" not in printed()
     assert tl.paper_mm(tl.build(CFG, KIOSK, prio, tl.load_profile(None))) <= tl.MAX_PAPER_MM
-    assert tl.TicketData.from_reply({"service": "K", "number": "K017", "issued_at": 1, "priority": True}).priority
+    assert tl.TicketData.from_reply(TicketInfo("K017", "K", 1, priority=True)).priority
