@@ -11,8 +11,10 @@ setup(
     license="MIT",
     python_requires=">=3.11",
     packages=find_packages(include=["aufruf", "aufruf.*", "desk", "desk.*", "kiosk", "kiosk.*",
-                                    "display", "display.*", "aufrufcli", "aufrufcli.*"]),
-    package_data={"aufruf": ["data/*", "data/lang/*.toml"], "display": ["assets/*"], "kiosk": ["assets/*"]},
+                                    "display", "display.*", "aufrufcli", "aufrufcli.*",
+                                    "web", "web.*"]),
+    package_data={"aufruf": ["data/*", "data/lang/*.toml"], "display": ["assets/*"], "kiosk": ["assets/*"],
+                  "web": ["static/*", "templates/*"]},
     include_package_data=True,
     install_requires=[
         "paho-mqtt>=2.1,<3",
@@ -20,14 +22,18 @@ setup(
         "gpiozero>=2.0.1.post3,<3",
         "python-escpos[usb,serial]>=3.1,<4",
         "pygame-ce>=2.5,<3",
-        "evdev>=1.7,<3; sys_platform == 'linux'",
         "sdnotify>=0.3.2,<1",
         "Pillow>=10,<14",
         "python-bidi>=0.6,<1",
+        "aiohttp>=3.12,<4",
+        "aiohttp-sse>=3.0,<4",
     ],
     extras_require={
         "demo": ["amqtt>=0.11.1,<0.13"],
-        "test": ["pytest>=8,<10", "hypothesis>=6.100,<7", "amqtt>=0.11.1,<0.13"],
+        # USB keypads at the desk controller; PyPI has evdev as source only (needs gcc and python3-dev)
+        "keypad": ["evdev>=1.7,<3; sys_platform == 'linux'"],
+        "test": ["pytest>=8,<10", "hypothesis>=6.100,<7", "amqtt>=0.11.1,<0.13",
+                 "evdev>=1.7,<3; sys_platform == 'linux'", "selenium>=4.20,<5"],
     },
     entry_points={"console_scripts": ["aufruf=aufrufcli.cli:main"]},
     classifiers=[

@@ -13,7 +13,7 @@ import difflib
 import re
 import sys
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -32,6 +32,7 @@ KEYPAD_ACTIONS = ("next", "recall", "noshow", "done", "pause", "resume", "pause_
                   "call", "clear", "0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "ignore")
 RESERVED_KIOSK_IDS = ("info",)
 EXAMPLE_SITE = Path(__file__).resolve().parent / "data" / "site.toml"
+DEFAULT_PATH = "/etc/aufruf/site.toml"   # every command's --config default (the README copies the example here)
 
 
 # ---------------------------------------------------------------- value objects
@@ -137,6 +138,23 @@ class Broker:
 
 
 @dataclass(frozen=True)
+class Web:
+    """One ``aufruf web`` server: the board and ticket pages for browsers and phones."""
+
+    id: str
+    host: str
+    port: int
+    public_url: str
+    tls_cert: str | None = None
+    tls_key: str | None = None
+    max_clients: int = 1000
+
+    def ticket_url(self) -> str:
+        """The ticket page template the kiosk prints as a QR code ({number}, {key})."""
+        return self.public_url.rstrip("/") + "/t/{number}-{key}"
+
+
+@dataclass(frozen=True)
 class InfoDesk:
     printer: Printer | None = None
     priority: bool = False
@@ -161,6 +179,7 @@ class SiteConfig:
     announcements: dict[str, str]
     retention_days: int = 30
     eta_window: int = 20
+    webs: tuple[Web, ...] = ()
     lang_dir: str | None = None        # the office's own text catalogues (override or add languages)
 
     @property
@@ -179,9 +198,12 @@ class SiteConfig:
     def display(self, display_id: str) -> Display | None:
         return next((d for d in self.displays if d.id == display_id), None)
 
+    def web(self, web_id: str) -> Web | None:
+        return next((w for w in self.webs if w.id == web_id), None)
+
     def unknown(self, kind: str, device_id: str) -> str:
-        """The message for a device id the site file does not have (kind: 'kiosk' or 'display')."""
-        known = [d.id for d in (self.kiosks if kind == "kiosk" else self.displays)]
+        """The message for a device id the site file does not have (kind: 'kiosk', 'display' or 'web')."""
+        known = [d.id for d in {"kiosk": self.kiosks, "display": self.displays, "web": self.webs}[kind]]
         return f"{self.path}: no {kind} '{device_id}' in [[{kind}s]]; configured: {', '.join(known) or 'none'}"
 
     def service_day(self, at_ms: int) -> str:
@@ -208,6 +230,9 @@ class _Checker:
     def __init__(self, path: str):
         self.path = path
         self.problems: list[str] = []
+        # site.languages is wrong or misspelt: already one problem; texts in other languages are
+        # then not a problem of their own (one typo, one problem)
+        self.languages_unsure = False
 
     def bad(self, key: str, what: str) -> None:
         self.problems.append(f"{key}: {what}")
@@ -315,6 +340,8 @@ def _lang_table(c: _Checker, raw: dict, key: str, name: str, languages: tuple[st
         return {}
     out = {}
     for lang, text in v.items():
+        if lang not in languages and c.languages_unsure:
+            continue
         if lang not in languages:
             c.bad(_join(full, lang), f"language not in site.languages; allowed: {', '.join(languages)}")
         elif not isinstance(text, str) or not text.strip():
@@ -378,7 +405,7 @@ def _opening_hours(c: _Checker, raw: Any, key: str) -> dict[str, tuple[tuple[dt.
 
 def _check(raw: dict, c: _Checker) -> SiteConfig | None:
     c.keys(raw, "", ("site", "services", "desks", "kiosks", "displays", "keypads", "broker",
-                     "info_desk", "announcements", "ledger"))
+                     "info_desk", "announcements", "ledger", "webs"))
 
     # [site]
     site = c.table(raw.get("site", {}), "site")
@@ -393,6 +420,9 @@ def _check(raw: dict, c: _Checker) -> SiteConfig | None:
                   and len(set(v)) == len(v) else f"got {v!r}",
                   "a non-empty list of distinct language codes, e.g. [\"de\", \"en\"]", ["de"])
     languages = tuple(langs)
+    site_keys = ("id", "name", "languages", "timezone", "day_starts", "opening_hours", "lang_dir")
+    c.languages_unsure = (langs is not site.get("languages") and "languages" in site) or (
+        "languages" not in site and any(k not in site_keys for k in site))
     lang_dir = c.get(site, "site", "lang_dir", _is_str, "a directory of <code>.toml text catalogues")
     if lang_dir is not None:
         lang_dir = str((Path(c.path).parent / lang_dir) if not Path(lang_dir).is_absolute() else Path(lang_dir))
@@ -535,6 +565,8 @@ def _check(raw: dict, c: _Checker) -> SiteConfig | None:
         if "notices" in t:
             nt = c.table(t["notices"], f"{key}.notices")
             for lang, texts in nt.items():
+                if lang not in languages and c.languages_unsure:
+                    continue
                 if lang not in languages:
                     c.bad(f"{key}.notices.{lang}", f"language not in site.languages; allowed: {', '.join(languages)}")
                 elif isinstance(texts, str):
@@ -618,7 +650,7 @@ def _check(raw: dict, c: _Checker) -> SiteConfig | None:
 
     # [announcements]
     ann = c.table(raw.get("announcements", {}), "announcements")
-    c.keys(ann, "announcements", languages)
+    c.keys(ann, "announcements", tuple(ann) if c.languages_unsure else languages)
     announcements: dict[str, str] = {}      # only the site's own; the rest comes from the text catalogues
     for lang, tmpl in ann.items():
         if lang not in languages:
@@ -635,6 +667,10 @@ def _check(raw: dict, c: _Checker) -> SiteConfig | None:
     retention = c.get(led, "ledger", "retention_days", _int_in(1, 3650), "days 1..3650", 30)
     eta_window = c.get(led, "ledger", "eta_window", _int_in(3, 500), "recent tickets 3..500", 20)
 
+    webs = _webs(c, raw)
+    if webs:  # the ticket page is what the QR on a ticket opens, unless a kiosk says otherwise
+        kiosks = [k if k.qr_url else replace(k, qr_url=webs[0].ticket_url()) for k in kiosks]
+
     if c.problems:
         return None
     return SiteConfig(
@@ -642,7 +678,48 @@ def _check(raw: dict, c: _Checker) -> SiteConfig | None:
         day_starts=day_starts, opening_hours=opening, services=tuple(services), desks=tuple(desks),
         kiosks=tuple(kiosks), displays=tuple(displays), keypads=tuple(keypads), broker=broker,
         info_desk=info_desk, announcements={k: v for k, v in announcements.items() if k in languages},
-        retention_days=retention, eta_window=eta_window, lang_dir=lang_dir)
+        retention_days=retention, eta_window=eta_window, webs=tuple(webs), lang_dir=lang_dir)
+
+
+LISTEN_RE = re.compile(r"^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$")
+PUBLIC_URL_RE = re.compile(r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?(/[A-Za-z0-9._~/-]*)?$")
+
+
+def _listen(v: Any) -> str | None:
+    if not isinstance(v, str):
+        return f"got {_kind(v)} {v!r}"
+    m = LISTEN_RE.match(v)
+    return None if m and 1 <= int(m.group(2)) <= 65535 else f"got {v!r}"
+
+
+def _public_url(v: Any) -> str | None:
+    return None if isinstance(v, str) and PUBLIC_URL_RE.match(v) else f"got {v!r}"
+
+
+def _webs(c: _Checker, raw: dict) -> list[Web]:
+    """``[[webs]]``: the ``aufruf web`` servers (board page, ticket pages)."""
+    webs: list[Web] = []
+    for i, w in enumerate(_list(c, raw, "webs")):
+        key = f"webs[{i}]"
+        t = c.table(w, key)
+        c.keys(t, key, ("id", "listen", "public_url", "tls_cert", "tls_key", "max_clients"))
+        listen = c.get(t, key, "listen", _listen, "\"HOST:PORT\", e.g. \"0.0.0.0:8080\"", "0.0.0.0:8080")
+        host, port = listen.rsplit(":", 1)
+        cert = c.get(t, key, "tls_cert", _is_str, "a PEM certificate file path")
+        tkey = c.get(t, key, "tls_key", _is_str, "a PEM private key file path")
+        if (cert is None) != (tkey is None):
+            c.bad(f"{key}.{'tls_key' if cert else 'tls_cert'}", "is required with "
+                  f"{'tls_cert' if cert else 'tls_key'}; allowed: both tls_cert and tls_key, or neither")
+        webs.append(Web(
+            id=c.get(t, key, "id", _is_id, "lower-case letters, digits and '-', 1..32 chars", "?", required=True),
+            host=host.strip("[]"), port=int(port),
+            public_url=c.get(t, key, "public_url", _public_url,
+                             "the http(s) URL phones open, e.g. \"https://warten.example.org\"", "http://localhost",
+                             required=True),
+            tls_cert=cert, tls_key=tkey,
+            max_clients=c.get(t, key, "max_clients", _int_in(1, 20000), "live connections 1..20000", 1000)))
+    _no_dupes(c, "webs", [w.id for w in webs])
+    return webs
 
 
 # what the de and en catalogues (aufruf/data/lang) say; kept for callers of the old name
@@ -658,7 +735,7 @@ def _lang_list(c: _Checker, raw: dict, key: str, name: str, languages: tuple[str
     v = c.get(raw, key, name, lambda v: None if isinstance(v, list) and v and all(isinstance(x, str) for x in v)
               and len(set(v)) == len(v) else f"got {v!r}", allowed, [])
     for i, lang in enumerate(v):
-        if lang not in languages:
+        if lang not in languages and not c.languages_unsure:
             c.bad(f"{_join(key, name)}[{i}]", f"'{lang}' is not in site.languages; allowed: {', '.join(languages)}")
     return tuple(x for x in v if x in languages)
 
@@ -687,6 +764,7 @@ def _no_dupes(c: _Checker, key: str, ids: list[str], what: str = "id") -> None:
 
 def parse(text: str, path: str = "<string>") -> SiteConfig:
     """Parse and check a site config given as TOML text; raise ConfigError with every problem."""
+    text = text.removeprefix("\ufeff")    # a UTF-8 byte order mark (Windows editors) is not TOML, but harmless
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
@@ -730,6 +808,9 @@ def summary(cfg: SiteConfig) -> str:
                      f"spoken {', '.join(d.speech_languages or d.languages or cfg.languages)} x{d.repeat}")
     for k in cfg.keypads:
         lines.append(f"  keypad for desk {k.desk}: {k.device}")
+    for w in cfg.webs:
+        lines.append(f"  web {w.id}: listens on {w.host}:{w.port}{' (TLS)' if w.tls_cert else ''}, "
+                     f"phones open {w.public_url}")
     lines.append(f"  broker {cfg.broker.host}:{cfg.broker.port} (MQTT {'5' if cfg.broker.mqtt_version == 5 else '3.1.1'}"
                  f"{', TLS' if cfg.broker.tls else ''}), credentials in {cfg.broker.credentials_dir}")
     return "\n".join(lines)

@@ -7,6 +7,13 @@ marks the device offline, publishes with QoS 1, and keeps publishes made while
 the broker is away (in order, in memory: what must survive a restart is the
 caller's to store first). ``TCP_NODELAY`` is set on the socket: without it a
 request/reply through the broker waits ~40 ms for delayed ACKs.
+
+Ready means subscribed: :meth:`MqttLink.wait_connected` returns only once the
+broker has acknowledged every subscription (SUBACK) of the current connection,
+so a message published after it is never missed (a CONNACK alone is not enough:
+the subscriptions may still be on their way). The retained status also names
+this process (``instance``, ``host``, ``pid``) so a second process with the
+same id can be refused (:mod:`aufruf.instance`).
 """
 
 from __future__ import annotations
@@ -82,7 +89,12 @@ class MqttLink:
         self.session_expiry_s = session_expiry_s
         self._on_connect_hook = on_connect
         self._on_disconnect_hook = on_disconnect
-        self._connected = threading.Event()
+        self._connected = threading.Event()     # CONNACK received
+        self._ready = threading.Event()         # ... and every SUBACK of this connection
+        self._sub_mids: set[int] = set()
+        self.refused_subscriptions: list[str] = []
+        self.instance = uuid.uuid4().hex[:16]   # this process's link, in the retained status
+        self._unreachable_logged = False
         self._stopped = threading.Event()
         self._lock = threading.Lock()
         self._pending: dict[int, Delivered] = {}
@@ -114,6 +126,8 @@ class MqttLink:
         c.on_disconnect = self._on_disconnect
         c.on_message = self._on_message
         c.on_publish = self._on_publish
+        c.on_subscribe = self._on_subscribe
+        c.on_connect_fail = self._on_connect_fail
         c.on_socket_open = self._on_socket_open
         self.client = c
 
@@ -151,8 +165,12 @@ class MqttLink:
         self.client.loop_stop()
 
     def wait_connected(self, timeout: float) -> bool:
-        """Block until connected (True) or the timeout passes (False)."""
-        return self._connected.wait(timeout)
+        """Block until connected AND subscribed (every SUBACK in), True; False when the timeout passes."""
+        return self._ready.wait(timeout)
+
+    def is_ready(self) -> bool:
+        """Connected and every subscription acknowledged by the broker."""
+        return self._ready.is_set()
 
     def is_connected(self) -> bool:
         return self._connected.is_set()
@@ -165,14 +183,20 @@ class MqttLink:
     # ------------------------------------------------------------ publishing
 
     def publish(self, topic: str, payload: protocol.Message | bytes, *, retain: bool = False,
-                on_delivered: Delivered | None = None) -> int:
+                on_delivered: Delivered | None = None, expiry_s: int | None = None) -> int:
         """Publish with QoS 1; kept in memory and sent on reconnect if the broker is away.
 
         ``on_delivered(ok, reason)`` runs on paho's thread when the broker acknowledged
         (MQTT 5 reports ``ok=False, "Not authorized"`` for a publish the ACL refuses).
+        ``expiry_s`` sets MQTT 5's message expiry interval: the broker drops the message
+        if it cannot hand it on within that time (e.g. to a controller that is down).
         """
         data = payload if isinstance(payload, bytes) else payload.to_json()
-        info = self.client.publish(topic, data, qos=1, retain=retain)
+        props = None
+        if expiry_s is not None and self.broker.mqtt_version == 5:
+            props = Properties(PacketTypes.PUBLISH)
+            props.MessageExpiryInterval = max(1, int(expiry_s))
+        info = self.client.publish(topic, data, qos=1, retain=retain, properties=props)
         if info.rc not in (MQTTErrorCode.MQTT_ERR_SUCCESS, MQTTErrorCode.MQTT_ERR_NO_CONN):
             raise LinkError(f"publish to {topic} failed: {mqtt.error_string(info.rc)}")
         if on_delivered is not None:
@@ -195,8 +219,9 @@ class MqttLink:
             except Exception:  # noqa: BLE001 - a broken extra must not stop the status
                 log.exception("status extra failed")
         printer = extra.pop("printer", None)
-        self.publish(self.status_topic, protocol.Status(online=True, at=now_ms(), printer=printer, extra=extra),
-                     retain=True)
+        self.publish(self.status_topic, protocol.Status(online=True, at=now_ms(), printer=printer, extra=extra,
+                                                        instance=self.instance, host=socket.gethostname(),
+                                                        pid=os.getpid()), retain=True)
 
     # ------------------------------------------------------------ paho callbacks
 
@@ -216,27 +241,58 @@ class MqttLink:
                 self._last_refusal = reason
                 return
             self._last_refusal = None
+            self._unreachable_logged = False
             self.connects += 1
             log.info("connected to %s:%s as %s", self.broker.host, self.broker.port, self.user)
-            for sub in self.subscriptions:
-                client.subscribe(sub, qos=1)
+            self._ready.clear()
+            with self._lock:
+                self._sub_mids = set()
+                for sub in self.subscriptions:
+                    rc, mid = client.subscribe(sub, qos=1)
+                    if rc == MQTTErrorCode.MQTT_ERR_SUCCESS and mid is not None:
+                        self._sub_mids.add(mid)
+                subscribed = not self._sub_mids
             self.publish_status_now()
             self._connected.set()
+            if subscribed:
+                self._ready.set()
             if self._on_connect_hook is not None:
                 self._on_connect_hook()
         except Exception:  # noqa: BLE001 - never kill paho's thread
             log.exception("on_connect failed")
 
+    def _on_connect_fail(self, client, userdata) -> None:
+        if not self._unreachable_logged and not self._stopped.is_set():
+            self._unreachable_logged = True      # once per outage, not every retry
+            log.warning("cannot reach the broker %s:%s as %s (is Mosquitto running?); retrying",
+                        self.broker.host, self.broker.port, self.user)
+
     def _on_disconnect(self, client, userdata, flags, reason_code, properties) -> None:
         try:
             was = self._connected.is_set()
             self._connected.clear()
+            self._ready.clear()
             if was and not self._stopped.is_set():
                 log.warning("lost the broker %s:%s (%s); reconnecting", self.broker.host, self.broker.port, reason_code)
             if self._on_disconnect_hook is not None:
                 self._on_disconnect_hook()
         except Exception:  # noqa: BLE001
             log.exception("on_disconnect failed")
+
+    def _on_subscribe(self, client, userdata, mid, reason_codes, properties) -> None:
+        try:
+            refused = [str(rc) for rc in (reason_codes or []) if getattr(rc, "is_failure", False)]
+            if refused:
+                log.error("broker %s:%s refused a subscription of %s: %s", self.broker.host, self.broker.port,
+                          self.user, ", ".join(refused))
+                self.refused_subscriptions.extend(refused)
+            with self._lock:
+                self._sub_mids.discard(mid)
+                done = not self._sub_mids
+            if done and self._connected.is_set():
+                self._ready.set()
+        except Exception:  # noqa: BLE001 - never kill paho's thread
+            log.exception("on_subscribe failed")
 
     def _on_message(self, client, userdata, msg) -> None:
         if self.handler is None:

@@ -24,11 +24,17 @@ REQ_ID_RE = re.compile(r"^[\x21-\x7e]{1,64}$")    # request and command ids
 NUMBER_RE = re.compile(r"^([A-Z])(\d{3})$")
 SERVICE_RE = re.compile(r"^[A-Z]$")
 ACTIONS = ("next", "recall", "noshow", "done", "pause", "resume", "transfer", "call")
-ROLES = ("kiosk", "controller", "display", "keypad", "staff")
+ROLES = ("kiosk", "controller", "display", "keypad", "staff", "web")
 PRINTER_STATES = ("ok", "paper_low", "paper_out", "offline")
 DESK_STATES = ("serving", "idle", "paused")
 STATUS_STALE_MS = 180_000
+COMMAND_MAX_AGE_MS = 5_000   # a command or request with a "sent_at" older than this is not carried out
 BOARD_CALLS = 10
+LINE_MAX = 300                # numbers listed in a retained line/<service>; the rest are counted
+TICKET_STATES = ("waiting", "called", "done", "noshow", "void", "expired")
+WEB_ACTIONS = ("leave",)
+KEY_RE = re.compile(r"^[a-z2-7]{10}$")            # a ticket page's key (aufruf/ticketkey.py)
+DAY_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 @dataclass(frozen=True)
@@ -81,6 +87,22 @@ class Topics:
             raise PayloadError(f"unknown role {role!r}")
         return f"{self.root}status/{role}/{self._id(device)}"
 
+    def web_command(self, web: str) -> str:
+        return f"{self.root}web/{self._id(web)}/command"
+
+    def web_reply(self, web: str) -> str:
+        return f"{self.root}web/{self._id(web)}/reply"
+
+    def line(self, service: str) -> str:
+        if not SERVICE_RE.match(service):
+            raise PayloadError(f"invalid service key {service!r}")
+        return f"{self.root}line/{service}"
+
+    def ticket_state(self, number: str) -> str:
+        if not NUMBER_RE.match(number):
+            raise PayloadError(f"invalid ticket number {number!r}")
+        return f"{self.root}tickets/{number}"
+
     @property
     def call(self) -> str:
         return f"{self.root}call"
@@ -123,6 +145,18 @@ class Topics:
     def all_desk_states(self) -> str:
         return f"{self.root}desk/+/state"
 
+    @property
+    def all_web_commands(self) -> str:
+        return f"{self.root}web/+/command"
+
+    @property
+    def all_lines(self) -> str:
+        return f"{self.root}line/+"
+
+    @property
+    def all_tickets(self) -> str:
+        return f"{self.root}tickets/+"
+
     def role_status(self, role: str) -> str:
         """Every device of one role: ``status/<role>/+``."""
         if role not in ROLES:
@@ -148,7 +182,7 @@ class Topics:
         if not topic.startswith(self.root):
             raise PayloadError(f"topic outside {self.root}")
         parts = topic[len(self.root):].split("/")
-        if len(parts) == 3 and parts[0] in ("kiosk", "desk"):
+        if len(parts) == 3 and parts[0] in ("kiosk", "desk", "web"):
             return Route(f"{parts[0]}/{parts[2]}", parts[1])
         if len(parts) == 3 and parts[0] == "status":
             return Route(f"status/{parts[1]}", parts[2])
@@ -156,6 +190,8 @@ class Topics:
             return Route(parts[0])
         if len(parts) == 2 and parts[0] == "stats":
             return Route(topic[len(self.root):])
+        if len(parts) == 2 and parts[0] in ("line", "tickets"):
+            return Route(parts[0], parts[1])
         raise PayloadError("unknown topic")
 
 
@@ -283,16 +319,24 @@ class TicketRequest(Message):
     id: str
     service: str
     priority: bool = False
+    sent_at: int | None = None      # addition: ms; too old -> not carried out (see expired())
 
     def to_dict(self) -> dict[str, Any]:
         out = _v(id=self.id, service=self.service)
         if self.priority:
             out["priority"] = True
+        if self.sent_at is not None:
+            out["sent_at"] = self.sent_at
         return out
 
     @classmethod
     def from_dict(cls, obj: dict[str, Any]) -> "TicketRequest":
-        return cls(_id(obj), _service(obj), bool(_bool(obj, "priority", required=False)))
+        return cls(_id(obj), _service(obj), bool(_bool(obj, "priority", required=False)),
+                   _int(obj, "sent_at", required=False))
+
+    def expired(self, now: int, max_age_ms: int = COMMAND_MAX_AGE_MS) -> str | None:
+        """Why this request must not be carried out at ``now`` (None: carry it out)."""
+        return expired(self.sent_at, now, max_age_ms)
 
 
 @dataclass(frozen=True)
@@ -305,6 +349,7 @@ class TicketInfo(Message):
     ahead: int | None = None
     eta_min: int | None = None
     priority: bool = False
+    key: str | None = None  # addition: the key of the ticket's page, for the QR (docs/web.md)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"number": self.number, "service": self.service, "issued_at": self.issued_at}
@@ -314,6 +359,8 @@ class TicketInfo(Message):
             out["eta_min"] = self.eta_min
         if self.priority:
             out["priority"] = True
+        if self.key is not None:
+            out["key"] = self.key
         return out
 
     @classmethod
@@ -321,7 +368,8 @@ class TicketInfo(Message):
         if not isinstance(obj, dict):
             raise PayloadError("missing field 'ticket'")
         return cls(_number(obj), _service(obj), _int(obj, "issued_at"), _int(obj, "ahead", required=False),
-                   _int(obj, "eta_min", required=False), bool(_bool(obj, "priority", required=False)))
+                   _int(obj, "eta_min", required=False), bool(_bool(obj, "priority", required=False)),
+                   _str(obj, "key", KEY_RE, required=False))
 
 
 @dataclass(frozen=True)
@@ -391,6 +439,7 @@ class Command(Message):
     action: str
     service: str | None = None
     number: str | None = None
+    sent_at: int | None = None      # addition: ms; too old -> not carried out (see expired())
 
     def __post_init__(self) -> None:
         if self.action not in ACTIONS:
@@ -406,7 +455,13 @@ class Command(Message):
             out["service"] = self.service
         if self.number is not None:
             out["number"] = self.number
+        if self.sent_at is not None:
+            out["sent_at"] = self.sent_at
         return out
+
+    def expired(self, now: int, max_age_ms: int = COMMAND_MAX_AGE_MS) -> str | None:
+        """Why this command must not be carried out at ``now`` (None: carry it out)."""
+        return expired(self.sent_at, now, max_age_ms)
 
     @classmethod
     def from_dict(cls, obj: dict[str, Any]) -> "Command":
@@ -418,7 +473,7 @@ class Command(Message):
             raise PayloadError(f"unknown action {action[:20]!r}; allowed: {', '.join(ACTIONS)}")
         service = _service(obj) if action == "transfer" else None
         number = _number(obj) if action == "call" else None
-        return cls(cid, action, service, number)
+        return cls(cid, action, service, number, _int(obj, "sent_at", required=False))
 
 
 @dataclass(frozen=True)
@@ -582,6 +637,10 @@ class QueueState(Message):
         return cls(out, _int(obj, "updated_at"))
 
 
+_STATUS_PROCESS = ("instance", "host", "pid")
+_STATUS_OWN = ("v", "online", "at", "printer") + _STATUS_PROCESS
+
+
 @dataclass(frozen=True)
 class Status(Message):
     """Retained ``status/<role>/<device>``; ``extra`` holds a role's own fields (``day``, ``waiting``, ...)."""
@@ -590,6 +649,10 @@ class Status(Message):
     at: int | None = None
     printer: str | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
+    # addition: the process that sends it (aufruf.instance refuses a second one with the same id)
+    instance: str | None = None
+    host: str | None = None
+    pid: int | None = None
 
     def __post_init__(self) -> None:
         if self.printer is not None and self.printer not in PRINTER_STATES:
@@ -601,7 +664,10 @@ class Status(Message):
             out["at"] = self.at
         if self.printer is not None:
             out["printer"] = self.printer
-        out.update({k: v for k, v in self.extra.items() if k not in ("v", "online", "at", "printer")})
+        for k in _STATUS_PROCESS:
+            if getattr(self, k) is not None:
+                out[k] = getattr(self, k)
+        out.update({k: v for k, v in self.extra.items() if k not in _STATUS_OWN})
         return out
 
     @classmethod
@@ -611,8 +677,9 @@ class Status(Message):
         printer = obj.get("printer")
         if printer is not None and printer not in PRINTER_STATES:
             raise PayloadError(f"field 'printer' must be one of {', '.join(PRINTER_STATES)}")
-        extra = {k: v for k, v in obj.items() if k not in ("v", "online", "at", "printer")}
-        return cls(online, at, printer, extra)
+        extra = {k: v for k, v in obj.items() if k not in _STATUS_OWN}
+        return cls(online, at, printer, extra, _str(obj, "instance", None, 1, 64, required=False),
+                   _str(obj, "host", None, 1, 255, required=False), _int(obj, "pid", required=False))
 
     def age_ms(self, now: int) -> int | None:
         """How old the status is (None: it carries no time)."""
@@ -675,6 +742,95 @@ class StatsToday(Message):
                    _minutes(obj, "median_wait_min"), _int(obj, "updated_at"))
 
 
+@dataclass(frozen=True)
+class WebCommand(Message):
+    """``web/<web>/command``: a ticket's holder, through ``aufruf web``, gives it back (``leave``).
+
+    The answer is a :class:`CommandReply` on ``web/<web>/reply``.
+    """
+
+    id: str
+    action: str
+    number: str
+    key: str
+
+    def __post_init__(self) -> None:
+        if self.action not in WEB_ACTIONS:
+            raise PayloadError(f"unknown action {self.action[:20]!r}; allowed: {', '.join(WEB_ACTIONS)}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return _v(id=self.id, action=self.action, number=self.number, key=self.key)
+
+    @classmethod
+    def from_dict(cls, obj: dict[str, Any]) -> "WebCommand":
+        cid = _id(obj)
+        action = obj.get("action")
+        if not isinstance(action, str) or action not in WEB_ACTIONS:
+            raise PayloadError(f"unknown action {str(action)[:20]!r}; allowed: {', '.join(WEB_ACTIONS)}")
+        return cls(cid, action, _number(obj), _match(obj, "key", KEY_RE, "a ticket key (10 of a-z, 2-7)"))
+
+
+@dataclass(frozen=True)
+class Line(Message):
+    """Retained ``line/<service>``: the waiting numbers of one service in call order, each with
+    its estimate; at most ``LINE_MAX`` listed, ``more`` counts the rest."""
+
+    service: str
+    numbers: tuple[str, ...]
+    eta_min: tuple[int | None, ...]
+    more: int
+    open: bool
+    updated_at: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return _v(service=self.service, numbers=list(self.numbers), eta_min=list(self.eta_min), more=self.more,
+                  open=self.open, updated_at=self.updated_at)
+
+    @classmethod
+    def from_dict(cls, obj: dict[str, Any]) -> "Line":
+        service = _service(obj)
+        numbers = obj.get("numbers")
+        etas = obj.get("eta_min")
+        if not isinstance(numbers, list) or len(numbers) > LINE_MAX or not all(
+                isinstance(n, str) and NUMBER_RE.match(n) for n in numbers):
+            raise PayloadError(f"field 'numbers' must be a list of at most {LINE_MAX} ticket numbers")
+        if not isinstance(etas, list) or len(etas) != len(numbers) or not all(
+                e is None or (isinstance(e, int) and not isinstance(e, bool) and e >= 0) for e in etas):
+            raise PayloadError("field 'eta_min' must list one estimate (or null) per number")
+        return cls(service, tuple(numbers), tuple(etas), _int(obj, "more"), bool(_bool(obj, "open")),
+                   _int(obj, "updated_at"))
+
+
+@dataclass(frozen=True)
+class TicketState(Message):
+    """Retained ``tickets/<number>``: where one ticket of the service day is (numbers only)."""
+
+    number: str
+    day: str
+    service: str
+    state: str
+    desk: str | None
+    at: int
+
+    def __post_init__(self) -> None:
+        if self.state not in TICKET_STATES:
+            raise PayloadError(f"field 'state' must be one of {', '.join(TICKET_STATES)}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return _v(number=self.number, day=self.day, service=self.service, state=self.state, desk=self.desk,
+                  at=self.at)
+
+    @classmethod
+    def from_dict(cls, obj: dict[str, Any]) -> "TicketState":
+        number = _number(obj)
+        day = _match(obj, "day", DAY_RE, "a service day like 2026-11-25")
+        state = obj.get("state")
+        if state not in TICKET_STATES:
+            raise PayloadError(f"field 'state' must be one of {', '.join(TICKET_STATES)}")
+        desk = _str(obj, "desk", ID_RE) if obj.get("desk") is not None else None
+        return cls(number, day, _service(obj), state, desk, _int(obj, "at"))
+
+
 def _minutes(obj: dict, key: str) -> float | None:
     v = obj.get(key)
     if v is None:
@@ -692,6 +848,18 @@ def _error_reply(req_id: str | None, reason: str) -> dict[str, Any]:
     if req_id is not None:
         out["id"] = req_id
     return out
+
+
+def expired(sent_at: int | None, now: int, max_age_ms: int = COMMAND_MAX_AGE_MS) -> str | None:
+    """Why a command or request sent at ``sent_at`` must not be carried out at ``now`` (None: carry it out).
+
+    One without ``sent_at`` never expires (older clients). Staff tools wait at most
+    a second longer than this for an answer, so nothing they gave up on runs later.
+    """
+    if sent_at is None or now - sent_at <= max_age_ms:
+        return None
+    return (f"expired: sent {(now - sent_at) / 1000:.1f} s ago, commands older than {max_age_ms / 1000:.0f} s "
+            "are not carried out")
 
 
 def ticket_number(service: str, seq: int) -> str:

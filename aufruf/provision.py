@@ -46,6 +46,10 @@ def users(cfg: SiteConfig, controllers: tuple[str, ...] = ("main",), bridge: boo
         out.append(User(f"keypad-{d.id}", (f"desk/{d.id}/command", f"status/keypad/{d.id}"),
                         (f"desk/{d.id}/reply", f"desk/{d.id}/state", f"status/keypad/{d.id}",
                          "status/controller/+")))
+    for w in cfg.webs:  # aufruf web: reads the public state, gives tickets back for their holders
+        out.append(User(f"web-{w.id}", (f"web/{w.id}/command", f"status/web/{w.id}"),
+                        ("call", "board", "queue", "line/+", "tickets/+", f"web/{w.id}/reply",
+                         f"status/web/{w.id}", "status/controller/+")))
     # the staff tools (aufruf issue/call/status): the info desk's kiosk topics and every desk
     out.append(User("staff-info",
                     ("kiosk/info/request", "kiosk/info/printed", "desk/+/command", "status/staff/info"),
@@ -125,6 +129,10 @@ def provision(cfg: SiteConfig, out: str | Path, *, rotate: bool = False, port: i
             _write(f, pw + "\n", 0o640)
         passwd_lines.append(f"{u.name}:{mosquitto_hash(pw)}")
     _write(out / "passwd", "\n".join(passwd_lines) + "\n", 0o640)
+    from .ticketkey import secret_path
+    secret = secret_path(creds)  # the key behind each ticket's QR (aufruf/ticketkey.py)
+    if rotate or not secret.exists() or len(secret.read_text(encoding="utf-8").strip()) < 16:
+        _write(secret, secrets.token_urlsafe(32) + "\n", 0o640)
     _write(out / "acl", acl_text(cfg, ulist), 0o644)
     if tls:
         from . import sitetls
@@ -138,7 +146,37 @@ def provision(cfg: SiteConfig, out: str | Path, *, rotate: bool = False, port: i
                           run_as=run_as, persistence_dir=pdir, tls_port=tls_port if tls or tls_port else None,
                           extra=extra_conf)
     _write(out / "mosquitto.conf", conf, 0o644)
+    if conf_dir is None and run_as in (None, BROKER_USER):
+        hand_to_broker(out, pdir)
     return [u.name for u in ulist]
+
+
+BROKER_USER = "mosquitto"   # Debian's Mosquitto, started as root, drops to this user before reading its files
+
+
+def hand_to_broker(out: Path, persistence_dir: Path) -> bool:
+    """As root: let the broker's own user read passwd (and the TLS key) and write its persistence.
+
+    Mosquitto started as root switches to user ``mosquitto`` and only then opens
+    the password file ("Unable to open pwfile" otherwise). The files stay
+    unreadable for everybody else. False when not root or there is no such user.
+    """
+    if os.geteuid() != 0:
+        return False
+    import grp
+    import pwd
+    try:
+        uid, gid = pwd.getpwnam(BROKER_USER).pw_uid, grp.getgrnam(BROKER_USER).gr_gid
+    except KeyError:
+        return False
+    for f in (out / "passwd", out / "tls" / "server.key"):
+        if f.exists():
+            os.chown(f, 0, gid)
+            os.chmod(f, 0o640)
+    if persistence_dir.is_dir():
+        os.chown(persistence_dir, uid, gid)
+        os.chmod(persistence_dir, 0o750)
+    return True
 
 
 def mosquitto_conf(out: Path, *, port: int, bind: str | None, run_as: str | None, persistence_dir: Path | None,

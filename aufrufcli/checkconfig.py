@@ -12,11 +12,12 @@ import os
 import sys
 
 from aufruf import config, texts
+from aufruf.config import DEFAULT_PATH
 from aufruf.errors import ConfigError
 
 
 def configure(p: argparse.ArgumentParser) -> None:
-    p.add_argument("file", help="the site config (TOML)")
+    p.add_argument("file", nargs="?", default=DEFAULT_PATH, help=f"the site config (default {DEFAULT_PATH})")
 
 
 def language_notes(cfg: config.SiteConfig) -> list[str]:

@@ -21,6 +21,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "desk": ("desk.app", "run the desk controller (the queue authority)"),
     "kiosk": ("kiosk.app", "run a ticket kiosk (buttons, printer, LED)"),
     "display": ("display.app", "run a waiting-room display"),
+    "web": ("web.app", "run the web server: the board page and each ticket's page behind its QR"),
     "status": ("aufrufcli.staff", "show waiting tickets, desks and devices"),
     "issue": ("aufrufcli.staff", "issue a ticket (info desk)"),
     "call": ("aufrufcli.staff", "send a desk command: next, recall, noshow, done, pause, resume, ..."),
@@ -31,9 +32,23 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
+# one-shot tools: their output is the answer, log lines only for warnings and errors (-v for all)
+QUIET = {"check-config", "provision", "status", "issue", "call", "report", "render-ticket", "screenshot"}
+
+EPILOG = """examples:
+  aufruf demo                                   the whole office on this machine
+  aufruf check-config /etc/aufruf/site.toml     check a site file
+  aufruf call --desk 3 next                     call the next customer to desk 3
+  aufruf COMMAND --help                         a command's options, examples and exit codes
+
+exit codes: 0 done, 1 refused or failed (the message says why), 2 wrong usage,
+3 the broker or the desk controller cannot be reached (staff commands)"""
+
+
 def build_parser(chosen: str | None) -> argparse.ArgumentParser:
     """The parser; only the chosen subcommand's module is imported to add its options."""
-    parser = argparse.ArgumentParser(prog="aufruf", description="aufruf: waiting tickets and call display.")
+    parser = argparse.ArgumentParser(prog="aufruf", description="aufruf: waiting tickets and call display.",
+                                     epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"aufruf {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -57,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     from aufruf import logsetup
-    logsetup.setup(args.verbose)
+    logsetup.setup(args.verbose, quiet=args._name in QUIET)
     mod = args._module
     run = getattr(mod, f"main_{args._name.replace('-', '_')}", None) or mod.main
     try:

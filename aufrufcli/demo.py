@@ -38,7 +38,8 @@ from aufruf.config import SiteConfig
 from aufruf.errors import AufrufError
 
 log = logging.getLogger(__name__)
-KIOSK, DISPLAY = "entrance", "hall"
+KIOSK, DISPLAY, WEB = "entrance", "hall", "lobby"
+SCENARIO_DAY = dt.date(2026, 11, 25)
 
 
 def _free_port() -> int:
@@ -75,10 +76,12 @@ class DemoOffice:
         self.want_sound = sound
         self.mosquitto: subprocess.Popen | None = None
         self.embedded = None
-        self.desk = self.kiosk = self.display = self.staff = self.sound = None
+        self.desk = self.kiosk = self.display = self.staff = self.sound = self.web = None
         self.printed: "queue.Queue[tuple[str | None, bytes]]" = queue.Queue()
         self.pin_factory = None
         self.cfg: SiteConfig | None = None
+        self.first_ticket: str | None = None
+        self.announce_urls = False  # print the first ticket's page when it is printed
 
     # ------------------------------------------------------------ start / stop
 
@@ -91,6 +94,9 @@ class DemoOffice:
         text = config.replace_table(config.EXAMPLE_SITE.read_text(encoding="utf-8"), "broker", {
             "host": "127.0.0.1", "port": port, "credentials_dir": str(brokerdir / "credentials"),
             "mqtt_version": 5 if use_mosquitto else 3})
+        web_port = _free_port()  # aufruf web: the board page and the ticket pages behind the QR
+        text += (f'\n[[webs]]\nid = "{WEB}"\nlisten = "127.0.0.1:{web_port}"\n'
+                 f'public_url = "http://127.0.0.1:{web_port}"\n')
         site = self.dir / "site.toml"
         site.write_text(text, encoding="utf-8")
         self.cfg = cfg = config.load(site)
@@ -136,14 +142,18 @@ class DemoOffice:
                                   **display_kw)
         self.display.link.start()
         up("display", self.display.link.wait_connected(10))
+        from web.app import WebThread
+        self.web = WebThread(cfg, WEB, clock=clock_ms)
+        self.web.start()
+        up("web server", self.web.server.bridge.link.wait_connected(10))
         topics = protocol.Topics(cfg.site_id)
-        self.staff = StaffSession(cfg, (topics.all_replies, topics.all_desk_states))
+        self.staff = StaffSession(cfg, (topics.all_replies, topics.all_desk_states, topics.call))
         self.staff.__enter__()
         up("staff panel", self.staff.link.wait_connected(10))
         self.pin_factory = MockFactory()
         kiosk_kw = {"clock": seconds} if seconds else {}
         self.kiosk = TicketKiosk(cfg, KIOSK, printer=PrinterPort.of(Dummy()), pin_factory=self.pin_factory,
-                           on_printed=lambda number, raw: self.printed.put((number, raw)), **kiosk_kw)
+                           on_printed=self._printed, **kiosk_kw)
         self.kiosk.start()
         up("kiosk", self.kiosk.link.wait_connected(10))
         self.desk = DeskService(cfg, "main", str(self.dir / "data"), keypads=False, clock=clock_ms)
@@ -151,6 +161,13 @@ class DemoOffice:
         up("controller", self.desk.link.wait_connected(10))
         up("kiosk", self.kiosk.wait_ready(10))
         log.info("demo office running in %s", self.dir)
+
+    def _printed(self, number: str | None, raw: bytes) -> None:
+        self.printed.put((number, raw))
+        if number and self.first_ticket is None:
+            self.first_ticket = number
+            if self.announce_urls:
+                print(f"ticket {number}: {self.ticket_url(number)}", flush=True)
 
     def _wait_port(self, port: int) -> None:
         deadline = time.monotonic() + 10
@@ -168,7 +185,8 @@ class DemoOffice:
         """Stop every part; the broker process is never left behind."""
         for part, how in ((self.staff, lambda s: s.__exit__(None, None, None)), (self.kiosk, lambda k: k.stop()),
                           (self.display, lambda d: d.link.stop()), (self.sound, lambda s: s.close()),
-                          (self.desk, lambda d: d.stop()), (self.embedded, lambda b: b.stop())):
+                          (self.web, lambda w: w.stop()), (self.desk, lambda d: d.stop()),
+                          (self.embedded, lambda b: b.stop())):
             if part is not None:
                 try:
                     how(part)
@@ -193,7 +211,9 @@ class DemoOffice:
 
     def command(self, desk: str, action: str, timeout: float = 5.0, **extra: str) -> protocol.CommandReply:
         """Send a desk command over MQTT as the staff tools do and return the reply."""
-        cmd = protocol.Command(f"demo-{uuid.uuid4().hex[:12]}", action, **extra)
+        clock = self.clock_ms or (lambda: time.time_ns() // 1_000_000)
+        # sent_at on the office's own clock (the scripted morning's is simulated)
+        cmd = protocol.Command(f"demo-{uuid.uuid4().hex[:12]}", action, sent_at=clock(), **extra)
         t = protocol.Topics(self.cfg.site_id)
         return self.staff.request(t.command(desk), t.reply(desk), cmd, protocol.CommandReply, timeout)
 
@@ -206,6 +226,24 @@ class DemoOffice:
         out: queue.Queue = queue.Queue()
         ctl = self.desk.controller
         ctl.run_in_worker(lambda: out.put([(c.number, c.desk) for c in reversed(ctl.office.recent_calls)]))
+        return out.get(timeout=timeout)
+
+    @property
+    def board_url(self) -> str:
+        return self.cfg.web(WEB).public_url + "/"
+
+    def ticket_url(self, number: str) -> str:
+        """The page of today's ticket ``number``: what the QR code on it opens."""
+        from aufruf import ticketkey
+        now = self.clock_ms() if self.clock_ms else time.time_ns() // 1_000_000
+        key = ticketkey.ticket_key(self.web.server.secret, self.cfg.site_id, self.cfg.service_day(now), number)
+        return self.cfg.web(WEB).ticket_url().format(number=number, key=key)
+
+    def waiting(self, timeout: float = 10.0) -> dict[str, int]:
+        """The controller's waiting count per service, read on its own worker thread."""
+        out: queue.Queue = queue.Queue()
+        ctl = self.desk.controller
+        ctl.run_in_worker(lambda: out.put({s.key: ctl.office.waiting(s.key) for s in self.cfg.services}))
         return out.get(timeout=timeout)
 
     def ticket_image(self) -> Any:
@@ -250,21 +288,43 @@ class ScenarioDriver:
         return number
 
     def command(self, desk: str, action: str, **extra: str) -> dict:
+        staff = self.office.staff
+        mark = len(staff.log)
         r = self.office.command(desk, action, **extra)
+        if r.ok and r.ticket and action in ("next", "recall", "call"):
+            self._sync_call(staff, mark, r.ticket, desk)
         return {"ok": r.ok, "ticket": r.ticket, "error": r.error}
+
+    def _sync_call(self, staff: Any, mark: int, number: str, desk: str) -> None:
+        """Wait until the display holds this call: it then takes its turn at the same simulated moment
+        in every run (the same seed gives the same pictures)."""
+        event = staff.wait_for(protocol.Topics(self.office.cfg.site_id).call,
+                               lambda o: o.get("number") == number and o.get("desk") == desk, 10, mark,
+                               protocol.CallEvent)
+        if event is None:
+            log.warning("no call event for %s at desk %s within 10 s", number, desk)
+            return
+        app = self.office.display
+        deadline = time.monotonic() + 10
+        while not app.model.seen(event.id) and time.monotonic() < deadline:
+            if not app.drain():
+                time.sleep(0.002)
 
     def snapshot(self, label: str) -> None:
         import pygame
         office = self.office
         expected = office.recent_calls()
+        waiting = office.waiting()
         deadline = time.monotonic() + 10
         app = office.display
         now = self.clock[0] / 1000
         while time.monotonic() < deadline:       # until the board shows what the ledger says
             app.drain()
             app.tick(now)
-            # the same calls; the order may differ while a call that came in this very second waits its turn
-            if sorted((c.number, c.desk) for c in app.model.calls) == sorted(expected[:10]):
+            # the same calls (the order may differ while a call that came in this very second waits its
+            # turn) and the latest waiting counts: the picture is then the same in every run
+            if sorted((c.number, c.desk) for c in app.model.calls) == sorted(expected[:10]) and \
+                    {line.key: line.waiting for line in app.model.services()} == waiting:
                 break
             time.sleep(0.01)
         else:
@@ -283,6 +343,19 @@ class ScenarioDriver:
                  f"{shown['current']['number']} -> desk {shown['current']['desk']}" if shown["current"] else "no call")
 
 
+def fresh_start(workdir: Path, out: Path) -> None:
+    """A scripted run starts from nothing: no ledger, broker state or pictures of an earlier run in the
+    same ``--data`` and ``--out`` (only what the demo itself writes there is removed)."""
+    for d in (workdir / "data", workdir / "broker" / "data"):
+        if d.is_dir():
+            log.info("removing the previous run's %s", d)
+            shutil.rmtree(d)
+    out.mkdir(parents=True, exist_ok=True)
+    for pattern in ("board-*.png", "tickets/*.png", "summary.json", "summary.txt"):
+        for f in out.glob(pattern):
+            f.unlink()
+
+
 def run_headless(workdir: Path, out: Path, scenario: str, broker: str, size: tuple[int, int], seed: int) -> int:
     """Run a scripted, time-accelerated morning; write screenshots, tickets and a summary."""
     os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
@@ -297,8 +370,8 @@ def run_headless(workdir: Path, out: Path, scenario: str, broker: str, size: tup
     pygame.display.init()
     pygame.font.init()
     surface = pygame.Surface(size)
-    out.mkdir(parents=True, exist_ok=True)
-    day = dt.datetime.now().date()
+    fresh_start(workdir, out)
+    day = SCENARIO_DAY         # a fixed Wednesday: the same seed gives the same pictures on any day
     cfg = config.load(config.EXAMPLE_SITE)
     sim = Simulation(cfg, PLANS[scenario], day, seed)
     clock = [sim.t0 - 60_000]
@@ -307,9 +380,13 @@ def run_headless(workdir: Path, out: Path, scenario: str, broker: str, size: tup
     try:
         office.start()
         driver = ScenarioDriver(office, clock, out)
+        print(f"board in the browser: {office.board_url}", flush=True)
         report = sim.run(driver)
         driver.snapshot("end")
         summary = _summary(office, report, driver, time.monotonic() - started, scenario)
+        if office.first_ticket:
+            summary["web"] = {"board": office.board_url,
+                              "ticket": [office.first_ticket, office.ticket_url(office.first_ticket)]}
     finally:
         office.stop()
         pygame.quit()
@@ -371,10 +448,35 @@ def _summary_text(s: dict) -> str:
         cur = shot["current"]
         lines.append(f"  {shot['file']} at {shot['at']}: "
                      f"{cur['number'] + ' -> desk ' + cur['desk'] if cur else 'no call yet'}")
+    if s.get("web"):
+        lines.append(f"web (while the demo runs): board {s['web']['board']}, "
+                     f"ticket {s['web']['ticket'][0]} {s['web']['ticket'][1]}")
     return "\n".join(lines)
 
 
 # ---------------------------------------------------------------- window
+
+def office_clock(cfg: SiteConfig, now: dt.datetime) -> tuple[int, str | None]:
+    """The window demo's clock: real time inside the model office's opening hours; outside them, it
+    starts at 09:00 of the last opening day (else the board would only say "closed").
+
+    Returns (milliseconds to add to the real clock, the sentence saying so, or None).
+    """
+    local = now.astimezone(cfg.tz)
+    if cfg.is_open(local):
+        return 0, None
+    day = local.date()
+    for _ in range(8):
+        candidate = dt.datetime.combine(day, dt.time(9, 0), tzinfo=cfg.tz)
+        if cfg.is_open(candidate) and candidate <= local:
+            break
+        day -= dt.timedelta(days=1)
+    else:
+        return 0, "the model office has no opening hours at 09:00: the board shows it closed"
+    shift = int((candidate - local).total_seconds() * 1000)
+    return shift, (f"outside the model office's opening hours ({local:%a %H:%M} here): the demo's clock "
+                   f"starts at {candidate:%a %d.%m. %H:%M} instead")
+
 
 def run_window(workdir: Path, broker: str, size: tuple[int, int]) -> int:
     """The interactive demo: the board beside the kiosk and the counters, in one window."""
@@ -390,14 +492,20 @@ def run_window(workdir: Path, broker: str, size: tuple[int, int]) -> int:
         return 1
     pygame.display.set_caption("aufruf demo: Jobcenter Mitte")
     panel = DemoWindow(screen)
-    office = DemoOffice(workdir, broker, board_surface=panel.board_surface, sound=True)
+    offset_ms, why = office_clock(config.load(config.EXAMPLE_SITE), dt.datetime.now().astimezone())
+    if why:
+        print(why)
+    clock_ms = (lambda: time.time_ns() // 1_000_000 + offset_ms) if offset_ms else None
+    office = DemoOffice(workdir, broker, board_surface=panel.board_surface, sound=True, clock_ms=clock_ms)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):   # Ctrl-C too, even where the shell started us ignoring it
         signal.signal(sig, lambda *_: stop.set())
     try:
+        office.announce_urls = True
         office.start()
         panel.attach(office)
         print(panel.help_text())
+        print(f"board in the browser: {office.board_url}  (each ticket's page: its QR code)", flush=True)
         clock = pygame.time.Clock()
         while not stop.is_set() and panel.running:
             for event in pygame.event.get():
@@ -447,6 +555,8 @@ def main(args: argparse.Namespace) -> int:
         print("no screen here (no DISPLAY): running the scripted morning instead, as with "
               "'aufruf demo --headless'", file=sys.stderr)
         headless = True
+    if headless and not getattr(args, "verbose", False):
+        logging.getLogger().setLevel(logging.WARNING)     # the summary, not a log line per ticket (-v: all)
     try:
         if headless:
             size = _size(args.size, (1920, 1080))

@@ -37,10 +37,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from aufruf import config, provision
+from aufruf import config, provision, ticketkey
 from aufruf.errors import AufrufError, ConfigError
 
-ROLES = ("desk", "kiosk", "display")
+ROLES = ("desk", "kiosk", "display", "web")
 SERVICE_USER = "aufruf"
 PREFIX = Path("/opt/aufruf")
 VENV = PREFIX / "venv"
@@ -52,21 +52,22 @@ UDEV_RULES = Path("/etc/udev/rules.d/60-aufruf.rules")
 UNIT_DIR = Path("/etc/systemd/system")
 SOURCE = Path(__file__).resolve().parent.parent  # the source tree (install.sh sits here)
 
-# Debian packages per role; "broker" where Mosquitto runs. gcc/python3-dev build evdev
-# (PyPI ships it as source only).
+# Debian packages per role; "broker" where Mosquitto runs. gcc/python3-dev build evdev for the
+# desk controller's USB keypads (the 'keypad' extra; PyPI ships evdev as source only).
 PACKAGES: dict[str, tuple[str, ...]] = {
-    "common": ("python3-venv", "python3-dev", "gcc", "mosquitto-clients", "openssl", "ca-certificates"),
+    "common": ("python3-venv", "mosquitto-clients", "openssl", "ca-certificates"),
     "broker": ("mosquitto",),
-    "desk": ("sqlite3",),
+    "desk": ("sqlite3", "python3-dev", "gcc"),
     "kiosk": ("libusb-1.0-0", "fonts-dejavu-core", "libfribidi0", "espeak-ng"),    # fribidi: Arabic ticket lines
     "display": ("espeak-ng", "fonts-dejavu-core", "alsa-utils"),
+    "web": (),
 }
 # Raspberry Pi OS ships lgpio (gpiozero's backend on the Pi 5 and newer kernels) as a
 # Debian package; the venv sees it (--system-site-packages). Elsewhere pip installs it.
 OPTIONAL_PACKAGES = {"kiosk": ("python3-lgpio",)}
 # groups each role's unit joins (SupplementaryGroups=); missing ones are created
 ROLE_GROUPS = {"desk": ("input",), "kiosk": ("gpio", "lp", "dialout", "audio"),
-               "display": ("video", "render", "input", "audio")}
+               "display": ("video", "render", "input", "audio"), "web": ()}
 # USB vendors of common ESC/POS receipt printers: Epson, Star, Bixolon, Citizen, and the
 # chips in most unbranded 58/80 mm printers (Winbond, ICS, GD32)
 PRINTER_VENDORS = (0x04B8, 0x0519, 0x1504, 0x1D90, 0x0416, 0x0FE6, 0x28E9)
@@ -202,7 +203,7 @@ def udev_rules(cfg: config.SiteConfig) -> str:
 
 
 def device_users(cfg: config.SiteConfig, roles: tuple[str, ...], kiosk: str | None,
-                 display: str | None) -> list[str]:
+                 display: str | None, web: str | None = None) -> list[str]:
     """The MQTT users whose passwords this Pi's services read."""
     out = []
     if "desk" in roles:
@@ -211,6 +212,10 @@ def device_users(cfg: config.SiteConfig, roles: tuple[str, ...], kiosk: str | No
         out.append(f"kiosk-{kiosk}")
     if "display" in roles and display:
         out.append(f"display-{display}")
+    if "web" in roles and web:
+        out.append(f"web-{web}")
+    if ("web" in roles or "desk" in roles) and cfg.webs:
+        out.append(ticketkey.SECRET_FILE)  # the ticket pages' keys: the controller and aufruf web
     return out
 
 
@@ -258,8 +263,10 @@ def install(args: argparse.Namespace, out: Callable[[str], None] = print) -> int
     broker_here = args.broker if args.broker is not None else "desk" in roles
     kiosk = pick("kiosk", args.kiosk, [k.id for k in cfg.kiosks]) if "kiosk" in roles else None
     display = pick("display", args.display, [d.id for d in cfg.displays]) if "display" in roles else None
+    web = pick("web", args.web, [w.id for w in cfg.webs]) if "web" in roles else None
     out(f"aufruf install: roles {', '.join(roles)}"
         f"{f', kiosk {kiosk}' if kiosk else ''}{f', display {display}' if display else ''}"
+        f"{f', web {web}' if web else ''}"
         f"{', broker on this Pi' if broker_here else ''}; root {inst.root}{' (dry run)' if inst.dry_run else ''}")
 
     # 1. packages
@@ -294,7 +301,9 @@ def install(args: argparse.Namespace, out: Callable[[str], None] = print) -> int
     inst.step(f"program in {VENV}")
     if inst.dry_run or inst.staged or not (VENV / "bin" / "python").exists():
         inst.command(["python3", "-m", "venv", "--system-site-packages", str(VENV)])
-    inst.command([str(VENV / "bin" / "pip"), "install", "--upgrade", str(source)])
+    # the desk controller reads the USB keypads: the 'keypad' extra (evdev) only there
+    inst.command([str(VENV / "bin" / "pip"), "install", "--upgrade", f"{source}[keypad]" if "desk" in roles
+                  else str(source)])
     if "kiosk" in roles:
         if inst.dry_run or inst.staged:
             out("    (kiosk: pip installs lgpio into the venv unless the system's python3-lgpio is there)")
@@ -348,6 +357,7 @@ def install(args: argparse.Namespace, out: Callable[[str], None] = print) -> int
         inst.chown(creds_dir, "root", SERVICE_USER)
         for n in (provision.users(cfg)):
             inst.chown(creds_dir / n.name, "root", SERVICE_USER)
+        inst.chown(creds_dir / ticketkey.SECRET_FILE, "root", SERVICE_USER)
         if tls:
             inst.chown(BROKER_DIR / "tls" / "server.key", "root", "mosquitto")
         conf = provision.mosquitto_conf(BROKER_DIR, port=cfg.broker.port, bind=None, run_as=None,
@@ -360,7 +370,7 @@ def install(args: argparse.Namespace, out: Callable[[str], None] = print) -> int
         inst.step(f"device passwords in {creds_dir}")
         inst.mkdir(creds_dir, 0o750)
         inst.chown(creds_dir, "root", SERVICE_USER)
-        for user in device_users(cfg, roles, kiosk, display):
+        for user in device_users(cfg, roles, kiosk, display, web):
             if not inst.at(creds_dir / user).exists():
                 msg = (f"{creds_dir / user} is missing: copy it from the broker Pi "
                        f"(scp root@BROKER:{creds_dir / user} {creds_dir}/; chown root:{SERVICE_USER}; chmod 640)")
@@ -377,7 +387,8 @@ def install(args: argparse.Namespace, out: Callable[[str], None] = print) -> int
 
     # 7. units
     inst.step("systemd units")
-    units = {"desk": "aufruf-desk.service", "kiosk": "aufruf-kiosk@.service", "display": "aufruf-display@.service"}
+    units = {"desk": "aufruf-desk.service", "kiosk": "aufruf-kiosk@.service", "display": "aufruf-display@.service",
+             "web": "aufruf-web@.service"}
     for role in roles:
         inst.write(UNIT_DIR / units[role], (units_src / units[role]).read_bytes(), 0o644)
     inst.command(["systemctl", "daemon-reload"])
@@ -386,6 +397,8 @@ def install(args: argparse.Namespace, out: Callable[[str], None] = print) -> int
         enable.append("aufruf-desk.service")
     if kiosk:
         enable.append(f"aufruf-kiosk@{kiosk}.service")
+    if web:
+        enable.append(f"aufruf-web@{web}.service")
     if display:
         enable.append(f"aufruf-display@{display}.service")
         # the board takes over tty1: no login prompt there to fight over the screen
@@ -419,13 +432,14 @@ def _group_exists(name: str) -> bool:
 
 
 def configure(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--role", required=True, help="comma-separated: desk, kiosk, display (what this Pi runs)")
+    p.add_argument("--role", required=True, help="comma-separated: desk, kiosk, display, web (what this Pi runs)")
     p.add_argument("--config", help="the site file (required on the first install; later runs keep "
                                     f"{SITE_FILE} unless --replace-config)")
     p.add_argument("--replace-config", action="store_true",
                    help=f"install --config over an existing {SITE_FILE} (the old one is kept as site.toml.previous)")
     p.add_argument("--kiosk", help="the kiosk id this Pi runs (default: the only kiosk of the site file)")
     p.add_argument("--display", help="the display id this Pi runs (default: the only display of the site file)")
+    p.add_argument("--web", help="the [[webs]] id this host runs (default: the only one of the site file)")
     p.add_argument("--broker", dest="broker", action="store_true", default=None,
                    help="run the site's Mosquitto on this Pi (default: on the desk role)")
     p.add_argument("--no-broker", dest="broker", action="store_false", help="the broker runs elsewhere")

@@ -4,12 +4,12 @@ import argparse
 import sys
 
 from aufruf import provision
+from aufruf.config import DEFAULT_PATH, load_or_exit
 from aufruf.errors import ProvisionError
-from aufruf.config import load_or_exit
 
 
 def configure(p: argparse.ArgumentParser) -> None:
-    p.add_argument("file", help="the site config (TOML)")
+    p.add_argument("file", nargs="?", default=DEFAULT_PATH, help=f"the site config (default {DEFAULT_PATH})")
     p.add_argument("--out", required=True, help="directory for passwd, acl, mosquitto.conf and credentials/")
     p.add_argument("--rotate", action="store_true", help="give every user a new password")
     p.add_argument("--port", type=int, help="listener port (default: broker.port of the site file)")
@@ -19,8 +19,8 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--persistence-dir", help="where Mosquitto keeps its state (default DIR/data)")
     p.add_argument("--run-as", help="'user' line for mosquitto.conf (e.g. mosquitto)")
     p.add_argument("--bridge", action="store_true", help="also create the user bridge-central")
-    p.add_argument("--credentials-dir", help="where the per-device password files go (default DIR/credentials; "
-                                             "the site file's broker.credentials_dir is where devices look)")
+    p.add_argument("--credentials-dir", help="where the per-device password files go (default: the site file's "
+                                             "broker.credentials_dir, where the devices look for them)")
     p.add_argument("--tls", action="store_true",
                    help="make (or keep) a site CA and server certificate in DIR/tls and add a TLS listener")
     p.add_argument("--tls-port", type=int, help="port of the TLS listener (default 8883)")
@@ -31,16 +31,17 @@ def configure(p: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace) -> int:
     cfg = load_or_exit(args.file)
+    creds = args.credentials_dir or cfg.broker.credentials_dir     # one place: where the devices read them
     try:
         names = provision.provision(cfg, args.out, rotate=args.rotate, port=args.port, bind=args.bind,
                                     run_as=args.run_as, controllers=tuple(args.controller or ["main"]),
                                     persistence_dir=args.persistence_dir, bridge=args.bridge,
                                     tls=args.tls, tls_port=args.tls_port, tls_hosts=tuple(args.tls_host),
-                                    credentials_dir=args.credentials_dir)
+                                    credentials_dir=creds)
     except (ProvisionError, OSError) as e:
         print(f"aufruf provision: {e}", file=sys.stderr)
         return 1
-    print(f"wrote {args.out}/passwd, acl, mosquitto.conf and {args.credentials_dir or args.out + '/credentials'}/ "
+    print(f"wrote {args.out}/passwd, acl, mosquitto.conf and {creds}/ "
           f"for {len(names)} users:")
     for n in names:
         print(f"  {n}")

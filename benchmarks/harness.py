@@ -55,6 +55,10 @@ class BenchSite:
             except OSError:
                 time.sleep(0.02)
 
+    @staticmethod
+    def example_text() -> str:
+        return (REPO / "examples" / "site.toml").read_text(encoding="utf-8")
+
     def password(self, user: str) -> str:
         return (self.creds / user).read_text().strip()
 

@@ -4,11 +4,16 @@ Each benchmark runs as its own process with this interpreter (so one cannot
 warm up or slow down the next), under a heading; the exit status is non-zero
 if any of them failed.
 
-    python benchmarks/run_all.py [--quick]
+    python benchmarks/run_all.py [--quick] [--cpu-budget 25]
 
 --quick takes fewer samples (a smoke run, about a minute); the full run
 takes about two minutes. Run it on an otherwise quiet machine: the figures are
 latencies, and anything else on the cores shows in the p99.
+
+--cpu-budget N runs each benchmark with all its processes in a fresh cgroup
+limited to N % of one core (see cpu_budget.py: 25 is roughly a Raspberry Pi 4
+for Python, 10 a Pi Zero 2 W). It needs root and a cgroup cpu controller;
+where none can be set it says so and runs without a budget.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+from cpu_budget import BudgetUnavailable, CpuBudget  # noqa: E402
 from harness import machine  # noqa: E402
 
 # (script, arguments of a full run, arguments of a quick run)
@@ -31,6 +37,7 @@ BENCHMARKS: list[tuple[str, list[str], list[str]]] = [
     ("display_latency.py", ["--calls", "300", "--idle-s", "30"], ["--calls", "60", "--idle-s", "5"]),
     ("broker_tls.py", ["--n", "300"], ["--n", "60"]),
     ("report_day.py", ["--days", "30"], ["--days", "3"]),
+    ("web_bench.py", [], ["--clients", "100", "--calls", "20", "--idle-s", "5"]),
     ("speech_length.py", [], ["--calls", "1"]),
 ]
 
@@ -38,15 +45,38 @@ BENCHMARKS: list[tuple[str, list[str], list[str]]] = [
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="fewer samples (a smoke run)")
+    ap.add_argument("--cpu-budget", type=float, metavar="PERCENT",
+                    help="run every benchmark under a CPU quota of PERCENT %% of one core (root, cgroups)")
+    ap.add_argument("--only", action="append", default=[], metavar="SCRIPT",
+                    help="run only this benchmark (repeatable), e.g. desk_bench.py")
     args = ap.parse_args()
     print(f"machine: {machine()}")
     print(f"date: {time.strftime('%Y-%m-%d %H:%M %Z')}   mode: {'quick' if args.quick else 'full'}")
+    budget_pct = args.cpu_budget
+    if budget_pct is not None:
+        try:
+            CpuBudget(budget_pct).close()
+            print(f"cpu budget: {budget_pct:g} % of one core for every benchmark (a proxy for a slower core, "
+                  "not the same thing)")
+        except (BudgetUnavailable, ValueError) as e:
+            print(f"cpu budget: {e}; running WITHOUT a budget (these are this machine's figures)")
+            budget_pct = None
     failed = []
     for script, full, quick in BENCHMARKS:
+        if args.only and script not in args.only:
+            continue
         argv = [sys.executable, str(HERE / script), *(quick if args.quick else full)]
         print(f"\n== {script} {' '.join(argv[2:])}", flush=True)
         t0 = time.monotonic()
-        rc = subprocess.call(argv, cwd=HERE.parent)
+        budget = CpuBudget(budget_pct) if budget_pct is not None else None
+        try:
+            rc = subprocess.call((budget.argv_prefix() if budget else []) + argv, cwd=HERE.parent)
+            if budget is not None:
+                n, secs = budget.throttled()
+                print(f"   (cpu budget {budget.describe()}: throttled {n} times, {secs:.1f} s)")
+        finally:
+            if budget is not None:
+                budget.close()
         print(f"-- {script}: {'ok' if rc == 0 else f'FAILED (exit {rc})'} in {time.monotonic() - t0:.0f} s",
               flush=True)
         if rc != 0:

@@ -9,7 +9,8 @@ import sys
 import threading
 from typing import Callable
 
-from aufruf.config import load_or_exit
+from aufruf import ticketkey
+from aufruf.config import DEFAULT_PATH, load_or_exit
 from aufruf.config import SiteConfig
 from aufruf.errors import AufrufError
 from aufruf.link import MqttLink, now_ms
@@ -24,7 +25,7 @@ SESSION_EXPIRY_S = 600  # commands sent while the controller restarts are kept b
 
 
 def configure(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--config", required=True, help="the site config (TOML)")
+    p.add_argument("--config", default=DEFAULT_PATH, help=f"the site config (default {DEFAULT_PATH})")
     p.add_argument("--id", default="main", help="controller id (MQTT user controller-<id>), default main")
     p.add_argument("--data", default="/var/lib/aufruf", help="ledger directory (default /var/lib/aufruf)")
     p.add_argument("--no-keypads", action="store_true", help="do not open the USB keypads of the site file")
@@ -39,7 +40,7 @@ class DeskService:
         self.cfg = cfg
         self.ledger = Ledger(data_dir)
         self.controller = Controller(cfg, self.ledger, controller_id=controller_id, clock=clock,
-                                     on_reloaded=self._reloaded)
+                                     on_reloaded=self._reloaded, ticket_secret=_ticket_secret(cfg))
         self.link = MqttLink(cfg.broker, cfg.site_id, "controller", controller_id,
                              subscriptions=Controller.subscriptions(cfg.site_id),
                              handler=self.controller.on_message, on_connect=self.controller.on_connected,
@@ -81,8 +82,13 @@ class DeskService:
         self._sync_readers(cfg)
 
     def _status(self) -> dict:
-        """The controller's status fields: the snapshot the worker last published (never its live state)."""
-        return dict(self.controller.status_fields)
+        """The controller's status fields: the snapshot the worker last published (never its live state);
+        with USB keypads, each desk's: ok, missing (unplugged), unavailable (no evdev)."""
+        out = dict(self.controller.status_fields)
+        with self._readers_lock:
+            if self.readers:
+                out["keypads"] = {r.decoder.desk: r.state for r in self.readers.values()}
+        return out
 
     def start(self) -> None:
         self.controller.start()
@@ -103,6 +109,16 @@ class DeskService:
         self.controller.stop()
         self.link.stop()
         self.ledger.close()
+
+
+def _ticket_secret(cfg: SiteConfig) -> bytes | None:
+    """The ticket secret (keys for the ticket pages' QR); without one, tickets carry no key."""
+    try:
+        return ticketkey.read_secret(cfg.broker.credentials_dir)
+    except AufrufError as e:
+        if cfg.webs or any("{key}" in (k.qr_url or "") for k in cfg.kiosks):
+            log.error("%s: tickets get no key, so their QR codes lead nowhere", e)
+        return None
 
 
 def main(args: argparse.Namespace) -> int:

@@ -45,8 +45,33 @@ def nice_step(top: float, ticks: int = 5) -> float:
     return 10 * mag
 
 
-def render(cfg: SiteConfig, figures: Figures, period: str, path: str | Path, size: tuple[int, int] = SIZE) -> None:
-    """Draw the chart of ``figures`` and save it as PNG at ``path``."""
+def hour_series(figures: Figures, keys: list[str], hours: list[int], metric: str,
+                until_hour: int | None = None) -> dict[str, list[float | None]]:
+    """Per service, one value per hour: arrivals (0 for a quiet hour) or the median wait (None: no one).
+
+    Hours after ``until_hour`` (a report of today: they have not happened) are None, never 0.
+    """
+    out = {}
+    for k in keys:
+        vals: list[float | None] = []
+        for h in hours:
+            g = figures.hours.get(h, {}).get(k)
+            if until_hour is not None and h > until_hour:
+                vals.append(None)
+            elif metric == "arrivals":
+                vals.append(float(g["issued"]) if g else 0.0)
+            else:
+                vals.append(g.wait.median() if g else None)
+        out[k] = vals
+    return out
+
+
+def render(cfg: SiteConfig, figures: Figures, period: str, path: str | Path, size: tuple[int, int] = SIZE,
+           until_hour: int | None = None) -> None:
+    """Draw the chart of ``figures`` and save it as PNG at ``path``.
+
+    ``until_hour``: the last hour that has begun (a report of today); later hours stay empty.
+    """
     W, H = size[0] * SCALE, size[1] * SCALE
     s = SCALE
     img = Image.new("RGB", (W, H), BG)
@@ -92,17 +117,7 @@ def render(cfg: SiteConfig, figures: Figures, period: str, path: str | Path, siz
     hours = list(range(first, last + 1))
 
     def series(metric: str) -> dict[str, list[float | None]]:
-        out = {}
-        for k in keys:
-            vals: list[float | None] = []
-            for h in hours:
-                g = figures.hours.get(h, {}).get(k)
-                if metric == "arrivals":
-                    vals.append(float(g["issued"]) if g else 0.0)
-                else:
-                    vals.append(g.wait.median() if g else None)
-            out[k] = vals
-        return out
+        return hour_series(figures, keys, hours, metric, until_hour)
 
     left, right = 110 * s, W - 40 * s
     top1, bottom1 = 120 * s, 410 * s

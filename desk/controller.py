@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from aufruf import config as site_config
-from aufruf import protocol
+from aufruf import protocol, ticketkey
 from aufruf.config import SiteConfig
 from aufruf.errors import ConfigError, PayloadError
 from aufruf.link import MqttLink, now_ms
@@ -43,7 +43,7 @@ class Controller:
 
     def __init__(self, cfg: SiteConfig, ledger: Ledger, link: MqttLink | None = None,
                  clock: Callable[[], int] = now_ms, controller_id: str = "main", *,
-                 on_reloaded: Callable[[SiteConfig], None] | None = None):
+                 on_reloaded: Callable[[SiteConfig], None] | None = None, ticket_secret: bytes | None = None):
         self.cfg = cfg
         self.ledger = ledger
         self.clock = clock
@@ -58,6 +58,7 @@ class Controller:
         self.handled = 0
         self.today = TodayFeed(publish=lambda msg: self._publish(self.topics.stats_today, msg, retain=True),
                                summarize=self._today_summary)  # retained stats/today
+        self.ticket_secret = ticket_secret  # the key behind each ticket's QR (aufruf/ticketkey.py)
         self.office = self._load_office()
         self.link = link
         self._on_reloaded = on_reloaded
@@ -70,7 +71,7 @@ class Controller:
     @classmethod
     def subscriptions(cls, site: str) -> tuple[str, ...]:
         t = protocol.Topics(site)
-        return (t.all_requests, t.all_printed, t.all_commands)
+        return (t.all_requests, t.all_printed, t.all_commands, t.all_web_commands)
 
     def attach(self, link: MqttLink) -> None:
         """Use ``link`` (made with :meth:`subscriptions`, :meth:`on_message` and :meth:`on_connected`)."""
@@ -195,6 +196,7 @@ class Controller:
         old = self.office.day
         out = self.office.roll_over(day, now)
         self.ledger.commit(old, now, out)  # the expired tickets belong to the old day
+        self._publish_tickets(out.tickets, old)
         self.ledger.forget_requests(now - REQUESTS_KEPT_MS)
         retention.on_new_day(self.ledger.db, self.cfg, old, day, now)  # aggregate the old day, delete old rows
         log.info("new service day %s: %d open tickets expired, numbers restart", day, len(out.tickets))
@@ -220,6 +222,7 @@ class Controller:
         for d in sorted(b.desks):
             if d in self.office.desks:
                 self._publish(self.topics.desk_state(d), self.office.desk_state(d), retain=True)
+        self._publish_tickets(t for out in b.outcomes for t in out.tickets)
         if b.state_changed:
             self._publish_queue_and_board(self.clock())
             self.today.tick(self.clock(), self.handled)  # at most every 10 s, also under a load that never leaves the worker idle
@@ -237,6 +240,8 @@ class Controller:
             self._on_printed(b, dev, payload)
         elif kind == "desk/command":
             self._on_command(b, dev, payload)
+        elif kind == "web/command":
+            self._on_web_command(b, dev, payload)
 
     def _refuse(self, b: "Batch", reply_topic: str | None, req_id: str | None, reason: str, where: str) -> None:
         """An answer that is not stored: the message could not even be read as a request."""
@@ -274,6 +279,8 @@ class Controller:
         if self._answer_repeat(b, scope, req_id, reply_topic):
             return
         now = self.clock()
+        if self._expired(b, scope, req, reply_topic, now, where, protocol.TicketReply):
+            return
         try:
             if priority and not (kiosk == "info" and self.cfg.info_desk.priority):
                 raise Refused("priority tickets are only issued at the info desk")
@@ -283,7 +290,10 @@ class Controller:
             b.log.append(lambda e=e: log.info("refused %s id=%s: %s", where, req_id, e))
             return
         t = out.ticket
-        ticket = protocol.TicketInfo(t.number, t.service, t.issued_at, t.ahead, t.eta_min, t.priority)
+        key = None
+        if self.ticket_secret is not None:  # for the QR to the ticket page (docs/web.md)
+            key = ticketkey.ticket_key(self.ticket_secret, self.cfg.site_id, self.office.day, t.number)
+        ticket = protocol.TicketInfo(t.number, t.service, t.issued_at, t.ahead, t.eta_min, t.priority, key)
         b.outcomes.append(out)
         b.store(scope, req_id, reply_topic, protocol.TicketReply(req_id, ticket))
         b.state_changed = True
@@ -322,6 +332,8 @@ class Controller:
         if self._answer_repeat(b, scope, cmd.id, reply_topic):
             return
         now = self.clock()
+        if self._expired(b, scope, cmd, reply_topic, now, where, protocol.CommandReply):
+            return
         try:
             out = self.office.command(desk, cmd.action, now, service=cmd.service, number=cmd.number,
                                       call_id=uuid.uuid4().hex[:16])
@@ -339,6 +351,32 @@ class Controller:
         b.state_changed = True
         b.log.append(lambda: log.info("desk %s %s%s", desk, cmd.action, f" {number}" if number else ""))
 
+    def _on_web_command(self, b: "Batch", web: str, payload: bytes) -> None:
+        """A ticket holder gives the ticket back through ``aufruf web`` (action ``leave``)."""
+        reply_topic = self._reply_topic(self.topics.web_reply, web)
+        where = f"web/{web}/command"
+        cmd = self._read(b, payload, protocol.WebCommand, reply_topic, where)
+        if cmd is None:
+            return
+        if reply_topic is None or self.cfg.web(web) is None:
+            return self._refuse(b, reply_topic, cmd.id, f"unknown web {web}", where)
+        scope = f"web/{web}"
+        if self._answer_repeat(b, scope, cmd.id, reply_topic):
+            return
+        try:
+            if self.ticket_secret is None or not ticketkey.key_ok(self.ticket_secret, self.cfg.site_id,
+                                                                  self.office.day, cmd.number, cmd.key):
+                raise Refused(f"no ticket {cmd.number} today")  # a wrong key: as if there were no such ticket
+            out = self.office.leave(cmd.number, self.clock())
+        except Refused as e:
+            b.store(scope, cmd.id, reply_topic, protocol.CommandReply(cmd.id, error=str(e)))
+            b.log.append(lambda e=e: log.info("refused %s id=%s: %s", where, cmd.id, e))
+            return
+        b.outcomes.append(out)
+        b.store(scope, cmd.id, reply_topic, protocol.CommandReply(cmd.id, cmd.number))
+        b.state_changed = True
+        b.log.append(lambda: log.info("%s left the queue (ticket page)", cmd.number))
+
     def _keypad_message(self, key: KeyCommand) -> tuple[str, bytes]:
         """A local keypad's command as if it had come over MQTT (one path for every command)."""
         action = key.action
@@ -348,6 +386,16 @@ class Controller:
         cmd = protocol.Command(f"kp{key.desk}-{uuid.uuid4().hex[:12]}", action, number=key.number)
         log.info("keypad of desk %s: %s", key.desk, action)
         return self.topics.command(key.desk), cmd.to_json()
+
+    def _expired(self, b: "Batch", scope: str, msg: protocol.TicketRequest | protocol.Command, reply_topic: str,
+                 now: int, where: str, reply: type[protocol.TicketReply] | type[protocol.CommandReply]) -> bool:
+        """A command whose sender has given up (``sent_at`` too old) is answered and never carried out."""
+        why = msg.expired(now)
+        if why is None:
+            return False
+        b.store(scope, msg.id, reply_topic, reply(msg.id, error=why))
+        b.log.append(lambda: log.warning("refused %s id=%s: %s", where, msg.id, why))
+        return True
 
     def _answer_repeat(self, b: "Batch", scope: str, req_id: str, reply_topic: str) -> bool:
         """A repeated id gets the SAME answer again and changes nothing."""
@@ -380,6 +428,27 @@ class Controller:
                               "waiting": {s.key: self.office.waiting(s.key) for s in self.cfg.services}}
         self._publish(self.topics.queue, self.office.queue_state(now), retain=True)
         self._publish(self.topics.board, self.office.board(now), retain=True)
+        self._publish_lines(now)
+
+    def _publish_lines(self, now: int) -> None:
+        """The retained ``line/<service>``: waiting numbers in call order, for the ticket pages."""
+        for s in self.cfg.services:
+            numbers, more = self.office.line_numbers(s.key, protocol.LINE_MAX)
+            etas = tuple(self.office.line_etas(s.key, len(numbers)))
+            line = protocol.Line(s.key, tuple(numbers), etas, more, self.office.open_desks(s.key) > 0, now)
+            self._publish(self.topics.line(s.key), line, retain=True)
+
+    def _publish_tickets(self, tickets, day: str | None = None) -> None:
+        """The retained ``tickets/<number>`` of tickets whose state changed (numbers only)."""
+        seen = set()
+        for t in tickets:
+            if t.number in seen:
+                continue
+            seen.add(t.number)
+            at = t.finished_at or t.called_at or t.issued_at
+            state = protocol.TicketState(t.number, day or self.office.day, t.queue, t.state,
+                                         t.desk if t.state == "called" else None, at)
+            self._publish(self.topics.ticket_state(t.number), state, retain=True)
 
     def _publish_state(self) -> None:
         """Every retained topic from the ledger's truth (after connect, a new day, a reload)."""
@@ -387,6 +456,7 @@ class Controller:
         for d in self.office.desks:
             self._publish(self.topics.desk_state(d), self.office.desk_state(d), retain=True)
         self._publish_queue_and_board(now)
+        self._publish_tickets(self.office.tickets.values())
         self.today.tick(now, self.handled, force=True)
 
     # ------------------------------------------------------------ reload

@@ -226,6 +226,35 @@ class Office:
         t.state, t.finished_at = VOID, now
         return Outcome(tickets=[t], events=[("void", t.number, None)], ticket=t)
 
+    def leave(self, number: str, now: int) -> Outcome:
+        """The ticket's holder gives it back (the ticket page's "leave the queue"): a waiting ticket is void."""
+        t = self.tickets.get(number)
+        if t is None:
+            raise Refused(f"no ticket {number} today")
+        if t.state == CALLED:
+            raise Refused(f"{number} is already called at desk {t.desk}")
+        if t.state != WAITING:
+            raise Refused(f"{number} is {t.state}")
+        self._dequeue(t)
+        t.state, t.finished_at = VOID, now
+        return Outcome(tickets=[t], events=[("leave", t.number, None)], ticket=t)
+
+    def line_etas(self, service: str, n: int) -> list[int | None]:
+        """:meth:`eta_min` for 0 .. n-1 people ahead (one position of the line each), computed once."""
+        capacity = self.desk_capacity(service)
+        if capacity == 0:
+            return [None] * n
+        busy = all(self.desks.get(d.id, DeskState(d.id)).status == SERVING for d in self.cfg.desks
+                   if service in d.services and self.desks.get(d.id, DeskState(d.id)).status != PAUSED)
+        per = self.service_minutes(service) / capacity
+        extra = 0.5 if busy else 0.0
+        return [int(math.ceil((i + extra) * per)) for i in range(n)]
+
+    def line_numbers(self, service: str, limit: int) -> tuple[list[str], int]:
+        """The first ``limit`` waiting numbers of a service in call order, and how many more wait."""
+        keys = self._lines.get(service, [])
+        return [k[-1] for k in keys[:limit]], max(0, len(keys) - limit)
+
     # ------------------------------------------------------------ desks
 
     def command(self, desk_id: str, action: str, now: int, service: str | None = None,

@@ -102,6 +102,15 @@ class KeyDecoder:
         return KeyCommand(self.desk, action, number)
 
 
+def _have_evdev() -> bool:
+    """Whether the 'keypad' extra is installed (the demo and laptops go without it)."""
+    try:
+        import evdev  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 class KeypadReader:
     """Reads one keypad device on its own thread; reopens it after an unplug."""
 
@@ -117,6 +126,9 @@ class KeypadReader:
         self.opened = 0
         self.attempts = 0
         self.connected = threading.Event()
+        self.unavailable: str | None = None    # why keypads cannot work at all on this machine
+        if opener is None and not _have_evdev():
+            self.unavailable = "evdev is not installed (pip install 'aufruf[keypad]')"
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name=f"keypad-{self.decoder.desk}", daemon=True)
@@ -126,6 +138,11 @@ class KeypadReader:
         self._stop.set()
         if self._thread:
             self._thread.join(5)
+
+    @property
+    def state(self) -> str:
+        """ok / missing (not plugged in) / unavailable (no evdev on this machine)."""
+        return "unavailable" if self.unavailable else "ok" if self.connected.is_set() else "missing"
 
     def handle_event(self, event) -> None:
         """One evdev InputEvent: key-downs (EV_KEY, value 1) are decoded, the rest ignored."""
@@ -149,10 +166,17 @@ class KeypadReader:
 
     def _run(self) -> None:
         missing_logged = False
+        if self.unavailable:
+            log.error("keypad of desk %s unavailable: %s", self.decoder.desk, self.unavailable)
+            return
         while not self._stop.is_set():
             self.attempts += 1
             try:
                 dev = self._open()
+            except ImportError:
+                self.unavailable = "evdev is not installed (pip install 'aufruf[keypad]')"
+                log.error("keypad of desk %s unavailable: %s", self.decoder.desk, self.unavailable)
+                return
             except OSError as e:
                 if not missing_logged:
                     log.warning("keypad of desk %s not available at %s (%s); waiting for it",

@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from aufruf.config import load_or_exit
+from aufruf.config import DEFAULT_PATH, load_or_exit
 from aufruf.config import SiteConfig
 from aufruf.errors import AufrufError
 
@@ -29,7 +29,7 @@ MAX_DAYS = 3660
 
 
 def configure(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--config", metavar="FILE", help="the site config (TOML); needed except with --central")
+    p.add_argument("--config", metavar="FILE", help=f"the site config (default {DEFAULT_PATH}; not used with --central)")
     p.add_argument("--data", default=DEFAULT_DATA, metavar="DIR", help=f"the controller's ledger directory (default {DEFAULT_DATA})")
     p.add_argument("--date", type=_day, metavar="DAY", help="one service day, YYYY-MM-DD (default: today)")
     p.add_argument("--from", dest="date_from", type=_day, metavar="DAY", help="first day of a range (with --to)")
@@ -63,10 +63,7 @@ def main(args: argparse.Namespace) -> int:
     if args.central:
         from . import central
         return central.main(args)
-    if not args.config:
-        print("aufruf report: --config FILE is needed (or --central --broker HOST:PORT)", file=sys.stderr)
-        return 2
-    cfg = load_or_exit(args.config)
+    cfg = load_or_exit(args.config or DEFAULT_PATH)
     if args.erase_before:
         return _erase(cfg, args)
     try:
@@ -94,7 +91,9 @@ def main(args: argparse.Namespace) -> int:
             Path(args.csv).write_text(text, encoding="utf-8")
     if args.png:
         from . import chart
-        chart.render(cfg, figures, title, args.png)
+        now = dt.datetime.now(cfg.tz)
+        today = cfg.service_day(int(now.timestamp() * 1000))
+        chart.render(cfg, figures, title, args.png, until_hour=now.hour if days == [today] else None)
         print(f"chart written to {args.png}", file=sys.stderr)
     return 0
 

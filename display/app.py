@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
 from aufruf import protocol
-from aufruf.config import SiteConfig
+from aufruf.config import DEFAULT_PATH, SiteConfig
 from aufruf.errors import PayloadError
 
 from .board import OFFLINE_AFTER_S, BoardModel, BoardEntry
@@ -247,7 +247,7 @@ class DisplayApp:
 # ---------------------------------------------------------------- command line
 
 def configure(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--config", required=True, help="the site config (TOML)")
+    p.add_argument("--config", default=DEFAULT_PATH, help=f"the site config (default {DEFAULT_PATH})")
     p.add_argument("--id", required=True, help="this display's id from [[displays]]")
     p.add_argument("--windowed", action="store_true", help="a window instead of full screen (desktop, demo)")
     p.add_argument("--size", help="WIDTHxHEIGHT of the board, e.g. 1920x1080 or 1080x1920")
@@ -291,6 +291,13 @@ def main(args: argparse.Namespace) -> int:
     os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
     import pygame
 
+    from aufruf.instance import InstanceError, claim
+    try:
+        held = claim(cfg, "display", display.id)     # a second display with this id is refused
+    except (InstanceError, LinkError) as e:
+        print(f"aufruf display: {e}", file=sys.stderr)
+        return 1
+
     from .sound import SoundPlayer
     sound = SoundPlayer(cfg, display)
     try:
@@ -320,6 +327,7 @@ def main(args: argparse.Namespace) -> int:
         link.stop()
         sound.close()
         pygame.quit()
+        held.release()
     return 0
 
 

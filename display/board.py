@@ -93,6 +93,10 @@ class BoardModel:
         self.pending.append(BoardEntry(call.number, call.desk, call.at, call.recall, call.id, priority=call.priority))
         return True
 
+    def seen(self, call_id: str) -> bool:
+        """Whether the call event with this id has arrived (shown, queued, or among the last ones)."""
+        return call_id in self._seen
+
     def set_connected(self, connected: bool, now: float) -> None:
         """The broker link came up or went away."""
         if connected:
@@ -174,7 +178,12 @@ class BoardModel:
         skip = {c.key for c in self.pending}
         if cur is not None:
             skip.add(cur.key)
-        return [c for c in self.calls if c.key not in skip][:self.display.history]
+        out: list[BoardEntry] = []
+        for c in self.calls:                 # a recall is one call, listed once (where it was last called)
+            if c.key not in skip:
+                skip.add(c.key)
+                out.append(c)
+        return out[:self.display.history]
 
     def services(self) -> list[ServiceLine]:
         """One line per configured service: the queue state, else the board's waiting count."""
@@ -190,7 +199,12 @@ class BoardModel:
         return sum(line.waiting for line in self.services())
 
     def closed(self, now: float) -> bool:
-        """Outside opening hours with nobody left to call: the closed screen."""
+        """Outside opening hours with nobody left to call: the closed screen.
+
+        Never while the broker is away: then nobody knows, and the board says offline.
+        """
+        if not self.connected:
+            return False
         if self.cfg.is_open(dt.datetime.fromtimestamp(now, dt.timezone.utc)):
             return False
         return self.total_waiting() == 0 and not self.pending and not self.highlighted(now)

@@ -14,13 +14,13 @@ import sys
 import threading
 
 from aufruf import protocol
-from aufruf.config import SiteConfig
+from aufruf.config import DEFAULT_PATH, SiteConfig
 
 RETAINED_WAIT_S = 1.0
 
 
 def configure(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--config", required=True, help="the site config (TOML)")
+    p.add_argument("--config", default=DEFAULT_PATH, help=f"the site config (default {DEFAULT_PATH})")
     p.add_argument("--out", required=True, help="the PNG file to write")
     p.add_argument("--id", help="the display whose view to render (default: the first in the config)")
     p.add_argument("--size", help="WIDTHxHEIGHT (default: the display's configured size, else 1920x1080)")

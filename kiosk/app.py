@@ -14,6 +14,7 @@ import signal
 import sys
 import threading
 
+from aufruf.config import DEFAULT_PATH
 from aufruf.errors import LinkError
 from aufruf.watchdog import Notifier
 
@@ -21,7 +22,7 @@ log = logging.getLogger(__name__)
 
 
 def configure(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--config", required=True, help="the site config (TOML)")
+    p.add_argument("--config", default=DEFAULT_PATH, help=f"the site config (default {DEFAULT_PATH})")
     p.add_argument("--id", required=True, help="this kiosk's id in the site config, e.g. entrance")
 
 
@@ -33,6 +34,12 @@ def main(args: argparse.Namespace) -> int:
     cfg = load_or_exit(args.config)
     if cfg.kiosk(args.id) is None:
         print(cfg.unknown("kiosk", args.id), file=sys.stderr)
+        return 1
+    from aufruf.instance import InstanceError, claim
+    try:
+        held = claim(cfg, "kiosk", args.id)           # a second kiosk with this id is refused
+    except (InstanceError, LinkError) as e:
+        print(f"aufruf kiosk: {e}", file=sys.stderr)
         return 1
     notifier = Notifier()
     try:
@@ -66,5 +73,6 @@ def main(args: argparse.Namespace) -> int:
     stop.wait()
     notifier.stopping()
     kiosk.stop()
+    held.release()
     log.info("kiosk %s stopped", args.id)
     return 0

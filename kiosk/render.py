@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from aufruf.config import Kiosk, SiteConfig
+from aufruf.config import DEFAULT_PATH, Kiosk, SiteConfig
 
 from . import ticket_layout as tl
 
@@ -113,7 +113,7 @@ def render_ticket(cfg: SiteConfig, kiosk: Kiosk, data: tl.TicketData) -> tuple[t
 # ---------------------------------------------------------------- command line
 
 def configure(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--config", required=True, help="the site config (TOML)")
+    p.add_argument("--config", default=DEFAULT_PATH, help=f"the site config (default {DEFAULT_PATH})")
     p.add_argument("--service", required=True, help="the service key whose ticket to render, e.g. K")
     p.add_argument("--kiosk", help="the kiosk whose printer and footer to use (default: the first)")
     p.add_argument("--png", help="write the paper preview here")

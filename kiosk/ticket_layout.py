@@ -63,12 +63,13 @@ class TicketData:
     ahead: int | None = None
     eta_min: int | None = None
     priority: bool = False
+    key: str | None = None  # the ticket page's key, for the QR (docs/web.md)
 
     @classmethod
     def from_reply(cls, ticket: TicketInfo) -> "TicketData":
         """From the ticket of a ``kiosk/<id>/ticket`` reply."""
         return cls(service=ticket.service, number=ticket.number, issued_at_ms=ticket.issued_at,
-                   ahead=ticket.ahead, eta_min=ticket.eta_min, priority=ticket.priority)
+                   ahead=ticket.ahead, eta_min=ticket.eta_min, priority=ticket.priority, key=ticket.key)
 
 
 @dataclass(frozen=True)
@@ -175,8 +176,13 @@ def _wrap(text: str, width: int, **kw: Any) -> list[Line]:
 
 
 def wait_line(lang: str, ahead: int | None, eta_min: int | None, cat: Catalogue | None = None) -> str | None:
-    """"Ahead of you: 4 · Wait about 12 min" in one language; parts that are unknown are left out."""
+    """"Ahead of you: 4 · Wait about 12 min" in one language; parts that are unknown are left out.
+
+    Nobody ahead: "You are next" (not "Ahead of you: 0 · Wait about 0 min").
+    """
     t = texts(lang, cat)
+    if ahead == 0:
+        return t["next"]
     parts = []
     if ahead is not None:
         parts.append(t["ahead"].format(n=ahead))
@@ -233,8 +239,11 @@ def build(cfg: SiteConfig, kiosk: Kiosk, data: TicketData, profile: Any) -> Layo
             if kiosk.footer.get(lang):
                 (first_footer if i == 0 else footer_lines).extend(wrap(kiosk.footer[lang], lang))
     end: list[Element] = []
-    if data.number is not None and kiosk.qr_url:
-        end.append(Qr(kiosk.qr_url.replace("{number}", data.number)))
+    url = qr_url(kiosk.qr_url, data) if data.number is not None else None
+    if url:
+        end.append(Qr(url))
+        if "{key}" in (kiosk.qr_url or ""):  # the ticket page: its address for people who type
+            end += wrap(url.split("://", 1)[-1])
     end.append(Cut(cutter))
 
     # the largest number that fits MAX_PAPER_MM; with many languages the secondary footers go first,
@@ -255,6 +264,16 @@ def build(cfg: SiteConfig, kiosk: Kiosk, data: TicketData, profile: Any) -> Layo
                     return layout
     assert chosen is not None
     return chosen
+
+
+def qr_url(template: str | None, data: TicketData) -> str | None:
+    """The QR's address: ``{number}`` and ``{key}`` filled in; None when the template needs a key
+    the controller did not send (a QR that leads nowhere is worse than none)."""
+    if not template or data.number is None:
+        return None
+    if "{key}" in template and not data.key:
+        return None
+    return template.replace("{number}", data.number).replace("{key}", data.key or "")
 
 
 # ---------------------------------------------------------------- measuring

@@ -90,3 +90,27 @@ def test_check_config_command(tmp_path):
                        cwd=REPO, capture_output=True, text=True, timeout=30)
     assert r.returncode == 1
     assert str(bad) in r.stderr and "desk: unknown key (did you mean 'desks'?)" in r.stderr
+
+
+def test_one_typo_is_one_problem_and_the_readme_example_is_what_check_config_prints(tmp_path):
+    assert problems(EXAMPLE.replace("languages = [", "langauges = [")) == [
+        "site.langauges: unknown key (did you mean 'languages'?); allowed: id, name, languages, timezone, "
+        "day_starts, opening_hours"]
+    # the README's three mistakes give exactly the README's three lines
+    text = EXAMPLE.replace("languages = [", "langauges = [").replace('services = ["K"]', 'services = ["X"]', 1) \
+                  .replace("pin = 18", "pin = 17")
+    bad = tmp_path / "site.toml"
+    bad.write_text(text)
+    r = subprocess.run([sys.executable, "-m", "aufrufcli", "check-config", str(bad)], cwd=REPO,
+                       capture_output=True, text=True, timeout=30)
+    readme = (REPO / "README.md").read_text()
+    shown = readme.split("site.toml: 3 problem(s) in the site config:\n")[1].split("```")[0].rstrip().splitlines()
+    assert r.returncode == 1
+    assert r.stderr.splitlines()[1:] == [ln.rstrip() for ln in shown]
+    assert r.stderr.splitlines()[0] == f"{bad}: 3 problem(s) in the site config:"
+
+
+def test_a_utf8_byte_order_mark_is_accepted(tmp_path):
+    f = tmp_path / "site.toml"
+    f.write_bytes("\ufeff".encode() + EXAMPLE.encode())
+    assert config.load(f).site_id == "jc-mitte"

@@ -77,3 +77,16 @@ def test_missing_credentials_name_the_file(site, tmp_path):
     broker = config.Broker(credentials_dir=str(tmp_path / "nowhere"))
     with pytest.raises(LinkError, match="kiosk-entrance"):
         link.MqttLink(broker, site.site_id, "kiosk", "entrance")
+
+
+def test_an_unreachable_broker_is_logged_once_not_silently_retried(site, caplog):
+    site.stop()
+    lk = make_link(site, role="display", device="hall")
+    with caplog.at_level("WARNING", logger="aufruf.link"):
+        lk.start()
+        try:
+            assert not lk.wait_connected(2.5)            # paho retries after 1 s, 2 s, ...
+        finally:
+            lk.stop(mark_offline=False)
+    said = [r.getMessage() for r in caplog.records if "cannot reach the broker" in r.getMessage()]
+    assert len(said) == 1 and "is Mosquitto running?" in said[0]

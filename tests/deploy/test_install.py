@@ -157,3 +157,18 @@ def test_installed_broker_config_works_in_a_debian_style_mosquitto(first, tmp_pa
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_keypad_support_is_an_extra_only_the_desk_controller_gets(tmp_path):
+    """The demo installs without a C compiler: evdev (source only on PyPI) is the 'keypad' extra."""
+    setup = (REPO / "setup.py").read_text()
+    requires = setup.split("install_requires=[")[1].split("]")[0]
+    assert "evdev" not in requires and "\"keypad\": [\"evdev" in setup
+    root = tmp_path / "root"
+    root.mkdir()
+    desk = install("--role", "desk", "--config", str(EXAMPLE), "--root", str(root), "--dry-run")
+    display = install("--role", "display", "--no-broker", "--display", "hall", "--config", str(EXAMPLE),
+                      "--root", str(root), "--dry-run")
+    assert desk.returncode == 0 and display.returncode == 0, (desk.stderr, display.stderr)
+    assert "[keypad]" in desk.stdout and " gcc" in desk.stdout
+    assert "[keypad]" not in display.stdout and " gcc" not in display.stdout

@@ -15,7 +15,7 @@ from aufrufcli.cli import COMMANDS
 
 REPO = Path(__file__).resolve().parents[2]
 UNITS = REPO / "systemd"
-NAMES = ("aufruf-desk.service", "aufruf-kiosk@.service", "aufruf-display@.service")
+NAMES = ("aufruf-desk.service", "aufruf-kiosk@.service", "aufruf-display@.service", "aufruf-web@.service")
 
 
 def parse(path: Path) -> dict[str, dict[str, list[str]]]:
@@ -71,8 +71,9 @@ def test_common_service_settings(units, name):
     assert "network-online.target" in one(u, "Unit", "After").split()
     assert "network-online.target" in one(u, "Unit", "Wants").split()
     assert one(u, "Service", "StateDirectory") == "aufruf"
+    devices = "yes" if name == "aufruf-web@.service" else "no"  # the web pages need no device
     for key, value in {"ProtectSystem": "strict", "NoNewPrivileges": "yes", "PrivateTmp": "yes",
-                       "ProtectHome": "yes", "PrivateDevices": "no", "DevicePolicy": "closed"}.items():
+                       "ProtectHome": "yes", "PrivateDevices": devices, "DevicePolicy": "closed"}.items():
         assert one(u, "Service", key) == value, key
     assert s["CapabilityBoundingSet"] == [""]
     assert one(u, "Service", "StandardError") == "journal"
@@ -83,6 +84,7 @@ def test_common_service_settings(units, name):
     ("aufruf-desk.service", "desk", ["--id", "main", "--data", "/var/lib/aufruf"]),
     ("aufruf-kiosk@.service", "kiosk", ["--id", "%i"]),
     ("aufruf-display@.service", "display", ["--id", "%i"]),
+    ("aufruf-web@.service", "web", ["--id", "%i"]),
 ])
 def test_command_line(units, name, role, extra):
     argv = shlex.split(one(units[name], "Service", "ExecStart"))
@@ -146,7 +148,8 @@ def test_units_pass_systemd_analyze_verify(tmp_path):
                 prog.parent.mkdir(parents=True, exist_ok=True)
                 prog.write_text("#!/bin/sh\n")
                 prog.chmod(0o755)
-    instances = ["aufruf-desk.service", "aufruf-kiosk@entrance.service", "aufruf-display@hall.service"]
+    instances = ["aufruf-desk.service", "aufruf-kiosk@entrance.service", "aufruf-display@hall.service",
+                 "aufruf-web@lobby.service"]
     r = subprocess.run([exe, "verify", f"--root={root}", "--man=no", *instances],
                        capture_output=True, text=True, timeout=60)
     assert (r.returncode, r.stdout + r.stderr) == (0, "")

@@ -55,6 +55,21 @@ class NotifySocket:
         self.sock.close()
 
 
+@pytest.fixture
+def web_site(tmp_path):
+    """The model site with a [[webs]] (id lobby) on a free port, for the web unit."""
+    from sites import EXAMPLE, Site, free_port
+    port = free_port()
+    s = Site(tmp_path / "site", EXAMPLE.read_text(encoding="utf-8") + (
+        f'\n[[webs]]\nid = "lobby"\nlisten = "127.0.0.1:{port}"\npublic_url = "http://127.0.0.1:{port}"\n'))
+    yield s
+    s.stop()
+
+
+def test_web_process_under_its_units_contract(web_site, tmp_path):
+    test_process_under_the_units_contract(web_site, tmp_path, "aufruf-web@.service", "lobby", "status/web/lobby")
+
+
 @pytest.mark.parametrize("name,instance,status", [
     ("aufruf-desk.service", None, "status/controller/main"),
     ("aufruf-kiosk@.service", "entrance", "status/kiosk/entrance"),

@@ -116,3 +116,30 @@ def test_a_missing_keypad_is_retried_without_crashing():
         assert done.is_set() and r.opened == 0 and r._thread.is_alive()
     finally:
         r.stop()
+
+
+def test_the_desk_runs_without_evdev_and_reports_its_keypads_unavailable(site):
+    """The demo and laptops install without the 'keypad' extra (evdev needs a C compiler)."""
+    import os
+    import subprocess
+    import sys
+
+    from sites import REPO
+    no_evdev = ("import sys; sys.modules['evdev'] = None; from aufrufcli.cli import main; "
+                "sys.exit(main(sys.argv[1:]))")       # 'import evdev' raises ImportError, as when not installed
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    p = subprocess.Popen([sys.executable, "-c", no_evdev, "desk", "--config", str(site.config_path), "--data",
+                          str(site.data)], cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True)
+    try:
+        probe = site.probe()
+        st = probe.wait_for("status/controller/main", lambda b: b.get("online") is True, timeout=15)
+        assert st["keypads"] == {"1": "unavailable"}          # the example site's one keypad, at desk 1
+        r = subprocess.run([sys.executable, "-m", "aufrufcli", "status", "--config", str(site.config_path)],
+                           cwd=REPO, env=env, capture_output=True, text=True, timeout=30)
+        assert r.returncode == 0 and "controller main: online, keypad 1 unavailable" in r.stdout
+    finally:
+        p.terminate()
+        out, err = p.communicate(timeout=15)
+    assert p.returncode == 0, err
+    assert "evdev is not installed (pip install 'aufruf[keypad]')" in err

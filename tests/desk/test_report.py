@@ -95,8 +95,8 @@ def test_bad_input_is_answered(data, tmp_path):
     assert r.returncode == 2 and "before --from" in r.stderr
     r = aufruf("--config", str(config.EXAMPLE_SITE), "--data", str(tmp_path / "nowhere"))
     assert r.returncode == 1 and "no ledger at" in r.stderr
-    r = aufruf("--data", str(data))
-    assert r.returncode == 2 and "--config" in r.stderr
+    r = aufruf("--data", str(data))                 # the default site file, as every command has
+    assert r.returncode == 1 and "/etc/aufruf/site.toml" in r.stderr
 
 
 def test_report_reads_while_the_controller_holds_the_ledger(data):
@@ -114,3 +114,18 @@ def test_report_reads_while_the_controller_holds_the_ledger(data):
 def test_empty_day(data):
     r = aufruf("--config", str(config.EXAMPLE_SITE), "--data", str(data), "--date", "2026-01-01")
     assert r.returncode == 0 and "no tickets in this period" in r.stdout
+
+
+def test_the_chart_of_today_does_not_draw_hours_that_have_not_happened_as_zero(data):
+    from desk import chart, history
+    from desk.report import load_figures
+    db = history.open_readonly(data)
+    try:
+        figures = load_figures(db, CFG, [DAY])
+    finally:
+        db.close()
+    hours = list(range(8, 18))
+    done = chart.hour_series(figures, ["K", "N"], hours, "arrivals")
+    today = chart.hour_series(figures, ["K", "N"], hours, "arrivals", until_hour=10)
+    assert done["K"][:3] == today["K"][:3] and done["K"][5] == 0.0      # a quiet past hour is a real 0
+    assert today["K"][3:] == [None] * 7 and today["N"][3:] == [None] * 7  # 11:00 onwards: not yet

@@ -76,6 +76,9 @@ def test_closed_outside_hours_only_when_nobody_waits(cfg):
     t = at(cfg, CLOSED)
     m = model(cfg, t)
     m.apply_queue(queue_msg(k=(0, 0), n=(0, 0)))
+    assert not m.closed(t) and not m.offline(t)          # no broker yet: nobody knows; offline after 10 s
+    assert m.offline(t + 10) and not m.closed(t + 10)
+    m.set_connected(True, t)
     assert m.closed(t)
     assert not m.closed(at(cfg))                        # opening hours
     m.apply_queue(queue_msg(k=(2, 5), n=(0, 0)))
@@ -123,3 +126,11 @@ def test_next_call_of_a_burst_waits_while_the_previous_is_still_spoken(cfg):
     assert m.tick(t + d.min_call_s + 3, hold=True) == []     # K017 still being spoken
     assert m.current_call().number == "K017"
     assert [c.number for c in m.tick(t + d.min_call_s + 3.5)] == ["N005"]
+
+
+def test_a_recall_is_listed_once_in_last_calls(cfg):
+    t = at(cfg)
+    m = model(cfg, t)
+    # the controller's board lists K005 twice: called, then recalled after K016
+    m.apply_board(board_msg([("K017", "3"), ("K005", "1"), ("K016", "2"), ("K005", "1"), ("N002", "4")]))
+    assert [c.number for c in m.history()] == ["K005", "K016", "N002"]

@@ -121,6 +121,7 @@ def test_closed_screen_outside_hours(cfg, tmp_path):
     t = at(cfg, CLOSED)
     m, s, r = setup(cfg, (1920, 1080), t)
     m.apply_queue(queue_msg(k=(0, 0), n=(0, 0)))
+    m.set_connected(True, t)
     r.draw(m, t)
     pygame.image.save(s, str(tmp_path / "closed.png"))
     assert "closed" in r.spots and "current.number" not in r.spots

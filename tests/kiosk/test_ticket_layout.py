@@ -110,3 +110,9 @@ def test_priority_ticket_carries_a_marker_in_double_size_and_stays_within_70_mm(
     assert b"VORRANG" not in printed()
     assert tl.paper_mm(tl.build(CFG, KIOSK, prio, tl.load_profile(None))) <= tl.MAX_PAPER_MM
     assert tl.TicketData.from_reply(TicketInfo("K017", "K", 1, priority=True)).priority
+
+
+def test_the_first_customer_is_told_they_are_next_not_zero_ahead():
+    out = printed(dataclasses.replace(TICKET, ahead=0, eta_min=0))
+    assert "Sie sind als Nächstes dran".encode("cp858") in out and b"You are next" in out
+    assert b"Ahead of you: 0" not in out and b"about 0 min" not in out

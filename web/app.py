@@ -1,0 +1,198 @@
+"""``aufruf web``: start-up of the web server (the only place that wires it together).
+
+One asyncio event loop owns everything: the site state, the hub of connected
+pages, the aiohttp server. The MQTT link (paho's thread) only posts to it.
+Route modules each ``register(app)`` their pages, so more can be added beside them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import ssl
+import sys
+import threading
+import time
+from typing import Callable, Iterable
+
+from aiohttp import web
+
+from aufruf import ticketkey
+from aufruf.config import SiteConfig, load_or_exit
+from aufruf.errors import AufrufError, LinkError
+from aufruf.link import now_ms
+from aufruf.watchdog import Notifier
+
+from . import pages, security, server, tickets
+from .bridge import Bridge
+from .hub import Hub
+from .state import SiteState
+
+log = logging.getLogger(__name__)
+ROUTES = (server, tickets)  # modules with register(app)
+STUCK_AFTER_S = 10.0
+
+
+def configure(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--config", required=True, help="the site config (TOML)")
+    p.add_argument("--id", required=True, help="the web server's id in [[webs]] (MQTT user web-<id>)")
+    p.add_argument("--listen", help="HOST:PORT to listen on instead of the site file's listen")
+
+
+def build_app(cfg: SiteConfig, hub: Hub, bridge: Bridge, secret: bytes,
+              routes: Iterable = ROUTES) -> web.Application:
+    """The aiohttp application with the safe defaults and every route module registered."""
+    app = web.Application(middlewares=[security.headers], client_max_size=security.MAX_BODY)
+    app[pages.CFG] = cfg
+    app[pages.HUB] = hub
+    app[pages.BRIDGE] = bridge
+    app[pages.SECRET] = secret
+    for module in routes:
+        module.register(app)
+    return app
+
+
+class WebServer:
+    """The running server: state, hub, MQTT bridge and HTTP listener. Start and stop inside a loop."""
+
+    def __init__(self, cfg: SiteConfig, web_id: str, *, password: str | None = None, secret: bytes | None = None,
+                 clock: Callable[[], int] = now_ms, host: str | None = None, port: int | None = None,
+                 routes: Iterable = ROUTES):
+        w = cfg.web(web_id)
+        if w is None:
+            raise LinkError(cfg.unknown("web", web_id))
+        self.cfg = cfg
+        self.web = w
+        self.secret = secret if secret is not None else ticketkey.read_secret(cfg.broker.credentials_dir)
+        self.state = SiteState(cfg)
+        self.hub = Hub(self.state, clock, w.max_clients)
+        self.bridge = Bridge(cfg, web_id, self.state, self.hub, password=password)
+        self.host = host if host is not None else w.host
+        self.port = port if port is not None else w.port
+        self.routes = tuple(routes)
+        self.runner: web.AppRunner | None = None
+        self.healthy_at = time.monotonic()
+        self._beat: asyncio.Task | None = None
+
+    def ssl_context(self) -> ssl.SSLContext | None:
+        if not self.web.tls_cert:
+            return None
+        ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        try:
+            ctx.load_cert_chain(self.web.tls_cert, self.web.tls_key)
+        except (OSError, ssl.SSLError) as e:
+            raise LinkError(f"webs {self.web.id}: cannot load tls_cert/tls_key: {e}") from None
+        return ctx
+
+    async def start(self) -> None:
+        ctx = self.ssl_context()
+        self.hub.start()
+        self.bridge.start()
+        app = build_app(self.cfg, self.hub, self.bridge, self.secret, self.routes)
+        # no access log: ticket addresses carry their key, and addresses of visitors are nobody's business
+        # handler_cancellation: a page's stream handler ends as soon as its browser goes away
+        self.runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=2.0,
+                                    handler_cancellation=True,
+                                    keepalive_timeout=30, max_line_size=security.MAX_LINE,
+                                    max_field_size=security.MAX_FIELD, max_headers=security.MAX_HEADERS)
+        await self.runner.setup()
+        site = web.TCPSite(self.runner, self.host, self.port, ssl_context=ctx, backlog=512)
+        await site.start()
+        if self.port == 0:
+            self.port = site._server.sockets[0].getsockname()[1]  # noqa: SLF001 - the port the OS chose
+        self._beat = asyncio.get_running_loop().create_task(self._heartbeat())
+        log.info("web %s for site %s on %s://%s:%s (public %s)", self.web.id, self.cfg.site_id,
+                 "https" if ctx else "http", self.host, self.port, self.web.public_url)
+
+    async def _heartbeat(self) -> None:
+        """Proves the event loop is not stuck (the watchdog pings only while this runs)."""
+        while True:
+            self.healthy_at = time.monotonic()
+            await asyncio.sleep(0.5)
+
+    def healthy(self) -> bool:
+        return time.monotonic() - self.healthy_at < STUCK_AFTER_S
+
+    async def stop(self) -> None:
+        if self._beat:
+            self._beat.cancel()
+        await self.hub.stop()
+        if self.runner:
+            await self.runner.cleanup()
+        self.bridge.stop()
+
+
+class WebThread:
+    """A :class:`WebServer` on its own event loop in a thread (the demo runs it beside the other parts)."""
+
+    def __init__(self, cfg: SiteConfig, web_id: str, **kw):
+        self.loop = asyncio.new_event_loop()
+        self.server = WebServer(cfg, web_id, **kw)
+        self.thread = threading.Thread(target=self.loop.run_forever, name=f"web-{web_id}", daemon=True)
+
+    def start(self, timeout: float = 10.0) -> None:
+        self.thread.start()
+        self.call(self.server.start(), timeout)
+
+    def call(self, coro, timeout: float = 10.0):
+        """Run a coroutine on the server's loop and return its result."""
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+
+    def run(self, fn: Callable[[], object], timeout: float = 5.0):
+        """Call ``fn()`` on the server's loop (its state belongs to that thread)."""
+        async def go():
+            return fn()
+        return self.call(go(), timeout)
+
+    def stop(self) -> None:
+        try:
+            self.call(self.server.stop())
+        finally:
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self.thread.join(5)
+            self.loop.close()
+
+
+async def serve(svc: WebServer, stop: asyncio.Event, notifier: Notifier) -> None:
+    await svc.start()
+    notifier.ready(f"site {svc.cfg.site_id}, port {svc.port}")
+    while not stop.is_set():
+        try:
+            await asyncio.wait_for(stop.wait(), 1.0)
+        except TimeoutError:
+            pass
+        if svc.healthy():
+            notifier.ping()
+    notifier.stopping()
+    await svc.stop()
+
+
+def main(args: argparse.Namespace) -> int:
+    cfg = load_or_exit(args.config)
+    host = port = None
+    if args.listen:
+        host, _, p = args.listen.rpartition(":")
+        if not host or not p.isdigit():
+            print(f"aufruf web: --listen {args.listen}: use HOST:PORT", file=sys.stderr)
+            return 2
+        port = int(p)
+    try:
+        svc = WebServer(cfg, args.id, host=host, port=port)
+    except AufrufError as e:
+        print(f"aufruf web: {e}", file=sys.stderr)
+        return 1
+
+    async def run() -> int:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        try:
+            await serve(svc, stop, Notifier())
+        except (OSError, AufrufError) as e:
+            print(f"aufruf web: {e}", file=sys.stderr)
+            return 1
+        return 0
+    return asyncio.run(run())

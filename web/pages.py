@@ -1,0 +1,102 @@
+"""The HTML shells of the pages (templates in ``web/templates``) and their event streams.
+
+A page is static HTML plus its view as a JSON data block (not executed) that
+``static/*.js`` renders and then keeps current from the page's event stream.
+Every value is escaped; no inline script, no inline style.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import json
+import logging
+from pathlib import Path
+from string import Template
+
+from aiohttp import web
+from aiohttp_sse import EventSourceResponse
+
+from . import security
+from .hub import Hub, Page
+from .texts import texts
+
+log = logging.getLogger(__name__)
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+STATIC = Path(__file__).resolve().parent / "static"
+SEND_TIMEOUT_S = 10.0
+RETRY_MS = 2000
+_cache: dict[str, Template] = {}
+
+CFG = web.AppKey("cfg", object)
+HUB = web.AppKey("hub", object)
+BRIDGE = web.AppKey("bridge", object)
+SECRET = web.AppKey("secret", object)
+
+
+def template(name: str) -> Template:
+    if name not in _cache:
+        _cache[name] = Template((TEMPLATES / name).read_text(encoding="utf-8"))
+    return _cache[name]
+
+
+def lang_of(request: web.Request) -> str:
+    """``?lang=en`` when the site has that language, else the site's first language."""
+    cfg = request.app[CFG]
+    wanted = request.query.get("lang", "")
+    return wanted if wanted in cfg.languages else cfg.languages[0]
+
+
+def render(request: web.Request, name: str, *, title: str, data: dict, status: int = 200, **extra: str) -> web.Response:
+    """A page from its template: ``$lang``, ``$title``, ``$site``, ``$data`` (JSON), ``$langs`` and ``extra``."""
+    cfg = request.app[CFG]
+    lang = lang_of(request)
+    current = ' aria-current="true"'
+    links = " ".join(
+        f'<a href="?lang={html.escape(x)}" lang="{html.escape(x)}"{current if x == lang else ""}>'
+        f'{html.escape(x.upper())}</a>' for x in cfg.languages)
+    data = {**data, "lang": lang, "tz": cfg.timezone, "texts": texts(lang)}
+    body = template(name).substitute(
+        lang=html.escape(lang), title=html.escape(title), site=html.escape(cfg.name),
+        data=data_block(data),
+        langs=links, **{k: html.escape(v) for k, v in extra.items()})
+    return web.Response(text=body, status=status, content_type="text/html", charset="utf-8")
+
+
+def data_block(data: dict) -> str:
+    """JSON for a ``<script type="application/json">`` block: nothing in it can end the element."""
+    return (json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+            .replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
+
+
+def busy(request: web.Request) -> web.Response:
+    """The clean answer when the server has as many pages as it may have."""
+    t = texts(lang_of(request))
+    return web.Response(status=503, text=t["busy"] + "\n", headers={"Retry-After": "10"})
+
+
+async def stream(request: web.Request, page: Page) -> web.StreamResponse:
+    """The page's event stream, open until the browser goes away or the page is closed.
+
+    aiohttp-sse prepares it (headers, chunked encoding, and TCP_USER_TIMEOUT so the
+    kernel aborts a connection whose peer vanished); from then on the hub writes each
+    event to the connection itself (:meth:`web.hub.Page.put`).
+    """
+    hub: Hub = request.app[HUB]
+    resp = EventSourceResponse(headers=security.stream_headers(), send_timeout=SEND_TIMEOUT_S,
+                               ping_interval=3600)
+    try:
+        await resp.prepare(request)
+        await resp.send("{}", event="hello", retry=RETRY_MS)
+        if request.transport is None or not resp.chunked:
+            return resp
+        page.attach(request.transport)
+        await page.closed.wait()
+    except (ConnectionResetError, TimeoutError, asyncio.CancelledError, RuntimeError):
+        pass
+    finally:
+        page.close()
+        hub.leave(page)
+        if resp.prepared:
+            resp.stop_streaming()  # ends aiohttp-sse's keep-alive task with the stream
+    return resp

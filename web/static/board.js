@@ -1,0 +1,55 @@
+"use strict";
+// The board page: what the wall board shows, pushed by the server (never polled).
+(() => {
+  const { data, T, el, fmt } = Aufruf;
+  const HISTORY = 8;
+  document.getElementById("now-h").textContent = T.now_calling;
+  document.getElementById("last-h").textContent = T.last_calls;
+  document.getElementById("waiting-h").textContent = T.waiting;
+
+  function callNode(tag, c) {
+    const n = el(tag, "call" + (c.priority ? " priority" : ""));
+    n.append(el("span", "num", c.number), el("span", "arrow", "→"), el("span", "desk", c.desk));
+    n.querySelector(".arrow").setAttribute("aria-hidden", "true");
+    return n;
+  }
+
+  function renderNow(c) {
+    const now = document.getElementById("now");
+    now.replaceChildren(c ? callNode("p", c) : el("p", "none", T.no_calls));
+  }
+
+  function render(v) {
+    renderNow(v.calls[0]);
+    const list = document.getElementById("calls");
+    list.replaceChildren(...v.calls.slice(1, 1 + HISTORY).map((c) => callNode("li", c)));
+    const svcs = document.getElementById("services");
+    svcs.replaceChildren(...v.services.map((s) => {
+      const li = el("li", "service" + (s.open ? "" : " closed"));
+      li.append(el("span", "name", s.name),
+        el("span", "count", s.waiting === null || s.waiting === undefined ? "–" : fmt(T.waiting_n, { n: s.waiting })),
+        el("span", "eta", !s.open ? T.closed : (s.eta_min === null || s.eta_min === undefined ? "" : fmt(T.eta, { m: s.eta_min }))));
+      return li;
+    }));
+    Aufruf.setOnline(v.online);
+  }
+
+  function onCall(c) {
+    renderNow(c);
+    const now = document.getElementById("now");
+    now.classList.remove("flash");
+    void now.offsetWidth;  // restart the highlight
+    now.classList.add("flash");
+    Aufruf.play();
+  }
+
+  const clock = document.getElementById("clock");
+  const fmtTime = new Intl.DateTimeFormat(data.lang, { hour: "2-digit", minute: "2-digit", timeZone: data.tz });
+  const tickClock = () => { clock.textContent = fmtTime.format(new Date()); };
+  tickClock();
+  setInterval(tickClock, 1000);
+
+  Aufruf.soundButton(T.sound_off, T.sound_on);
+  render(data.view);
+  Aufruf.connect("/events" + location.search, { board: render, call: onCall });
+})();
