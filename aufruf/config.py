@@ -73,6 +73,7 @@ class Printer:
     timeout_s: float = 3.0
     width_chars: int = 42
     check_status: bool = True
+    dpi: int | None = None          # None: the profile's (TM-T88: 180), else 203
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,7 @@ class Display:
     highlight_s: float = 8.0
     min_call_s: float = 15.0
     notices: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    audio_device: str | None = None     # "hdmi", "hdmi2", "jack" or an ALSA device name; None: ALSA's default
     languages: tuple[str, ...] = ()             # board languages in order; empty: the site's
     speech_languages: tuple[str, ...] = ()      # spoken languages in order; empty: the board's
     repeat: int = 1                             # how often each call is spoken
@@ -148,6 +150,8 @@ class Web:
     tls_cert: str | None = None
     tls_key: str | None = None
     max_clients: int = 1000
+    staff_idle_min: int = 30           # a signed-in counter panel or office view ends after this idle time
+    wait_alert_min: int = 30           # the office view alerts when a service's longest wait passes this
 
     def ticket_url(self) -> str:
         """The ticket page template the kiosk prints as a QR code ({number}, {key})."""
@@ -351,10 +355,16 @@ def _lang_table(c: _Checker, raw: dict, key: str, name: str, languages: tuple[st
     return out
 
 
+def _is_alsa_device(v: Any) -> str | None:
+    if not isinstance(v, str) or not v.strip() or any(ch.isspace() for ch in v):
+        return f"got {_kind(v)} {v!r}"
+    return None
+
+
 def _printer(c: _Checker, raw: Any, key: str) -> Printer:
     t = c.table(raw, key)
     c.keys(t, key, ("connection", "profile", "vendor_id", "product_id", "device", "baudrate",
-                    "host", "port", "path", "timeout_s", "width_chars", "check_status"))
+                    "host", "port", "path", "timeout_s", "width_chars", "check_status", "dpi"))
     conn = c.get(t, key, "connection", _one_of(PRINTER_CONNECTIONS), " | ".join(PRINTER_CONNECTIONS),
                  default="dummy", required=True)
     p = Printer(
@@ -370,6 +380,8 @@ def _printer(c: _Checker, raw: Any, key: str) -> Printer:
         timeout_s=c.get(t, key, "timeout_s", _num_in(0.1, 60), "seconds 0.1..60", 3.0),
         width_chars=c.get(t, key, "width_chars", _int_in(24, 64), "characters per line 24..64", 42),
         check_status=c.get(t, key, "check_status", _is_bool, "true | false", True),
+        dpi=c.get(t, key, "dpi", _int_in(100, 600), "dots per inch 100..600, e.g. 180 for a TM-T88 "
+                  "(default: the profile's, else 203)"),
     )
     needs = {"usb": ("vendor_id", "product_id"), "serial": ("device",), "network": ("host",),
              "file": ("path",), "dummy": ()}
@@ -559,8 +571,8 @@ def _check(raw: dict, c: _Checker) -> SiteConfig | None:
         key = f"displays[{i}]"
         t = c.table(d, key)
         c.keys(t, key, ("id", "orientation", "size", "chime", "speech", "history", "highlight_s",
-                        "min_call_s", "notices", "languages", "speech_languages", "repeat", "rotate_s",
-                        "viewing_distance_m", "diagonal_in"))
+                        "min_call_s", "notices", "audio_device", "languages", "speech_languages", "repeat",
+                        "rotate_s", "viewing_distance_m", "diagonal_in"))
         notices: dict[str, tuple[str, ...]] = {}
         if "notices" in t:
             nt = c.table(t["notices"], f"{key}.notices")
@@ -589,6 +601,9 @@ def _check(raw: dict, c: _Checker) -> SiteConfig | None:
             highlight_s=float(c.get(t, key, "highlight_s", _num_in(0, 120), "seconds 0..120", 8.0)),
             min_call_s=float(c.get(t, key, "min_call_s", _num_in(0, 120), "seconds 0..120", 15.0)),
             notices=notices,
+            audio_device=c.get(t, key, "audio_device", _is_alsa_device,
+                               "hdmi | hdmi2 | jack | an ALSA device name from 'aplay -L', "
+                               "e.g. 'plughw:CARD=Device,DEV=0'"),
             languages=_lang_list(c, t, key, "languages", languages),
             speech_languages=_lang_list(c, t, key, "speech_languages", languages),
             repeat=c.get(t, key, "repeat", _int_in(1, 3), "1..3 times", 1),
@@ -702,7 +717,8 @@ def _webs(c: _Checker, raw: dict) -> list[Web]:
     for i, w in enumerate(_list(c, raw, "webs")):
         key = f"webs[{i}]"
         t = c.table(w, key)
-        c.keys(t, key, ("id", "listen", "public_url", "tls_cert", "tls_key", "max_clients"))
+        c.keys(t, key, ("id", "listen", "public_url", "tls_cert", "tls_key", "max_clients",
+                          "staff_idle_min", "wait_alert_min"))
         listen = c.get(t, key, "listen", _listen, "\"HOST:PORT\", e.g. \"0.0.0.0:8080\"", "0.0.0.0:8080")
         host, port = listen.rsplit(":", 1)
         cert = c.get(t, key, "tls_cert", _is_str, "a PEM certificate file path")
@@ -717,7 +733,9 @@ def _webs(c: _Checker, raw: dict) -> list[Web]:
                              "the http(s) URL phones open, e.g. \"https://warten.example.org\"", "http://localhost",
                              required=True),
             tls_cert=cert, tls_key=tkey,
-            max_clients=c.get(t, key, "max_clients", _int_in(1, 20000), "live connections 1..20000", 1000)))
+            max_clients=c.get(t, key, "max_clients", _int_in(1, 20000), "live connections 1..20000", 1000),
+            staff_idle_min=c.get(t, key, "staff_idle_min", _int_in(1, 720), "minutes 1..720", 30),
+            wait_alert_min=c.get(t, key, "wait_alert_min", _int_in(1, 600), "minutes 1..600", 30)))
     _no_dupes(c, "webs", [w.id for w in webs])
     return webs
 

@@ -602,16 +602,20 @@ class ServiceQueue:
     waiting: int
     open: bool
     eta_min: int | None = None
+    oldest_at: int | None = None  # addition: when the longest-waiting ticket was issued (while any wait)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"waiting": self.waiting, "open": self.open}
         if self.eta_min is not None:
             out["eta_min"] = self.eta_min
+        if self.oldest_at is not None:
+            out["oldest_at"] = self.oldest_at
         return out
 
     @classmethod
     def from_dict(cls, obj: dict[str, Any]) -> "ServiceQueue":
-        return cls(_int(obj, "waiting"), bool(_bool(obj, "open")), _int(obj, "eta_min", required=False))
+        return cls(_int(obj, "waiting"), bool(_bool(obj, "open")), _int(obj, "eta_min", required=False),
+                   _int(obj, "oldest_at", required=False))
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .config import SiteConfig
+from .errors import ProvisionError
+from .ticketkey import secret_path
 
 PBKDF2_ITERATIONS = 101  # what mosquitto_passwd 2.0 uses for $7$
 TEMPLATE = Path(__file__).resolve().parent / "data" / "mosquitto.conf.in"
@@ -54,9 +56,41 @@ def users(cfg: SiteConfig, controllers: tuple[str, ...] = ("main",), bridge: boo
     out.append(User("staff-info",
                     ("kiosk/info/request", "kiosk/info/printed", "desk/+/command", "status/staff/info"),
                     ("#",)))
+    if cfg.webs:  # people signing in at aufruf web's counter panel and office view
+        out.extend(staff_login_users(cfg))
     if bridge:
         out.append(User("bridge-central", ("#",), ("#",)))
     return out
+
+
+SUPERVISOR = "supervisor"
+STAFF_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: typed by people
+
+
+def staff_login_users(cfg: SiteConfig) -> list[User]:
+    """The people's logins of ``aufruf web``: one ``panel-<desk>`` per counter and the supervisor.
+
+    A browser signed in for counter 3 talks to the broker AS ``panel-3``, so the
+    ACL alone decides that it commands desk 3 and nothing else; the supervisor
+    reads the whole office and commands nothing.
+    """
+    out = []
+    for d in cfg.desks:
+        out.append(User(f"panel-{d.id}", (f"desk/{d.id}/command",),
+                        (f"desk/{d.id}/reply", f"desk/{d.id}/state", "queue",
+                         *(f"line/{s}" for s in d.services), "status/controller/+")))
+    out.append(User(SUPERVISOR, (), ("desk/+/state", "queue", "board", "line/+", "stats/today", "status/#")))
+    return out
+
+
+def is_staff_login(user: str) -> bool:
+    """A login that a person types (its password is shown once, not only kept in a file)."""
+    return user.startswith("panel-") or user == SUPERVISOR
+
+
+def staff_password() -> str:
+    """A password a person can type from a slip of paper: 4 groups of 4 (about 79 bits)."""
+    return "-".join("".join(secrets.choice(STAFF_ALPHABET) for _ in range(4)) for _ in range(4))
 
 
 def mosquitto_hash(password: str, salt: bytes | None = None) -> str:
@@ -101,7 +135,8 @@ def provision(cfg: SiteConfig, out: str | Path, *, rotate: bool = False, port: i
               persistence_dir: str | Path | None = None, bridge: bool = False,
               tls_port: int | None = None, extra_conf: str = "", tls: bool = False,
               tls_hosts: tuple[str, ...] = (), credentials_dir: str | Path | None = None,
-              conf_dir: str | Path | None = None) -> list[str]:
+              conf_dir: str | Path | None = None, rotate_users: tuple[str, ...] = (),
+              new_passwords: dict[str, str] | None = None) -> list[str]:
     """Write passwd, acl, mosquitto.conf and credentials/<user>; return the user names.
 
     Existing passwords are kept (unless ``rotate``); users no longer in the
@@ -118,18 +153,24 @@ def provision(cfg: SiteConfig, out: str | Path, *, rotate: bool = False, port: i
     creds.mkdir(parents=True, exist_ok=True)
     os.chmod(creds, 0o750)
     ulist = users(cfg, controllers, bridge)
+    unknown = sorted(set(rotate_users) - {u.name for u in ulist})
+    if unknown:
+        raise ProvisionError(f"cannot rotate unknown user(s) {', '.join(unknown)}; "
+                         f"users of this site: {', '.join(u.name for u in ulist)}")
     passwd_lines = []
     for u in ulist:
         f = creds / u.name
         pw = None
-        if f.exists() and not rotate:
+        if f.exists() and not rotate and u.name not in rotate_users:
             pw = f.read_text(encoding="utf-8").strip() or None
         if pw is None:
-            pw = secrets.token_urlsafe(24)
-            _write(f, pw + "\n", 0o640)
+            staff = is_staff_login(u.name)  # typed by people: readable by root only, not by the devices
+            pw = staff_password() if staff else secrets.token_urlsafe(24)
+            _write(f, pw + "\n", 0o600 if staff else 0o640)
+            if new_passwords is not None:
+                new_passwords[u.name] = pw
         passwd_lines.append(f"{u.name}:{mosquitto_hash(pw)}")
     _write(out / "passwd", "\n".join(passwd_lines) + "\n", 0o640)
-    from .ticketkey import secret_path
     secret = secret_path(creds)  # the key behind each ticket's QR (aufruf/ticketkey.py)
     if rotate or not secret.exists() or len(secret.read_text(encoding="utf-8").strip()) < 16:
         _write(secret, secrets.token_urlsafe(32) + "\n", 0o640)

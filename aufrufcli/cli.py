@@ -29,6 +29,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "render-ticket": ("kiosk.render", "render a ticket as PNG preview and raw ESC/POS bytes"),
     "screenshot": ("display.screenshot", "render the current board to a PNG"),
     "install": ("aufrufcli.install", "install aufruf as system services on a Raspberry Pi"),
+    "keypads": ("aufrufcli.keypads", "list the connected keypads (by-id and by-path) and the counter of each"),
 }
 
 

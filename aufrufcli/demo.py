@@ -232,6 +232,13 @@ class DemoOffice:
     def board_url(self) -> str:
         return self.cfg.web(WEB).public_url + "/"
 
+    def staff_hint(self) -> str:
+        """Where the counter panel and the office view are, with the demo's own staff passwords."""
+        creds = Path(self.cfg.broker.credentials_dir)
+        pw = {u: (creds / u).read_text(encoding="utf-8").strip() for u in ("panel-1", "supervisor")}
+        return (f"counter panel: {self.board_url}desk (Schalter 1, password {pw['panel-1']}); "
+                f"office view: {self.board_url}office (password {pw['supervisor']})")
+
     def ticket_url(self, number: str) -> str:
         """The page of today's ticket ``number``: what the QR code on it opens."""
         from aufruf import ticketkey
@@ -506,6 +513,7 @@ def run_window(workdir: Path, broker: str, size: tuple[int, int]) -> int:
         panel.attach(office)
         print(panel.help_text())
         print(f"board in the browser: {office.board_url}  (each ticket's page: its QR code)", flush=True)
+        print(office.staff_hint(), flush=True)
         clock = pygame.time.Clock()
         while not stop.is_set() and panel.running:
             for event in pygame.event.get():

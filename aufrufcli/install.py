@@ -50,6 +50,14 @@ BROKER_DIR = ETC / "broker"
 CONFD = Path("/etc/mosquitto/conf.d/aufruf.conf")
 UDEV_RULES = Path("/etc/udev/rules.d/60-aufruf.rules")
 UNIT_DIR = Path("/etc/systemd/system")
+# USB-serial printers: load the drivers at boot, so their device numbers exist when the kiosk
+# unit starts (systemd resolves DeviceAllow=char-ttyUSB/char-ttyACM then, from /proc/devices)
+MODULES_LOAD = Path("/etc/modules-load.d/aufruf-kiosk.conf")
+SERIAL_MODULES = ("usbserial", "cdc_acm")
+# a Pi has no clock battery: time-sync.target waits for NTP, but not forever (an office LAN
+# without a time server still starts, after this long)
+TIME_WAIT_DROPIN = Path("/etc/systemd/system/systemd-time-wait-sync.service.d/aufruf.conf")
+TIME_WAIT_S = 90
 SOURCE = Path(__file__).resolve().parent.parent  # the source tree (install.sh sits here)
 
 # Debian packages per role; "broker" where Mosquitto runs. gcc/python3-dev build evdev for the
@@ -59,7 +67,10 @@ PACKAGES: dict[str, tuple[str, ...]] = {
     "broker": ("mosquitto",),
     "desk": ("sqlite3", "python3-dev", "gcc"),
     "kiosk": ("libusb-1.0-0", "fonts-dejavu-core", "libfribidi0", "espeak-ng"),    # fribidi: Arabic ticket lines
-    "display": ("espeak-ng", "fonts-dejavu-core", "alsa-utils"),
+    "display": ("espeak-ng", "fonts-dejavu-core", "alsa-utils",
+                # what SDL's KMSDRM driver loads at run time (Raspberry Pi OS Lite has none of it);
+                # 'aufruf display --check' names what is missing
+                "libdrm2", "libgbm1", "libegl1", "libegl-mesa0", "libgles2", "libgl1-mesa-dri"),
     "web": (),
 }
 # Raspberry Pi OS ships lgpio (gpiozero's backend on the Pi 5 and newer kernels) as a
@@ -302,8 +313,7 @@ def install(args: argparse.Namespace, out: Callable[[str], None] = print) -> int
     if inst.dry_run or inst.staged or not (VENV / "bin" / "python").exists():
         inst.command(["python3", "-m", "venv", "--system-site-packages", str(VENV)])
     # the desk controller reads the USB keypads: the 'keypad' extra (evdev) only there
-    inst.command([str(VENV / "bin" / "pip"), "install", "--upgrade", f"{source}[keypad]" if "desk" in roles
-                  else str(source)])
+    _pip_install(inst, source, "[keypad]" if "desk" in roles else "")
     if "kiosk" in roles:
         if inst.dry_run or inst.staged:
             out("    (kiosk: pip installs lgpio into the venv unless the system's python3-lgpio is there)")
@@ -347,12 +357,18 @@ def install(args: argparse.Namespace, out: Callable[[str], None] = print) -> int
         else:
             inst.at(BROKER_DIR).mkdir(parents=True, exist_ok=True)
             os.chmod(inst.at(BROKER_DIR), 0o755)
+            new: dict[str, str] = {}
             names = provision.provision(cfg, inst.at(BROKER_DIR), credentials_dir=inst.at(creds_dir),
                                         conf_dir=BROKER_DIR, persistence_dir="/var/lib/mosquitto",
                                         tls=tls, tls_port=args.tls_port, tls_hosts=tuple(args.tls_host),
-                                        run_as="mosquitto")
+                                        run_as="mosquitto", new_passwords=new)
             out(f"    provisioned {len(names)} users (existing passwords kept): {', '.join(names)}")
             out(f"    device passwords in {creds_dir}/")
+            staff = {u: pw for u, pw in new.items() if provision.is_staff_login(u)}
+            if staff:  # people type these at aufruf web's counter panel and office view: shown this once
+                out("    new staff sign-in passwords for aufruf web (shown this once; hand each to its counter):")
+                for u, pw in staff.items():
+                    out(f"      {u:<12} {pw}")
         inst.chown(BROKER_DIR / "passwd", "root", "mosquitto")
         inst.chown(creds_dir, "root", SERVICE_USER)
         for n in (provision.users(cfg)):
@@ -382,8 +398,21 @@ def install(args: argparse.Namespace, out: Callable[[str], None] = print) -> int
     # 6. udev
     inst.step("udev rules for printers and GPIO")
     if inst.write(UDEV_RULES, udev_rules(cfg), 0o644):
-        inst.command(["udevadm", "control", "--reload-rules"])
-        inst.command(["udevadm", "trigger"])
+        # udev is not running in a chroot (an image being built): the rules apply at the next boot
+        if inst.command(["udevadm", "control", "--reload-rules"], check=False) == 0:
+            inst.command(["udevadm", "trigger"], check=False)
+        else:
+            out("    udev is not running here: the rules apply at the next boot")
+    if "kiosk" in roles:
+        inst.write(MODULES_LOAD, "# aufruf: USB-serial printers (written by 'aufruf install')\n"
+                   + "".join(f"{m}\n" for m in SERIAL_MODULES), 0o644)
+        inst.command(["modprobe", "-a", *SERIAL_MODULES], check=False)
+
+    # the clock: services start after time-sync.target, which waits for NTP up to TIME_WAIT_S
+    inst.step("wait for the clock at boot (systemd-time-wait-sync)")
+    inst.write(TIME_WAIT_DROPIN, "# aufruf: wait for NTP at boot, but start anyway after this long\n"
+               f"[Service]\nTimeoutStartSec={TIME_WAIT_S}s\n", 0o644)
+    inst.command(["systemctl", "enable", "systemd-time-wait-sync.service"], check=False)
 
     # 7. units
     inst.step("systemd units")
@@ -406,6 +435,11 @@ def install(args: argparse.Namespace, out: Callable[[str], None] = print) -> int
     inst.command(["systemctl", "enable", *enable])
     inst.command(["systemctl", "restart", *enable])
 
+    if display and not (inst.dry_run or inst.staged):
+        inst.step("what the display needs (aufruf display --check)")
+        subprocess.run([str(VENV / "bin" / "aufruf"), "display", "--check", "--config", str(SITE_FILE),
+                        "--id", display], env=_clean_env())
+
     out("")
     out("done." if not inst.dry_run else "dry run: nothing was changed.")
     for n in inst.notes:
@@ -413,6 +447,44 @@ def install(args: argparse.Namespace, out: Callable[[str], None] = print) -> int
     out("check with:  systemctl status 'aufruf-*'   journalctl -u aufruf-desk -f")
     out(f"             sudo {VENV}/bin/aufruf status --config {SITE_FILE}")
     return 0
+
+
+def _clean_env() -> dict[str, str]:
+    """The environment without install.sh's PYTHONPATH (it points into the source tree)."""
+    env = dict(os.environ)
+    env.pop("PYTHONPATH", None)
+    return env
+
+
+def clean_copy(source: Path, dest: Path) -> Path:
+    """A copy of the source tree without build leftovers (build/, *.egg-info, venvs, caches, .git).
+
+    Building from the tree itself would put a stale ``build/lib`` (files since removed) back into
+    the wheel; a copy also keeps root's build files out of the tree.
+    """
+    skip = shutil.ignore_patterns("build", "dist", "*.egg-info", ".venv", "venv", ".git", "__pycache__",
+                                  "*.pyc", ".pytest_cache", ".ruff_cache")
+    shutil.copytree(source, dest, ignore=skip, symlinks=True)
+    return dest
+
+
+def _pip_install(inst: Installer, source: Path, extras: str = "") -> None:
+    """Install (or upgrade) aufruf into the venv from a clean copy, without PYTHONPATH.
+
+    With install.sh's PYTHONPATH pip saw the source tree's aufruf as the installed one and did not
+    remove the venv's old copy: modules dropped in the new version stayed importable.
+    """
+    pip = [str(VENV / "bin" / "pip"), "install", "--upgrade"]
+    if inst.dry_run or inst.staged:
+        inst.command([*pip, f"{source}{extras} (a clean copy, PYTHONPATH unset)"])
+        return
+    with tempfile.TemporaryDirectory(prefix="aufruf-src-") as tmp:
+        copy = clean_copy(source, Path(tmp) / "aufruf")
+        line = " ".join([*pip, f"{copy}{extras}"])
+        inst.out(f"    run: {line}")
+        r = subprocess.run([*pip, f"{copy}{extras}"], env=_clean_env())
+        if r.returncode != 0:
+            raise InstallError(f"'{line}' failed with exit code {r.returncode}")
 
 
 def _user_exists(name: str) -> bool:

@@ -392,6 +392,10 @@ def device_health(obj: dict | None, now: int) -> str:
     keypads = st.extra.get("keypads")
     if isinstance(keypads, dict):
         extra += [f"keypad {d} {v}" for d, v in sorted(keypads.items()) if v != "ok"]
+    if st.extra.get("ledger") == "error":  # the controller's ledger: nothing is issued or called until it is writable
+        extra.append(f"THE LEDGER CANNOT BE WRITTEN: {st.extra.get('ledger_error') or 'no reason given'}")
+    # a display's screen and sound ('waiting' for a monitor, 'silent', ...)
+    extra += [f"{k} {st.extra[k]}" for k in ("screen", "sound") if st.extra.get(k) not in (None, "ok")]
     return "online" + (f", {', '.join(extra)}" if extra else "")
 
 

@@ -37,7 +37,8 @@ BENCHMARKS: list[tuple[str, list[str], list[str]]] = [
     ("display_latency.py", ["--calls", "300", "--idle-s", "30"], ["--calls", "60", "--idle-s", "5"]),
     ("broker_tls.py", ["--n", "300"], ["--n", "60"]),
     ("report_day.py", ["--days", "30"], ["--days", "3"]),
-    ("web_bench.py", [], ["--clients", "100", "--calls", "20", "--idle-s", "5"]),
+    ("web_bench.py", [], ["--clients", "100", "--calls", "20", "--idle-s", "5", "--presses", "20",
+                          "--panel-sessions", "10"]),
     ("speech_length.py", [], ["--calls", "1"]),
 ]
 

@@ -14,7 +14,11 @@ as a browser's EventSource does), then:
 The simulated browsers run in this process, on the same 2 cores as the server and
 the broker, so the figures include their share of the machine.
 
+The counter panel part (see :func:`panel_bench`): press -> ``call`` at another MQTT client
+(goal p99 <= 50 ms) and the memory of 50 signed-in sessions (goal < 20 MB).
+
     python benchmarks/web_bench.py [--clients 500] [--calls 100] [--idle-s 30]
+                                   [--presses 200] [--panel-sessions 50] [--only board|panel]
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 import time
 import uuid
@@ -65,7 +70,7 @@ async def bench(args: argparse.Namespace) -> int:
     site = BenchSite(text)
     try:
         proc = site.start("web", "--id", "bench")
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 60
         async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
             while True:
                 try:
@@ -94,6 +99,7 @@ async def bench(args: argparse.Namespace) -> int:
             pub.loop_start()
             topic = f"aufruf/{site.cfg.site_id}/call"
             last_ms, all_ms = [], []
+            cpu0 = cpu_seconds(proc.pid)
             for i in range(args.calls):
                 cid = f"bench-{i}"
                 body = {"v": 1, "id": cid, "number": f"K{i % 999 + 1:03d}", "desk": str(1 + i % 4),
@@ -109,6 +115,7 @@ async def bench(args: argparse.Namespace) -> int:
                 all_ms += [g * 1000 for g in got]
                 last_ms.append(max(got) * 1000 if got else 5000.0)
                 await asyncio.sleep(args.gap_ms / 1000)
+            cpu_calls = cpu_seconds(proc.pid) - cpu0
             pub.loop_stop()
             pub.disconnect()
             rss_after = rss_mb(proc.pid)
@@ -118,6 +125,8 @@ async def bench(args: argparse.Namespace) -> int:
             print(f"call -> event at any page: n={len(all_ms)} p50={pct(all_ms, 50):.1f} ms "
                   f"p99={pct(all_ms, 99):.1f} ms")
             print(f"aufruf web RSS after the calls: {rss_after:.1f} MB")
+            print(f"aufruf web CPU per call to {args.clients} pages: {cpu_calls / args.calls * 1000:.1f} ms "
+                  f"(incl. the ticks; the machine's load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
 
             await asyncio.sleep(2)
             c0, t0 = cpu_seconds(proc.pid), time.monotonic()
@@ -132,15 +141,171 @@ async def bench(args: argparse.Namespace) -> int:
         site.close()
 
 
+async def panel_bench(args: argparse.Namespace) -> int:
+    """The counter panel: press -> ``call`` at another MQTT client, and the memory of signed-in sessions.
+
+    A real desk controller and ``aufruf web`` process; ``--presses`` tickets are issued, then one
+    signed-in panel presses "next" (the same POST its button sends) that often and the time from
+    the request to the ``call`` at a separate MQTT client (the display's login) is taken (goal p99
+    <= 50 ms). Then ``--panel-sessions`` sessions sign in (each its own broker login, as the
+    counter's panel user) and open the panel's event stream; their RSS added to the server's
+    is the figure (goal < 20 MB for 50).
+    """
+    port = free_port()
+    text = (BenchSite.example_text() +
+            f'\n[[webs]]\nid = "bench"\nlisten = "127.0.0.1:{port}"\npublic_url = "http://127.0.0.1:{port}"\n')
+    site = BenchSite(text)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        site.start("desk", "--id", "main", "--data", str(site.data), "--no-keypads")
+        proc = site.start("web", "--id", "bench")
+        watcher = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"bench-{uuid.uuid4().hex[:6]}",
+                              protocol=MQTTProtocolVersion.MQTTv5)
+        watcher.username_pw_set("display-hall", site.password("display-hall"))
+        watcher.on_socket_open = lambda c, u, s: s.setsockopt(6, 1, 1)  # TCP_NODELAY
+        calls: dict[str, float] = {}
+        issued: list[str] = []
+        root = f"aufruf/{site.cfg.site_id}/"
+
+        def on_message(c, u, msg):
+            body = json.loads(msg.payload)
+            if msg.topic == root + "call":
+                calls[body["number"]] = time.perf_counter()
+        watcher.on_message = on_message
+        watcher.on_connect = lambda c, u, f, rc, p: c.subscribe(root + "call", qos=1)
+        watcher.connect("127.0.0.1", site.port)
+        watcher.loop_start()
+        info = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"bench-{uuid.uuid4().hex[:6]}",
+                           protocol=MQTTProtocolVersion.MQTTv5)
+        info.username_pw_set("staff-info", site.password("staff-info"))
+        info.on_message = lambda c, u, msg: issued.append(json.loads(msg.payload)["ticket"]["number"])
+        info.on_connect = lambda c, u, f, rc, p: c.subscribe(root + "kiosk/info/ticket", qos=1)
+        info.connect("127.0.0.1", site.port)
+        info.loop_start()
+
+        async def signed_in(http: aiohttp.ClientSession, desk: str) -> str:
+            """Sign in as the counter's panel user; the session's CSRF token from its page."""
+            async with http.post(base + "/desk/signin", data={"desk": desk, "password": site.password(f"panel-{desk}")},
+                                 headers={"Origin": base}, allow_redirects=False) as r:
+                if r.status != 303:
+                    raise RuntimeError(f"sign-in for desk {desk}: HTTP {r.status}")
+            async with http.get(base + "/desk") as r:
+                page = await r.text()
+            start = page.index('id="data">') + len('id="data">')
+            return json.loads(page[start:page.index("</script>", start)])["csrf"]
+
+        deadline = time.monotonic() + 20
+        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+            while True:
+                try:
+                    async with http.get(base + "/healthz") as r:
+                        if r.status == 200:
+                            break
+                except aiohttp.ClientError:
+                    pass
+                if time.monotonic() > deadline:
+                    print("aufruf web did not come up", file=sys.stderr)
+                    return 1
+                await asyncio.sleep(0.1)
+            rss_before = rss_mb(proc.pid)
+            for i in range(args.presses):
+                info.publish(root + "kiosk/info/request",
+                             json.dumps({"v": 1, "id": f"bench-{i}", "service": "K"}), qos=1)
+            while len(issued) < args.presses and time.monotonic() < deadline + 30:
+                await asyncio.sleep(0.05)
+            csrf = await signed_in(http, "3")
+            headers = {"X-CSRF-Token": csrf, "X-Requested-With": "aufruf", "Origin": base}
+            press_ms, refused = [], 0
+            for i in range(args.presses):
+                t0 = time.perf_counter()
+                async with http.post(base + "/desk/command", json={"action": "next"}, headers=headers) as r:
+                    out = await r.json()
+                if not out.get("ok"):
+                    refused += 1
+                    continue
+                end = time.monotonic() + 5
+                while out["ticket"] not in calls and time.monotonic() < end:
+                    await asyncio.sleep(0.0005)
+                press_ms.append((calls.get(out["ticket"], t0 + 5) - t0) * 1000)
+                await asyncio.sleep(args.gap_ms / 1000)
+            print(f"panel press -> call at another MQTT client: n={len(press_ms)} p50={pct(press_ms, 50):.1f} ms "
+                  f"p99={pct(press_ms, 99):.1f} ms max={max(press_ms):.1f} ms  (goal p99 <= 50 ms: "
+                  f"{'met' if pct(press_ms, 99) <= 50 else 'MISSED'}){f'; {refused} refused' if refused else ''}")
+            # the same command straight over MQTT (a keypad's way), under the same load: what the web adds
+            keypad = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"bench-{uuid.uuid4().hex[:6]}",
+                                 protocol=MQTTProtocolVersion.MQTTv5)
+            keypad.username_pw_set("keypad-4", site.password("keypad-4"))
+            keypad.on_socket_open = lambda c, u, s: s.setsockopt(6, 1, 1)
+            replies: dict[str, str | None] = {}
+            keypad.on_message = lambda c, u, msg: replies.__setitem__(json.loads(msg.payload)["id"],
+                                                                      json.loads(msg.payload).get("ticket"))
+            keypad.on_connect = lambda c, u, f, rc, p: c.subscribe(root + "desk/4/reply", qos=1)
+            keypad.connect("127.0.0.1", site.port)
+            keypad.loop_start()
+            await asyncio.sleep(0.5)
+            for i in range(args.presses):
+                info.publish(root + "kiosk/info/request", json.dumps({"v": 1, "id": f"bench-b{i}", "service": "K"}),
+                             qos=1)
+            while len(issued) < 2 * args.presses and time.monotonic() < deadline + 90:
+                await asyncio.sleep(0.05)
+            direct_ms = []
+            for i in range(args.presses):
+                cid = f"kp-{i}"
+                t0 = time.perf_counter()
+                keypad.publish(root + "desk/4/command", json.dumps({"v": 1, "id": cid, "action": "next"}), qos=1)
+                end = time.monotonic() + 5
+                while cid not in replies and time.monotonic() < end:
+                    await asyncio.sleep(0.0005)
+                number = replies.get(cid)
+                while number and number not in calls and time.monotonic() < end:
+                    await asyncio.sleep(0.0005)
+                if number:
+                    direct_ms.append((calls[number] - t0) * 1000)
+                await asyncio.sleep(args.gap_ms / 1000)
+            keypad.loop_stop()
+            print(f"the same command straight over MQTT (keypad-4), same machine and load: n={len(direct_ms)} "
+                  f"p50={pct(direct_ms, 50):.1f} ms p99={pct(direct_ms, 99):.1f} ms")
+
+        # sessions: one HTTP client (cookie jar) per browser, each with its panel's event stream open
+        clients = [aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) for _ in range(args.panel_sessions)]
+        streams = []
+        try:
+            for i, http in enumerate(clients):
+                await signed_in(http, str(1 + i % 4))
+                r = await http.get(base + "/desk/events")
+                await r.content.readline()
+                streams.append(r)
+            await asyncio.sleep(2)
+            rss_sessions = rss_mb(proc.pid)
+            added = rss_sessions - rss_before
+            print(f"{len(streams)} signed-in panel sessions (each its own broker login and event stream): "
+                  f"aufruf web RSS {rss_before:.1f} -> {rss_sessions:.1f} MB, +{added:.1f} MB "
+                  f"(goal < 20 MB: {'met' if added < 20 else 'MISSED'})")
+        finally:
+            for r in streams:
+                r.close()
+            for http in clients:
+                await http.close()
+        watcher.loop_stop()
+        info.loop_stop()
+        return 0
+    finally:
+        site.close()
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--clients", type=int, default=500, help="simulated browsers (default 500)")
     ap.add_argument("--calls", type=int, default=100, help="calls to time (default 100)")
     ap.add_argument("--gap-ms", type=float, default=200, help="pause between calls (default 200 ms)")
     ap.add_argument("--idle-s", type=float, default=30, help="seconds of idle CPU measurement (default 30)")
+    ap.add_argument("--presses", type=int, default=100, help="counter panel presses to time (default 100)")
+    ap.add_argument("--panel-sessions", type=int, default=50, help="signed-in panel sessions (default 50)")
+    ap.add_argument("--only", choices=("board", "panel"), help="run only the board or the counter panel part")
     args = ap.parse_args()
     print(f"machine: {machine()}")
-    return asyncio.run(bench(args))
+    rc = 0 if args.only == "panel" else asyncio.run(bench(args))
+    return rc or (0 if args.only == "board" else asyncio.run(panel_bench(args)))
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import queue
+import sqlite3
 import threading
 import time
 import uuid
@@ -21,13 +22,13 @@ from typing import Any, Callable
 from aufruf import config as site_config
 from aufruf import protocol, ticketkey
 from aufruf.config import SiteConfig
-from aufruf.errors import ConfigError, PayloadError
+from aufruf.errors import ConfigError, LedgerError, PayloadError
 from aufruf.link import MqttLink, now_ms
 
 from . import history, retention, stats
 from .dispatch import Office, Outcome, Refused
 from .keypad import PAUSE_RESUME, KeyCommand
-from .ledger import Ledger
+from .ledger import Change, Ledger, change, problem
 from .today import TodayFeed
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,9 @@ REQUESTS_KEPT_MS = 2 * 86_400_000
 MAX_BATCH = 64
 STUCK_AFTER_S = 30.0   # the worker counts as stuck (no watchdog ping) after this long on one item
 IDLE_CLEANUP_S = 1.0
+LEDGER_RETRY_S = 1.0   # while the ledger cannot be written, a small write tries it this often
+MAX_HELD = 1000        # print reports kept while the ledger cannot be written (they carry no answer)
+LEDGER_ERRORS = (sqlite3.Error, LedgerError, OSError)
 
 
 class Controller:
@@ -56,6 +60,11 @@ class Controller:
         self._thread: threading.Thread | None = None
         self.healthy_at = time.monotonic()
         self.handled = 0
+        self.ledger_error: str | None = None    # why the ledger cannot be written now (worker's own state)
+        self._health: dict[str, str] = {"ledger": "ok"}  # its snapshot for other threads (replaced, never changed)
+        self._ledger_retry_at = 0.0
+        self._office_stale = False               # the queue state could not be reloaded after a failed write
+        self._held: list[tuple[str, bytes]] = []  # print reports of failed batches, handled again on recovery
         self.today = TodayFeed(publish=lambda msg: self._publish(self.topics.stats_today, msg, retain=True),
                                summarize=self._today_summary)  # retained stats/today
         self.ticket_secret = ticket_secret  # the key behind each ticket's QR (aufruf/ticketkey.py)
@@ -99,6 +108,15 @@ class Controller:
         return (self._thread is not None and self._thread.is_alive()
                 and time.monotonic() - self.healthy_at < STUCK_AFTER_S)
 
+    @property
+    def running(self) -> bool:
+        """The worker thread runs (stuck or not): when it does not, nobody answers (any thread)."""
+        return self._thread is not None and self._thread.is_alive()
+
+    def ledger_health(self) -> dict[str, str]:
+        """``{"ledger": "ok"}`` or ``{"ledger": "error", "ledger_error": why}`` (any thread: a snapshot)."""
+        return self._health
+
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="controller", daemon=True)
         self._thread.start()
@@ -119,6 +137,7 @@ class Controller:
         office = Office(self.cfg, day)
         office.load(self.ledger.tickets(day), self.ledger.desks(), self.ledger.recent_calls(day, protocol.BOARD_CALLS),
                     self.ledger.durations(self.cfg.eta_window))
+        self._skip_issued(office)
         if stored is None:
             self.ledger.set_day(day)
         log.info("ledger %s: day %s, %d tickets, %d waiting", self.ledger.path, day, len(office.tickets),
@@ -137,15 +156,14 @@ class Controller:
             try:
                 item = self._q.get(timeout=IDLE_CLEANUP_S)
             except queue.Empty:
-                self._idle()
-                continue
+                item = None
             try:
-                if isinstance(item, Incoming):
-                    self._check_day()
-                    self._handle_batch(self._drain(item))
+                if item is None:
+                    self._idle()
+                elif isinstance(item, Incoming):
+                    self._on_batch(lambda item=item: self._drain(item))
                 elif isinstance(item, KeypadInput):
-                    self._check_day()
-                    self._handle_batch([self._keypad_message(item.cmd)])
+                    self._on_batch(lambda item=item: [self._keypad_message(item.cmd)])
                 elif isinstance(item, Resync):
                     self._publish_state()
                 elif isinstance(item, Reload):
@@ -154,9 +172,53 @@ class Controller:
                     item.fn()
                 elif isinstance(item, Stop):
                     break
+            except LEDGER_ERRORS as e:  # a write of the idle work, a reload, a read: the worker goes on
+                self._ledger_failed(e, type(item).__name__ if item is not None else "idle work")
+                self._reload_office()
             except Exception:  # noqa: BLE001 - one bad message must never stop the controller
                 log.exception("handling %s failed; reloading the queue state from the ledger", type(item).__name__)
-                self.office = self._load_office()
+                self._reload_office()
+
+    # ------------------------------------------------------------ ledger health
+
+    def _reload_office(self) -> None:
+        """Throw the in-memory state away and rebuild it from the ledger (after a failed write)."""
+        try:
+            self.office = self._load_office()
+            self._office_stale = False
+        except LEDGER_ERRORS as e:
+            self._office_stale = True  # nothing is committed from a stale state; retried with every batch
+            self._ledger_failed(e, "reloading the queue state")
+
+    def _ledger_failed(self, e: BaseException, doing: str) -> None:
+        reason = problem(e, self.ledger.dir)
+        self._ledger_retry_at = time.monotonic() + LEDGER_RETRY_S
+        if reason == self.ledger_error:
+            log.debug("the ledger still cannot be written (%s): %s", doing, reason)
+            return
+        log.error("the ledger cannot be written (%s): %s; requests are answered ok:false until it can, "
+                  "retrying every %.0f s", doing, reason, LEDGER_RETRY_S)
+        self.ledger_error = reason
+        self._health = {"ledger": "error", "ledger_error": reason}
+        self._status_changed()
+
+    def _ledger_ok(self) -> None:
+        if self.ledger_error is None:
+            return
+        log.warning("the ledger can be written again (it could not: %s)", self.ledger_error)
+        self.ledger_error = None
+        self._health = {"ledger": "ok"}
+        self._status_changed()
+        held, self._held = self._held, []
+        for topic, payload in held:
+            self._q.put(Incoming(topic, payload))
+
+    def _status_changed(self) -> None:
+        if self.link is not None:
+            try:
+                self.link.publish_status_now()
+            except Exception:  # noqa: BLE001 - the status is best effort, the worker goes on
+                log.exception("status publish failed")
 
     def _drain(self, first: "Incoming") -> list[tuple[str, bytes]]:
         """The first message and whatever else is already waiting (up to MAX_BATCH): one commit for all."""
@@ -177,11 +239,30 @@ class Controller:
         self._q.put(RunInWorker(fn))
 
     def _idle(self) -> None:
+        if self._office_stale:
+            self._reload_office()
         self._check_day()
         acked = self._take_acked()
         if acked:
-            self.ledger.delete_acked(acked)
+            try:
+                self.ledger.delete_acked(acked)
+            except BaseException:
+                self._return_acked(acked)  # deleted on a later try; never lost (they would be published again)
+                raise
+            self._ledger_ok()
+        elif self.ledger_error is not None and time.monotonic() >= self._ledger_retry_at:
+            self.ledger.check_writable(self.clock())
+            self._ledger_ok()
         self.today.tick(self.clock(), self.handled)
+
+    def _return_acked(self, acked: list[int]) -> None:
+        with self._acked_lock:
+            self._acked[:0] = acked
+
+    def _skip_issued(self, office: Office) -> None:
+        """After a restore: the numbers issued today before it (``--numbers-after``) are never issued again."""
+        for service, last in self.ledger.numbers_after(office.day).items():
+            office.last_seq[service] = max(office.last_seq.get(service, 0), last)
 
     def _take_acked(self) -> list[int]:
         with self._acked_lock:
@@ -195,6 +276,7 @@ class Controller:
             return
         old = self.office.day
         out = self.office.roll_over(day, now)
+        self._skip_issued(self.office)
         self.ledger.commit(old, now, out)  # the expired tickets belong to the old day
         self._publish_tickets(out.tickets, old)
         self.ledger.forget_requests(now - REQUESTS_KEPT_MS)
@@ -204,7 +286,21 @@ class Controller:
 
     # ------------------------------------------------------------ messages
 
-    def _handle_batch(self, items: list[tuple[str, bytes]]) -> None:
+    def _on_batch(self, items: Callable[[], list[tuple[str, bytes]]]) -> None:
+        """A run of messages; when the day roll-over or the state cannot be had, they are answered ok:false."""
+        blocked: BaseException | None = None
+        if self._office_stale:
+            self._reload_office()
+        try:
+            self._check_day()
+        except LEDGER_ERRORS as e:
+            blocked = e
+            self._reload_office()  # back to the old day as the ledger has it; the roll-over is tried again
+        if self._office_stale and blocked is None:
+            blocked = LedgerError(self.ledger_error or "the queue state cannot be read from the ledger")
+        self._handle_batch(items(), blocked)
+
+    def _handle_batch(self, items: list[tuple[str, bytes]], blocked: BaseException | None = None) -> None:
         """Apply messages to the queue state, commit them in ONE transaction, then publish."""
         b = Batch()
         for topic, payload in items:
@@ -212,8 +308,17 @@ class Controller:
             self.handled += 1
         rows = []
         if b.writes:
-            rows = self.ledger.commit_many(self.office.day, self.clock(), b.outcomes, b.messages, b.requests,
-                                           self._take_acked())
+            acked = self._take_acked()
+            try:
+                if blocked is not None:
+                    raise blocked
+                rows = self.ledger.commit_many(self.office.day, self.clock(), b.outcomes, b.messages, b.requests,
+                                               acked)
+            except LEDGER_ERRORS as e:
+                self._return_acked(acked)
+                self._batch_failed(b, items, e)
+                return
+            self._ledger_ok()
         for line in b.log:
             line()
         self._publish_rows(rows)
@@ -222,10 +327,28 @@ class Controller:
         for d in sorted(b.desks):
             if d in self.office.desks:
                 self._publish(self.topics.desk_state(d), self.office.desk_state(d), retain=True)
-        self._publish_tickets(t for out in b.outcomes for t in out.tickets)
+        self._publish_tickets(t for ch in b.outcomes for t in ch.outcome.tickets)
         if b.state_changed:
             self._publish_queue_and_board(self.clock())
             self.today.tick(self.clock(), self.handled)  # at most every 10 s, also under a load that never leaves the worker idle
+
+    def _batch_failed(self, b: "Batch", items: list[tuple[str, bytes]], e: BaseException) -> None:
+        """Nothing of the batch was written: forget it, and say so to everyone who waits for an answer."""
+        self._ledger_failed(e, "a batch of requests and commands")
+        self._reload_office()
+        why = f"the ledger cannot be written: {self.ledger_error or problem(e, self.ledger.dir)}"
+        stored = {id(reply): rid for (_, rid), reply in b.replies.items()}
+        for topic, payload, _ in b.messages:
+            if id(payload) in stored:   # a reply that would have been stored: it promised what is not kept
+                self._publish(topic, protocol.Refusal(stored[id(payload)], why))
+        for topic, payload in b.direct:
+            if id(payload) not in stored:  # refusals of bad input and earlier answers from the ledger stand
+                self._publish(topic, payload)
+        for topic, payload in items:
+            if topic.endswith("/printed") and len(self._held) < MAX_HELD:
+                self._held.append((topic, payload))  # no one waits for an answer: handled again on recovery
+        log.warning("%d messages not carried out, the ledger cannot be written; %d answered ok:false",
+                    len(items), len(b.replies))
 
     def _handle(self, b: "Batch", topic: str, payload: bytes) -> None:
         try:
@@ -282,8 +405,10 @@ class Controller:
         if self._expired(b, scope, req, reply_topic, now, where, protocol.TicketReply):
             return
         try:
-            if priority and not (kiosk == "info" and self.cfg.info_desk.priority):
+            if priority and kiosk != "info":
                 raise Refused("priority tickets are only issued at the info desk")
+            if priority and not self.cfg.info_desk.priority:
+                raise Refused("priority tickets are off at this site ([info_desk] priority = false)")
             out = self.office.issue(service, now, kiosk, req_id, priority)
         except Refused as e:
             b.store(scope, req_id, reply_topic, protocol.TicketReply(req_id, error=str(e)))
@@ -294,7 +419,7 @@ class Controller:
         if self.ticket_secret is not None:  # for the QR to the ticket page (docs/web.md)
             key = ticketkey.ticket_key(self.ticket_secret, self.cfg.site_id, self.office.day, t.number)
         ticket = protocol.TicketInfo(t.number, t.service, t.issued_at, t.ahead, t.eta_min, t.priority, key)
-        b.outcomes.append(out)
+        b.outcomes.append(change(out, now))
         b.store(scope, req_id, reply_topic, protocol.TicketReply(req_id, ticket))
         b.state_changed = True
         b.log.append(lambda: log.info("issued %s at kiosk %s (ahead %s, eta %s min)", t.number, kiosk, t.ahead,
@@ -310,12 +435,13 @@ class Controller:
         if t is None or t.kiosk != kiosk or t.request_id != req_id:
             return self._refuse(b, None, req_id, f"{number} was not issued to kiosk {kiosk} for request {req_id}",
                                 where)
-        out = self.office.printed(number, ok, self.clock())
+        now = self.clock()
+        out = self.office.printed(number, ok, now)
         if not out.tickets:
             if not ok:
                 log.info("print of %s failed at kiosk %s but it is already %s; kept", number, kiosk, t.state)
             return
-        b.outcomes.append(out)
+        b.outcomes.append(change(out, now))
         b.state_changed = True
         b.log.append(lambda: log.warning("voided %s: kiosk %s could not print it (%s)", number, kiosk,
                                          error or "no reason given"))
@@ -345,7 +471,7 @@ class Controller:
             event = protocol.CallEvent(c.id, c.number, c.desk, c.service, c.at, c.recall, c.priority)
             b.messages.append((self.topics.call, event, False))
         number = out.ticket.number if out.ticket else None
-        b.outcomes.append(out)
+        b.outcomes.append(change(out, now))
         b.store(scope, cmd.id, reply_topic, protocol.CommandReply(cmd.id, number))
         b.desks.update(d.id for d in out.desks)
         b.state_changed = True
@@ -372,7 +498,7 @@ class Controller:
             b.store(scope, cmd.id, reply_topic, protocol.CommandReply(cmd.id, error=str(e)))
             b.log.append(lambda e=e: log.info("refused %s id=%s: %s", where, cmd.id, e))
             return
-        b.outcomes.append(out)
+        b.outcomes.append(change(out, self.clock()))
         b.store(scope, cmd.id, reply_topic, protocol.CommandReply(cmd.id, cmd.number))
         b.state_changed = True
         b.log.append(lambda: log.info("%s left the queue (ticket page)", cmd.number))
@@ -497,7 +623,7 @@ class Batch:
     """What a run of messages changed, committed together before anything is published."""
 
     def __init__(self) -> None:
-        self.outcomes: list[Outcome] = []
+        self.outcomes: list[Change] = []                                # each stamped with its own moment
         self.messages: list[tuple[str, protocol.Message, bool]] = []     # outbox rows
         self.requests: list[tuple[str, str, protocol.Message]] = []      # (scope, id, reply) for idempotency
         self.replies: dict[tuple[str, str], protocol.Message | bytes] = {}

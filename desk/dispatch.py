@@ -186,7 +186,8 @@ class Office:
         services = {}
         for s in self.cfg.services:
             n = self.waiting(s.key)
-            services[s.key] = protocol.ServiceQueue(n, self.open_desks(s.key) > 0, self.eta_min(s.key, n))
+            oldest = min(t.issued_at for t in self.line(s.key)) if n else None  # the longest wait runs from here
+            services[s.key] = protocol.ServiceQueue(n, self.open_desks(s.key) > 0, self.eta_min(s.key, n), oldest)
         return protocol.QueueState(services, now)
 
     def desk_state(self, desk_id: str) -> protocol.DeskState:

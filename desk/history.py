@@ -16,7 +16,7 @@ import sqlite_utils
 
 from aufruf.errors import LedgerError
 
-from .ledger import FILENAME, TICKET_COLUMNS
+from .ledger import FILENAME, TICKET_COLUMNS, WHAT_TO_DO, unusable_reason
 
 EVENT_COLUMNS = ("seq", "at", "day", "kind", "number", "desk", "service")
 
@@ -26,6 +26,9 @@ def open_readonly(data_dir: str | Path) -> sqlite_utils.Database:
     path = Path(data_dir) / FILENAME
     if not path.exists():
         raise LedgerError(f"no ledger at {path} (is --data the directory 'aufruf desk' uses?)")
+    unusable = unusable_reason(path)
+    if unusable:
+        raise LedgerError(f"{path} {unusable}: {WHAT_TO_DO}")
     try:
         conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
         conn.execute("PRAGMA busy_timeout=5000")

@@ -2,8 +2,15 @@
 
 :class:`KeyDecoder` is the pure part (key names -> desk commands, with the digit
 buffer for "call number"); :class:`KeypadReader` is the thin adapter that opens
-``/dev/input/by-id/...``, grabs the device (so keystrokes do not reach the
-console), and reopens it after it was unplugged, without a restart.
+``/dev/input/by-id/...`` or ``/dev/input/by-path/...``, grabs the device (so
+keystrokes do not reach the console), and reopens it after it was unplugged,
+without a restart. :func:`input_devices` lists the event devices under both
+names for ``aufruf keypads``.
+
+Identical cheap keypads report no serial number, so they share one by-id name
+(udev points it at whichever came last) and only one counter would work: name
+those by their USB port instead, ``/dev/input/by-path/...-usb-0:1.2:1.0-event-kbd``
+(the same port keeps the same name; a keypad moved to another port changes it).
 
 Default keymap (numeric keypad; NumLock on or off both work):
 
@@ -23,9 +30,11 @@ Backspace                   clear the digits
 from __future__ import annotations
 
 import logging
+import os
 import select
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable
 
 log = logging.getLogger(__name__)
@@ -212,3 +221,55 @@ class KeypadReader:
                     dev.close()
                 except Exception:  # noqa: BLE001 - the device is gone already
                     pass
+
+
+# ---------------------------------------------------------------- listing (aufruf keypads)
+
+INPUT_DIR = Path("/dev/input")
+
+
+@dataclass
+class InputNode:
+    """One event device and the stable names udev made for it."""
+
+    event: str                                       # /dev/input/event3
+    by_id: list[str] = field(default_factory=list)   # /dev/input/by-id/usb-...-event-kbd
+    by_path: list[str] = field(default_factory=list)  # /dev/input/by-path/...-usb-0:1.2:1.0-event-kbd
+
+    @property
+    def names(self) -> list[str]:
+        return [*self.by_id, *self.by_path, self.event]
+
+
+def input_devices(root: Path = INPUT_DIR) -> list[InputNode]:
+    """Every ``event*`` device below ``root`` with its by-id and by-path links, in event order."""
+    nodes: dict[str, InputNode] = {}
+    try:
+        for e in root.iterdir():
+            if e.name.startswith("event"):
+                nodes[str(e)] = InputNode(str(e))
+    except OSError:
+        return []
+    for kind in ("by-id", "by-path"):
+        try:
+            links = sorted((root / kind).iterdir())
+        except OSError:
+            continue
+        for link in links:
+            if not link.name.endswith(("-event-kbd", "-event-mouse", "-event-joystick")) and "-event" not in link.name:
+                continue
+            target = os.path.normpath(os.path.join(link.parent, os.readlink(link))) if link.is_symlink() else str(link)
+            node = nodes.get(target)
+            if node is not None:
+                (node.by_id if kind == "by-id" else node.by_path).append(str(link))
+    return sorted(nodes.values(), key=lambda n: (len(n.event), n.event))
+
+
+def configured_desk(node: InputNode, keypads, root: Path = INPUT_DIR) -> tuple[str, str] | None:
+    """(desk, the name the site file uses) when a ``[[keypads]]`` entry names this device."""
+    for k in keypads:
+        if k.device in node.names:
+            return k.desk, k.device
+        if k.device.startswith(str(root)) and os.path.realpath(k.device) == os.path.realpath(node.event):
+            return k.desk, k.device
+    return None

@@ -8,9 +8,11 @@ causes (the transactional outbox) and the answer to the request that caused it
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import os
 import sqlite3
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -55,20 +57,66 @@ MIGRATIONS = {
 
 TICKET_COLUMNS = ("day", "number", "service", "queue", "seq", "issued_at", "state", "desk", "called_at",
                   "finished_at", "priority", "kiosk", "request_id", "ahead", "eta_min", "recalls", "transfers")
-_UPSERT_TICKET = (f"INSERT OR REPLACE INTO tickets ({', '.join(TICKET_COLUMNS)}) "
-                  f"VALUES ({', '.join('?' for _ in TICKET_COLUMNS)})")
+# what makes a ticket the ticket it is; a row with the same (day, number) but another identity is never overwritten
+_IDENTITY = ("service", "seq", "issued_at", "kiosk", "request_id")
+_UPSERT_TICKET = (f"INSERT INTO tickets ({', '.join(TICKET_COLUMNS)}) "
+                  f"VALUES ({', '.join('?' for _ in TICKET_COLUMNS)}) ON CONFLICT (day, number) DO UPDATE SET "
+                  + ", ".join(f"{c}=excluded.{c}" for c in TICKET_COLUMNS if c not in ("day", "number") + _IDENTITY)
+                  + " WHERE " + " AND ".join(f"tickets.{c} IS excluded.{c}" for c in _IDENTITY))
+REQUIRED_TABLES = ("meta", "tickets", "desks", "requests", "outbox", "events")
+WHAT_TO_DO = ("if the ledger was lost, restore it from the backup (docs/deploy.md, 'Back up the ledger'); "
+              "to start a new, empty ledger on purpose, start once with 'aufruf desk --new-ledger'")
+
+
+class LedgerConflict(LedgerError):
+    """A write would replace an issued ticket by another one: someone else writes to this ledger."""
+
+
+@dataclass(frozen=True)
+class Change:
+    """An outcome with the moment it was decided and the line of each of its tickets at that moment.
+
+    The ticket objects of an outcome are the live ones of the queue state: by the time a
+    batch is committed, a later command of the same batch may have moved a ticket to
+    another line. The events are written with these values, not with the commit's.
+    """
+
+    outcome: Outcome
+    at: int
+    lines: dict[str, str]
+
+
+def change(outcome: Outcome, at: int) -> Change:
+    """Stamp ``outcome`` right after the rule made it (see :class:`Change`)."""
+    return Change(outcome, at, {t.number: t.queue for t in outcome.tickets})
 
 
 class Ledger:
     """One SQLite file per site; used from one thread only (the controller's worker)."""
 
-    def __init__(self, data_dir: str | Path):
+    def __init__(self, data_dir: str | Path, new: bool = False):
+        """Open the ledger of ``data_dir``, creating it when the directory has none.
+
+        A ledger file that exists but is empty or has no aufruf schema is refused
+        (LedgerError saying what to do): it is never taken for a new one, which
+        would issue today's numbers again. ``new=True`` (``aufruf desk --new-ledger``)
+        moves such a file aside and starts an empty ledger; a valid ledger is never replaced.
+        """
         self.dir = Path(data_dir)
         try:
             self.dir.mkdir(parents=True, exist_ok=True)
         except OSError as e:
             raise LedgerError(f"cannot create the ledger directory {self.dir}: {e.strerror or e}") from None
         self.path = self.dir / FILENAME
+        if self.path.exists():
+            unusable = unusable_reason(self.path)
+            if unusable and not new:
+                raise LedgerError(f"{self.path} {unusable}: {WHAT_TO_DO}")
+            if unusable:
+                _move_aside(self.path)
+            elif new:
+                raise LedgerError(f"--new-ledger: {self.path} is a valid ledger; it is never replaced (move it "
+                                  "away yourself if you really mean to start over)")
         try:
             # opened here, then used by the controller's worker thread only
             self.db = sqlite_utils.Database(sqlite3.connect(self.path, check_same_thread=False))
@@ -89,8 +137,8 @@ class Ledger:
                 self.db.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
         except LedgerError:
             raise
-        except Exception as e:  # sqlite3.DatabaseError: not a database, disk I/O error, ...
-            raise LedgerError(f"cannot open the ledger {self.path}: {e}") from None
+        except Exception as e:  # sqlite3.DatabaseError: not a database, disk I/O error, disk full, ...
+            raise LedgerError(f"cannot open the ledger {self.path}: {problem(e, self.dir)}") from None
 
     def _schema_version(self) -> int:
         if "meta" not in self.db.table_names():
@@ -106,6 +154,11 @@ class Ledger:
     def get_meta(self, key: str) -> str | None:
         row = self.db.execute("SELECT value FROM meta WHERE key=?", [key]).fetchone()
         return row[0] if row else None
+
+    def numbers_after(self, day: str) -> dict[str, int]:
+        """Per service, the last number issued on ``day`` before the ledger was restored (``--numbers-after``)."""
+        value = self.get_meta(f"numbers_after/{day}")
+        return {k: int(v) for k, v in json.loads(value).items()} if value else {}
 
     def tickets(self, day: str) -> list[Ticket]:
         rows = self.db.execute(f"SELECT {', '.join(TICKET_COLUMNS)} FROM tickets WHERE day=? ORDER BY issued_at, seq",
@@ -155,30 +208,37 @@ class Ledger:
         """Write one outcome, its messages and its reply in one transaction (see :meth:`commit_many`)."""
         return self.commit_many(day, now, [outcome] if outcome else [], messages, [request] if request else [], acked)
 
-    def commit_many(self, day: str, now: int, outcomes: Iterable[Outcome],
+    def commit_many(self, day: str, now: int, outcomes: Iterable[Outcome | Change],
                     messages: Iterable[tuple[str, Message, bool]] = (),
                     requests: Iterable[tuple[str, str, Message]] = (),
                     acked: Iterable[int] = ()) -> list[tuple[int, str, str, bool]]:
         """Write outcomes, their outgoing messages and the requests' replies in ONE transaction.
 
         Returns the outbox rows (seq, topic, payload, retain) to publish now. ``acked``
-        outbox rows (delivered earlier) are deleted in the same transaction.
+        outbox rows (delivered earlier) are deleted in the same transaction. An outcome
+        stamped with :func:`change` writes its events with its own time and lines; a
+        plain one with ``now``. A ticket that would replace another one with the same
+        number raises :class:`LedgerConflict` and nothing is written.
         """
         rows = []
         with self.db.atomic():
             c = self.db.conn
-            for outcome in outcomes:
+            for item in outcomes:
+                outcome, at, lines = (item.outcome, item.at, item.lines) if isinstance(item, Change) else \
+                    (item, now, {t.number: t.queue for t in item.tickets})
                 if outcome.new_day:
                     c.execute("INSERT OR REPLACE INTO meta VALUES ('day', ?)", [outcome.new_day])
                 for t in outcome.tickets:
-                    c.execute(_UPSERT_TICKET, _ticket_row(day, t))
+                    if c.execute(_UPSERT_TICKET, _ticket_row(day, t)).rowcount != 1:
+                        raise LedgerConflict(
+                            f"ticket {t.number} of {day} is already in the ledger as another ticket (another "
+                            f"controller writing to {self.dir}?); nothing of this change was written")
                 for d in outcome.desks:
                     c.execute("INSERT OR REPLACE INTO desks VALUES (?, ?, ?, ?)", [d.id, d.status, d.ticket, d.since])
                 call_ids = {(cl.number, cl.desk): cl.id for cl in outcome.calls}
                 for kind, number, desk in outcome.events:
-                    t = None if not number else next((x for x in outcome.tickets if x.number == number), None)
                     c.execute("INSERT INTO events (at, day, kind, number, desk, service, call_id) VALUES (?,?,?,?,?,?,?)",
-                              [now, day, kind, number or None, desk, t.queue if t else None,
+                              [at, day, kind, number or None, desk, lines.get(number) if number else None,
                                call_ids.get((number, desk)) if kind in ("call", "recall") else None])
             for scope, req_id, reply in requests:
                 c.execute("INSERT OR REPLACE INTO requests VALUES (?, ?, ?, ?)",
@@ -192,6 +252,15 @@ class Ledger:
                 c.executemany("DELETE FROM outbox WHERE seq=?", [(s,) for s in acked])
         return rows
 
+    def set_numbers_after(self, day: str, last: dict[str, int]) -> None:
+        """Numbers of ``day`` up to these were issued before a restore: they are never issued again."""
+        merged = self.numbers_after(day)
+        for k, v in last.items():
+            merged[k] = max(merged.get(k, 0), v)
+        with self.db.atomic():
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                            [f"numbers_after/{day}", json.dumps(merged, sort_keys=True)])
+
     def set_day(self, day: str) -> None:
         with self.db.atomic():
             self.db.execute("INSERT OR REPLACE INTO meta VALUES ('day', ?)", [day])
@@ -201,6 +270,11 @@ class Ledger:
         if seqs:
             with self.db.atomic():
                 self.db.conn.executemany("DELETE FROM outbox WHERE seq=?", [(s,) for s in seqs])
+
+    def check_writable(self, now: int) -> None:
+        """A small real write (raises like any write when the ledger cannot be written)."""
+        with self.db.atomic():
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES ('write_checked_at', ?)", [str(now)])
 
     def forget_requests(self, before_ms: int) -> int:
         """Drop idempotency records older than a moment (a retry never comes days later)."""
@@ -218,6 +292,78 @@ def _ticket_row(day: str, t: Ticket) -> list[Any]:
     return [d[k] for k in TICKET_COLUMNS]
 
 
+def unusable_reason(path: Path) -> str | None:
+    """Why an existing file cannot be this site's ledger (empty, no schema, not SQLite), or None."""
+    try:
+        size = path.stat().st_size
+    except OSError as e:
+        return f"cannot be read ({e.strerror or e})"
+    if size == 0:
+        return "is empty (0 bytes), it holds no tickets"
+    try:
+        con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            con.execute("PRAGMA busy_timeout=5000")
+            tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            missing = [t for t in REQUIRED_TABLES if t not in tables]
+            version = None if "meta" in missing else \
+                con.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+        finally:
+            con.close()
+    except sqlite3.DatabaseError as e:
+        if getattr(e, "sqlite_errorname", "") in ("SQLITE_NOTADB", "SQLITE_CORRUPT"):
+            return f"is not an aufruf ledger ({e})"
+        return None  # busy, I/O: the open itself reports it
+    if missing or version is None:
+        return f"has no aufruf ledger schema (missing: {', '.join(missing) or 'its schema version'})"
+    return None
+
+
+def _move_aside(path: Path) -> Path:
+    """Keep an unusable ledger file (and its -wal/-shm) under a new name: nothing is ever deleted."""
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    target = path.with_name(f"{path.name}.unusable-{stamp}")
+    try:
+        for suffix in ("-wal", "-shm"):
+            side = path.with_name(path.name + suffix)
+            if side.exists():
+                side.rename(target.with_name(target.name + suffix))
+        path.rename(target)
+    except OSError as e:
+        raise LedgerError(f"cannot move the unusable ledger {path} aside: {e.strerror or e}") from None
+    return target
+
+
+def problem(e: BaseException, data_dir: str | Path) -> str:
+    """What a failed ledger operation means, in words an admin acts on ("disk full", "locked", ...)."""
+    name = getattr(e, "sqlite_errorname", "") or ""
+    if isinstance(e, LedgerError) or not isinstance(e, (sqlite3.Error, OSError)):
+        return str(e)
+    free = _free_bytes(data_dir)
+    if name.startswith("SQLITE_FULL") and free is not None and free >= 1 << 20:
+        return f"the ledger is full although {free >> 20} MiB are free (a size limit on the file?): {e}"
+    if name.startswith("SQLITE_FULL") or (isinstance(e, OSError) and e.errno == 28) or \
+            (name.startswith("SQLITE_IOERR") and free is not None and free < 64 * 1024):
+        left = f", {free // 1024} KiB free" if free is not None else ""
+        return f"disk full (no space left on the file system of {data_dir}{left})"
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+        return (f"the ledger is locked by another process for longer than 5 s (an open sqlite3 shell, "
+                f"'aufruf report --erase-before'?): {e}")
+    if name.startswith("SQLITE_READONLY"):
+        return f"the ledger or its directory {data_dir} is read-only: {e}"
+    if name.startswith("SQLITE_IOERR"):
+        return f"disk I/O error (is the SD card failing? see docs/reliability.md): {e}"
+    return str(e)
+
+
+def _free_bytes(data_dir: str | Path) -> int | None:
+    try:
+        st = os.statvfs(data_dir)
+    except OSError:
+        return None
+    return st.f_bavail * st.f_frsize
+
+
 def ledger_path(data_dir: str | Path) -> Path:
     return Path(data_dir) / FILENAME
 
@@ -226,4 +372,5 @@ def exists(data_dir: str | Path) -> bool:
     return os.path.exists(ledger_path(data_dir))
 
 
-__all__ = ["Ledger", "SCHEMA_VERSION", "CALLED", "ledger_path", "exists"]
+__all__ = ["Ledger", "LedgerConflict", "Change", "change", "problem", "SCHEMA_VERSION", "CALLED", "ledger_path",
+           "exists"]

@@ -32,9 +32,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-WINDOW_DEFAULT = (1280, 720)
-
-
 def subscriptions(cfg: SiteConfig) -> tuple[str, ...]:
     """The topics a display reads."""
     t = protocol.Topics(cfg.site_id)
@@ -59,10 +56,13 @@ class DisplayApp:
 
     def __init__(self, cfg: SiteConfig, display_id: str, *, link_factory: "Callable[..., MqttLink] | None" = None,
                  surface: Any = None, screen: Any = None, sound: Any = None, clock: Callable[[], float] = time.time,
-                 offline_after_s: float = OFFLINE_AFTER_S, window: bool = False, notifier: Any = None):
+                 offline_after_s: float = OFFLINE_AFTER_S, window: bool = False, notifier: Any = None,
+                 monitor: Any = None):
         """``link_factory`` (e.g. :class:`~aufruf.link.MqttLink`) is called once with the link's
         configuration; without it the app has no link (screenshots, tests feed :meth:`handle`).
         ``screen``: the window, when the board is drawn upright into ``surface`` and rotated onto it.
+        ``monitor``: a :class:`~display.screen.Screen` that opens the screen when a monitor is there
+        (then ``surface`` is None until it is).
         """
         display = cfg.display(display_id)
         if display is None:
@@ -75,6 +75,8 @@ class DisplayApp:
         self.sound = sound
         self.window = window
         self.notifier = notifier
+        self.monitor = monitor      # a display.screen.Screen: waits for the monitor, reopens it (the Pi)
+        self._ready = False         # READY=1 sent to systemd (status lines only after it)
         self.surface = surface
         self.renderer = None
         self.screen = screen        # the window, when the board is drawn rotated into ``surface``
@@ -199,17 +201,28 @@ class DisplayApp:
             self._apply(self.inbox.get(timeout=wait))
         except queue.Empty:
             pass
-        if self.window:
+        if self.monitor is not None:
+            self.watch_monitor(time.monotonic())
+        if self.window and self.renderer is not None:
             import pygame
             for e in pygame.event.get():
                 if e.type == pygame.QUIT or (e.type == pygame.KEYDOWN and e.key in (pygame.K_ESCAPE, pygame.K_q)):
                     self.running = False
+                elif e.type == pygame.AUDIODEVICEREMOVED and not e.iscapture and self.sound is not None \
+                        and hasattr(self.sound, "device_lost"):
+                    self.sound.device_lost()
         self.drain()
         now = self.clock()
         self.tick(now)
         rects = self.draw(now)
         if rects:
-            self.present(rects)
+            try:
+                self.present(rects)
+            except Exception as e:  # noqa: BLE001 - pygame.error: the screen went away under SDL
+                if self.monitor is None:
+                    raise
+                self.monitor.failed(e)
+                self.detach()
             self.frames += 1
             if self.on_frame is not None:
                 self.on_frame(rects, now)
@@ -228,13 +241,49 @@ class DisplayApp:
         else:
             pygame.display.update(rects)
 
+    def attach(self, screen: Any, board: Any = None) -> None:
+        """Draw on a (newly opened) screen from now on; ``board``: the upright surface of a rotated one."""
+        from .render import Renderer
+        self.surface = board if board is not None else screen
+        self.screen = screen if board is not None else None
+        self.renderer = Renderer(self.cfg, self.display, self.surface)
+
+    def detach(self) -> None:
+        """The screen is gone: keep the model, draw nothing until :meth:`attach`."""
+        self.renderer = None
+        self.surface = None
+        self.screen = None
+
+    def watch_monitor(self, now: float) -> None:
+        """Let the monitor watch open the screen, or notice it went away; tell systemd and the log."""
+        before = self.monitor.state
+        change = self.monitor.poll(now)
+        if change == "opened":
+            opened = self.monitor.opened
+            self.attach(opened.screen, opened.board)
+            w, h = self.surface.get_size()
+            log.info("display %s up: %dx%d%s", self.display.id, w, h, " (rotated)" if opened.board is not None else "")
+        changed = self.monitor.state != before
+        if changed and self.link is not None:
+            self.link.publish_status_now()          # staff see "screen": "waiting" / "ok" / "disconnected"
+        if self.notifier is not None and self._ready and (change or changed):
+            if self.monitor.state == "ok":
+                self.notifier.status(f"display {self.display.id}: showing the board")
+            else:
+                self.notifier.status(f"display {self.display.id}: waiting for a screen: {self.monitor.reason or self.monitor.state}")
+
     def run(self) -> None:
         """The main loop until a quit event or :meth:`stop`."""
         self.drain()
         self.tick()
-        self.present(self.draw() or [])
+        if self.monitor is not None:
+            self.watch_monitor(time.monotonic())
+        if self.renderer is not None:
+            self.present(self.draw() or [])
         if self.notifier is not None:
-            self.notifier.ready(f"display {self.display.id}")
+            self.notifier.ready(f"display {self.display.id}" + ("" if self.renderer is not None
+                                                                  else ": waiting for a screen"))
+        self._ready = True
         while self.running:
             self.step()
 
@@ -251,25 +300,11 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--id", required=True, help="this display's id from [[displays]]")
     p.add_argument("--windowed", action="store_true", help="a window instead of full screen (desktop, demo)")
     p.add_argument("--size", help="WIDTHxHEIGHT of the board, e.g. 1920x1080 or 1080x1920")
-
-
-def _open_screen(display, size: tuple[int, int] | None, windowed: bool):
-    """Open the window or the full screen; returns (screen, upright board surface when rotated, else None)."""
-    import pygame
-    pygame.display.init()
-    pygame.display.set_caption("aufruf")
-    if windowed:
-        if size is None:
-            size = WINDOW_DEFAULT[::-1] if display.orientation == "portrait" else WINDOW_DEFAULT
-        return pygame.display.set_mode(size), None
-    screen = pygame.display.set_mode(size or (0, 0), pygame.FULLSCREEN)
-    pygame.mouse.set_visible(False)
-    w, h = screen.get_size()
-    want_portrait = display.orientation == "portrait"
-    if display.orientation != "auto" and want_portrait != (h > w):
-        # the monitor hangs turned by 90 degrees: draw the board upright and rotate each frame
-        return screen, pygame.Surface((h, w))
-    return screen, None
+    p.add_argument("--check", action="store_true",
+                   help="say what this Pi lacks for the screen (KMSDRM libraries, monitor) and the sound, then exit")
+    p.add_argument("--test-sound", action="store_true",
+                   help="play the chime and one spoken call on the site file's audio_device, then exit "
+                        "(stop the display's service first: it holds the device)")
 
 
 def main(args: argparse.Namespace) -> int:
@@ -283,6 +318,13 @@ def main(args: argparse.Namespace) -> int:
     if display is None:
         print(cfg.unknown("display", args.id), file=sys.stderr)
         return 1
+    if args.check:
+        from .check import report
+        return report(display)
+    if args.test_sound:
+        os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+        from .check import play_test
+        return play_test(cfg, display)
     try:
         size = parse_size(args.size) or display.size
     except ValueError as e:
@@ -298,19 +340,16 @@ def main(args: argparse.Namespace) -> int:
         print(f"aufruf display: {e}", file=sys.stderr)
         return 1
 
+    from .screen import Screen
     from .sound import SoundPlayer
     sound = SoundPlayer(cfg, display)
-    try:
-        screen, board = _open_screen(display, size, args.windowed)
-    except pygame.error as e:
-        print(f"cannot open the screen: {e}", file=sys.stderr)
-        return 1
+    monitor = Screen(display, size, windowed=args.windowed)
     pygame.font.init()
     notifier = Notifier()
     try:
-        app = DisplayApp(cfg, display.id, link_factory=functools.partial(MqttLink, status_extra=lambda: {"sound": sound.state}),
-                         surface=board or screen, screen=screen if board is not None else None, sound=sound,
-                         window=True, notifier=notifier)
+        app = DisplayApp(cfg, display.id, link_factory=functools.partial(
+                             MqttLink, status_extra=lambda: {"sound": sound.state, "screen": monitor.state}),
+                         sound=sound, window=True, notifier=notifier, monitor=monitor)
     except LinkError as e:
         print(e, file=sys.stderr)
         return 1
@@ -318,8 +357,6 @@ def main(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, lambda *_: app.stop())
     sound.start()
     link.start()
-    log.info("display %s up: %dx%d%s", display.id, *(board or screen).get_size(),
-             " (rotated)" if board is not None else "")
     try:
         app.run()
     finally:

@@ -8,6 +8,14 @@ on its own thread (the board never waits for sound). It records what it
 played in ``log`` and the espeak-ng commands it ran in ``commands``, so tests
 count chimes and speech with SDL's dummy audio driver. No audio device or no
 espeak-ng is logged once; the board goes on silently.
+
+The audio device is opened on the sound thread and, while there is none (the TV
+that carries HDMI sound is off, a USB speaker is plugged in later), tried again
+every :data:`AUDIO_RETRY_S`; a device that goes away is reopened the same way.
+The site file chooses it (``[[displays]] audio_device``: ``hdmi``, ``hdmi2``,
+``jack`` or an ALSA device name); without one, ALSA's default is tried and then
+``sysdefault`` (on Raspberry Pi OS with the desktop, ALSA's default is PipeWire,
+which the service user has no session for).
 """
 
 from __future__ import annotations
@@ -15,6 +23,7 @@ from __future__ import annotations
 import io
 import logging
 import math
+import os
 import queue
 import shutil
 import struct
@@ -37,6 +46,38 @@ STRIKES = ((0.0, 659.25), (0.55, 523.25))        # E5 then C5: the classic two-t
 PARTIALS = ((1.0, 1.0, 2.2), (2.0, 0.35, 4.0), (2.76, 0.18, 6.0), (5.4, 0.06, 9.0))  # ratio, level, decay/s
 GONG_S = 2.2
 SPEECH_RATE = 140
+AUDIO_RETRY_S = 10.0
+# the site file's short names for the Pi's outputs (the card names of Raspberry Pi OS bookworm)
+ALSA_SHORTCUTS = {
+    "hdmi": "hdmi:CARD=vc4hdmi0,DEV=0",        # HDMI 0 (the port next to the power input)
+    "hdmi2": "hdmi:CARD=vc4hdmi1,DEV=0",
+    "jack": "plughw:CARD=Headphones,DEV=0",    # the 3.5 mm jack (Pi 3 and 4)
+}
+_REOPEN = object()
+
+
+def alsa_device(name: str | None) -> str | None:
+    """The ALSA device for the site file's ``audio_device`` (None: ALSA's default)."""
+    if not name or name == "default":
+        return None
+    return ALSA_SHORTCUTS.get(name, name)
+
+
+def _setenv(key: str, value: str | None) -> None:
+    if value is None:
+        os.environ.pop(key, None)
+    else:
+        os.environ[key] = value
+
+
+def device_candidates(name: str | None, env: dict[str, str]) -> list[str | None]:
+    """The ALSA devices to try in order; None is ALSA's default (AUDIODEV unset)."""
+    configured = alsa_device(name)
+    if configured:
+        return [configured]
+    if env.get("AUDIODEV"):
+        return [env["AUDIODEV"]]
+    return [None, "sysdefault"]
 
 
 def gong_wav(rate: int = RATE) -> bytes:
@@ -127,8 +168,12 @@ class SoundPlayer:
     """Chime + speech for each call, in order, on a worker thread."""
 
     def __init__(self, cfg: SiteConfig, display: Display, speaker: Speaker | None = None, *,
-                 wait_played: bool = True):
+                 wait_played: bool = True, retry_s: float = AUDIO_RETRY_S):
         self.cfg = cfg
+        self.retry_s = retry_s
+        self.device: str | None = None      # the ALSA device that opened (None: the default)
+        self.opens = 0
+        self._candidates = device_candidates(display.audio_device, dict(os.environ))
         self.wait_played = wait_played      # False: do not wait for a sound to end (tests, dummy audio)
         self.display = display
         self.speaker = speaker or Speaker()
@@ -157,17 +202,52 @@ class SoundPlayer:
 
     def start(self) -> None:
         """Open the audio device (or note once that there is none) and start the worker."""
-        import pygame
-        try:
-            if not pygame.mixer.get_init():
-                pygame.mixer.init(frequency=RATE, size=-16, channels=1, buffer=1024)
-            self._mixer = True
-        except pygame.error as e:
-            self._warn("mixer", f"no audio device ({e}): calls are shown but not heard")
-        if self._mixer and self.display.speech and not self.speaker.available:
+        self._open()
+        if self.display.speech and not self.speaker.available:
             self._warn("espeak", "espeak-ng is not installed: calls are chimed but not spoken")
         self._thread = threading.Thread(target=self._run, name="display-sound", daemon=True)
         self._thread.start()
+
+    def device_lost(self) -> None:
+        """The audio device went away (SDL's AUDIODEVICEREMOVED): reopen it on the sound thread."""
+        self._q.put(_REOPEN)  # type: ignore[arg-type]
+
+    def _open(self) -> bool:
+        """Try each candidate device once; True when the mixer is open."""
+        import pygame
+        if pygame.mixer.get_init():
+            self._mixer = True
+            return True
+        saved = {k: os.environ.get(k) for k in ("SDL_AUDIODRIVER", "AUDIODEV")}
+        driver = saved["SDL_AUDIODRIVER"]
+        if self._candidates != [None, "sysdefault"] and not driver:
+            driver = "alsa"     # a chosen ALSA device: ALSA directly, not through PipeWire or PulseAudio
+        errors = []
+        try:
+            for dev in self._candidates:
+                # SDL reads both when the device opens; they are put back afterwards
+                _setenv("SDL_AUDIODRIVER", driver)
+                _setenv("AUDIODEV", dev)
+                try:
+                    pygame.mixer.init(frequency=RATE, size=-16, channels=1, buffer=1024)
+                except pygame.error as e:
+                    errors.append(f"{dev or 'default'}: {e}")
+                    continue
+                self._mixer = True
+                self.device = dev
+                self.opens += 1
+                self._chime = None
+                self._warned.discard("mixer")
+                log.info("sound on %s (SDL audio driver %s)%s", dev or "the default device",
+                         driver or "auto", " again" if self.opens > 1 else "")
+                return True
+        finally:
+            for k, v in saved.items():
+                _setenv(k, v)
+        self._mixer = False
+        self._warn("mixer", f"no audio device ({'; '.join(errors)}): calls are shown but not heard; "
+                            f"trying again every {self.retry_s:g} s (SDL audio driver {driver or 'auto'})")
+        return False
 
     def announce(self, call: BoardEntry) -> None:
         """Queue the chime and speech for ``call`` (returns at once)."""
@@ -207,9 +287,21 @@ class SoundPlayer:
     def _run(self) -> None:
         import pygame
         while not self._stop.is_set():
-            call = self._q.get()
+            try:
+                call = self._q.get(timeout=None if self._mixer else self.retry_s)
+            except queue.Empty:
+                self._open()
+                continue
             if call is None:
                 break
+            if call is _REOPEN:
+                log.warning("the audio device went away; reopening it")
+                pygame.mixer.quit()
+                self._mixer = False
+                self._open()
+                continue
+            if not self._mixer:
+                self._open()        # a call while silent: try the device at once
             try:
                 self._announce(call, pygame)
             except Exception:  # noqa: BLE001 - sound must never take the board down

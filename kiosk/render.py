@@ -61,7 +61,7 @@ def render_image(layout: tl.Layout) -> Any:
     draw = ImageDraw.Draw(img)
     y = int(tl.CUTTER_MM * tl.DOTS_PER_MM)          # the blank part between head and cutter
     for e in layout.elements:
-        advance = int(round(tl.element_mm(e) * tl.DOTS_PER_MM))
+        advance = int(round(tl.element_mm(e, layout.dpi) * tl.DOTS_PER_MM))
         if isinstance(e, tl.Line) and e.image:
             # the same bitmap the printer gets: black dots where it prints
             li = tl.line_bitmap(e, printable).convert("L")

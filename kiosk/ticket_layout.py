@@ -41,7 +41,9 @@ if TYPE_CHECKING:
 MAX_PAPER_MM = 70.0
 LINE_MM = 25.4 / 6          # the printers' default line spacing (ESC 2): 1/6 inch
 CHAR_H_MM = 3.0             # font A: 24 dots at 203 dpi
-DOTS_PER_MM = 8.0           # 203 dpi
+DOTS_PER_MM = 8.0           # 203 dpi (the preview's scale)
+DEFAULT_DPI = 203           # most 80 mm printers (TM-T20); a TM-T88 has 180: from its profile or [printer] dpi
+FONT_A_DOTS = 24            # font A's height in dots, whatever the dpi
 CUTTER_MM = 12.0            # print head to cutter: the blank top of every ticket
 TEAR_FEED_LINES = 4         # printers without a cutter: feed this much to tear off
 QR_MODULE_DOTS = 3
@@ -117,6 +119,7 @@ class Layout:
     elements: tuple[Element, ...]
     width_chars: int
     codepage: str | None
+    dpi: int = DEFAULT_DPI      # the printer's dots per inch: dot-sized things (gaps, QR) in mm
 
     @property
     def number_line(self) -> Line | None:
@@ -165,6 +168,14 @@ def choose_codepage(profile: Any) -> str | None:
     """The first code page with umlauts and € that the printer profile has (None: let python-escpos pick)."""
     pages = profile.get_code_pages()
     return next((p for p in PREFERRED_CODEPAGES if p in pages), None)
+
+
+def printer_dpi(printer: Printer, profile: Any) -> int:
+    """The printer's resolution: ``[printer] dpi`` of the site file, else its python-escpos profile's, else 203."""
+    if printer.dpi:
+        return printer.dpi
+    dpi = ((getattr(profile, "profile_data", None) or {}).get("media") or {}).get("dpi")
+    return dpi if isinstance(dpi, int) and 100 <= dpi <= 600 else DEFAULT_DPI
 
 
 def has_cutter(profile: Any) -> bool:
@@ -257,7 +268,7 @@ def build(cfg: SiteConfig, kiosk: Kiosk, data: TicketData, profile: Any) -> Layo
                 w = min(size, max(1, width // len(big)))
                 elements = _as_images([*head, Line(big, bold=True, width=w, height=size), *tail, *waits,
                                        *first_footer, *footers, *end], profile)
-                layout = Layout(tuple(elements), width, codepage)
+                layout = Layout(tuple(elements), width, codepage, printer_dpi(kiosk.printer, profile))
                 if chosen is None or paper_mm(layout) < paper_mm(chosen):
                     chosen = layout
                 if paper_mm(layout) <= MAX_PAPER_MM:
@@ -287,16 +298,17 @@ def qr_modules(data: str) -> int:
     return q.modules_count
 
 
-def element_mm(e: Element) -> float:
+def element_mm(e: Element, dpi: int = DEFAULT_DPI) -> float:
     """Paper an element takes, in millimetres (estimated from the printer's dot geometry)."""
+    dots_per_mm = dpi / 25.4
     if isinstance(e, Line):
         if e.image:
-            return IMAGE_LINE_DOTS * e.height / DOTS_PER_MM
-        return max(LINE_MM, CHAR_H_MM * e.height + 1.0)
+            return IMAGE_LINE_DOTS * e.height / dots_per_mm
+        return max(LINE_MM, FONT_A_DOTS / dots_per_mm * e.height + 1.0)
     if isinstance(e, Gap):
-        return e.dots / DOTS_PER_MM
+        return e.dots / dots_per_mm
     if isinstance(e, Qr):
-        return qr_modules(e.data) * e.module / DOTS_PER_MM + 1.0
+        return qr_modules(e.data) * e.module / dots_per_mm + 1.0
     if isinstance(e, Cut):
         return CUTTER_MM if e.has_cutter else TEAR_FEED_LINES * LINE_MM + CUTTER_MM
     raise TypeError(e)
@@ -304,7 +316,7 @@ def element_mm(e: Element) -> float:
 
 def paper_mm(layout: Layout) -> float:
     """The length of paper one ticket uses, cutter margin included."""
-    return sum(element_mm(e) for e in layout.elements)
+    return sum(element_mm(e, layout.dpi) for e in layout.elements)
 
 
 # ---------------------------------------------------------------- printing

@@ -21,17 +21,17 @@ from aiohttp import web
 
 from aufruf import ticketkey
 from aufruf.config import SiteConfig, load_or_exit
-from aufruf.errors import AufrufError, LinkError
+from aufruf.errors import AufrufError, ConfigError
 from aufruf.link import now_ms
 from aufruf.watchdog import Notifier
 
-from . import pages, security, server, tickets
+from . import pages, security, server, staff, tickets
 from .bridge import Bridge
 from .hub import Hub
 from .state import SiteState
 
 log = logging.getLogger(__name__)
-ROUTES = (server, tickets)  # modules with register(app)
+ROUTES = (server, tickets, staff)  # modules with register(app)
 STUCK_AFTER_S = 10.0
 
 
@@ -62,7 +62,7 @@ class WebServer:
                  routes: Iterable = ROUTES):
         w = cfg.web(web_id)
         if w is None:
-            raise LinkError(cfg.unknown("web", web_id))
+            raise ConfigError(cfg.path, [cfg.unknown("web", web_id).split(": ", 1)[1]])
         self.cfg = cfg
         self.web = w
         self.secret = secret if secret is not None else ticketkey.read_secret(cfg.broker.credentials_dir)
@@ -83,7 +83,8 @@ class WebServer:
         try:
             ctx.load_cert_chain(self.web.tls_cert, self.web.tls_key)
         except (OSError, ssl.SSLError) as e:
-            raise LinkError(f"webs {self.web.id}: cannot load tls_cert/tls_key: {e}") from None
+            raise ConfigError(self.cfg.path, [f"webs (id {self.web.id}).tls_cert/tls_key: cannot load "
+                                              f"{self.web.tls_cert} and {self.web.tls_key}: {e}"]) from None
         return ctx
 
     async def start(self) -> None:
@@ -171,6 +172,9 @@ async def serve(svc: WebServer, stop: asyncio.Event, notifier: Notifier) -> None
 
 def main(args: argparse.Namespace) -> int:
     cfg = load_or_exit(args.config)
+    if cfg.web(args.id) is None:
+        print(cfg.unknown("web", args.id), file=sys.stderr)
+        return 1
     host = port = None
     if args.listen:
         host, _, p = args.listen.rpartition(":")

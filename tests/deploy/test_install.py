@@ -159,6 +159,41 @@ def test_installed_broker_config_works_in_a_debian_style_mosquitto(first, tmp_pa
         proc.wait(10)
 
 
+def test_display_gets_kmsdrm_libraries_kiosk_serial_drivers_and_boot_waits_for_the_clock(first):
+    root, r = first
+    apt = next(ln for ln in r.stdout.splitlines() if "apt-get install -y --no-install-recommends python3-venv" in ln)
+    # what SDL's KMSDRM driver loads at run time (bookworm's package names)
+    for pkg in ("libdrm2", "libgbm1", "libegl1", "libegl-mesa0", "libgles2", "libgl1-mesa-dri", "alsa-utils"):
+        assert f" {pkg}" in apt, pkg
+    # USB-serial drivers load at boot: char-ttyUSB/char-ttyACM resolve when the kiosk unit starts
+    assert (root / "etc/modules-load.d/aufruf-kiosk.conf").read_text().split("\n")[1:3] == ["usbserial", "cdc_acm"]
+    drop = (root / "etc/systemd/system/systemd-time-wait-sync.service.d/aufruf.conf").read_text()
+    assert "[Service]\nTimeoutStartSec=90s\n" in drop
+    assert "systemctl enable systemd-time-wait-sync.service" in r.stdout
+    # pip installs from a clean copy, not with install.sh's PYTHONPATH into the source tree
+    assert "pip install --upgrade" in r.stdout and "PYTHONPATH unset" in r.stdout
+
+
+def test_the_package_is_built_from_a_clean_copy_without_stale_build_files(tmp_path):
+    """A stale build/lib in the source tree (a module since removed) must not reach the venv:
+    setuptools copies build/lib into the wheel as it finds it. (The whole upgrade, with pip,
+    runs in tests/deploy/arm64_install.sh.)"""
+    import shutil
+
+    from aufrufcli.install import _clean_env, clean_copy
+    src = tmp_path / "src"
+    shutil.copytree(REPO, src, ignore=shutil.ignore_patterns(".venv", ".git", "build", "tests", "benchmarks"))
+    (src / "build/lib/aufruf").mkdir(parents=True)
+    (src / "build/lib/aufruf/removed_module.py").write_text("GONE = True\n")
+    (src / "aufruf/__pycache__").mkdir(exist_ok=True)
+    copy = clean_copy(src, tmp_path / "copy")
+    assert not (copy / "build").exists() and not list(copy.glob("*.egg-info"))
+    assert not list(copy.rglob("__pycache__"))
+    assert (copy / "setup.py").exists() and (copy / "display/screen.py").exists()
+    assert (copy / "systemd/aufruf-kiosk@.service").exists()
+    assert "PYTHONPATH" not in _clean_env()
+
+
 def test_keypad_support_is_an_extra_only_the_desk_controller_gets(tmp_path):
     """The demo installs without a C compiler: evdev (source only on PyPI) is the 'keypad' extra."""
     setup = (REPO / "setup.py").read_text()

@@ -153,3 +153,51 @@ def test_units_pass_systemd_analyze_verify(tmp_path):
     r = subprocess.run([exe, "verify", f"--root={root}", "--man=no", *instances],
                        capture_output=True, text=True, timeout=60)
     assert (r.returncode, r.stdout + r.stderr) == (0, "")
+
+
+# Each printer connection of docs/kiosk.md, the device node python-escpos opens, and how
+# Linux numbers it: (connection, node, major, the driver's name in /proc/devices, the module
+# that registers that name, or None when it is built in). From the kernel's devices.txt.
+PRINTER_NODES = [
+    ("usb", "/dev/bus/usb/001/004", 189, "usb_device", None),        # libusb
+    ("file", "/dev/usb/lp0", 180, "usb", None),                        # usblp
+    ("serial", "/dev/ttyUSB0", 188, "ttyUSB", "usbserial"),            # FTDI/CH340/PL2303 adapters
+    ("serial", "/dev/ttyACM0", 166, "ttyACM", "cdc_acm"),              # printers with a CDC serial port
+    ("serial", "/dev/ttyAMA0", 204, "ttyAMA", None),                   # the header UART (PL011)
+    ("serial", "/dev/ttyS0", 4, "ttyS", None),                         # the mini UART (Pi 3/4)
+    ("serial", "/dev/serial0", 204, "ttyAMA", None),                   # Raspberry Pi OS's alias
+]
+
+
+def allows(unit, node: str, name: str) -> bool:
+    """Whether the unit's DeviceAllow= lets the service read and write ``node``."""
+    for v in unit["Service"]["DeviceAllow"]:
+        what, _, mode = v.partition(" ")
+        if set("rw") <= set(mode) and (what == node or what == f"char-{name}"):
+            return True
+    return False
+
+
+@pytest.mark.parametrize("connection,node,major,name,module", PRINTER_NODES)
+def test_kiosk_unit_reaches_every_printer_connection(units, connection, node, major, name, module):
+    u = units["aufruf-kiosk@.service"]
+    assert allows(u, node, name), f"{connection} printer at {node} (char-{name}) is not in DeviceAllow"
+    if module is not None and not node.startswith("/dev/serial"):
+        # char-NAME is resolved from /proc/devices when the unit starts: the driver must be loaded
+        # by then (modules-load.d at boot), or a printer plugged in later is denied until a restart
+        from aufrufcli.install import SERIAL_MODULES
+        assert module in SERIAL_MODULES
+
+
+def test_kiosk_unit_lists_only_gpio_and_printer_devices(units):
+    allowed = {v.split()[0] for v in units["aufruf-kiosk@.service"]["Service"]["DeviceAllow"]}
+    assert allowed == {"char-gpiochip", "char-usb_device", "char-usb", "char-ttyUSB", "char-ttyACM",
+                       "char-ttyAMA", "/dev/ttyS0", "/dev/serial0"}
+    # not char-ttyS: that major (4) is also the virtual consoles tty1..tty63
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_services_start_after_the_clock(units, name):
+    u = units[name]
+    assert "time-sync.target" in one(u, "Unit", "After").split()
+    assert "time-sync.target" in one(u, "Unit", "Wants").split()

@@ -178,3 +178,15 @@ def test_board_lists_newest_calls_first_at_most_ten(office):
         office.command("3", "next", 100 + i)
     calls = office.board(200).to_dict()["calls"]
     assert len(calls) == 10 and calls[0]["number"] == "K012" and calls[-1]["number"] == "K003"
+
+
+def test_queue_state_tells_when_the_longest_waiting_ticket_was_issued(office):
+    assert office.queue_state(0).services["K"].oldest_at is None
+    assert "oldest_at" not in office.queue_state(0).to_dict()["services"]["K"]
+    office.issue("K", 1000)
+    office.issue("K", 2000)
+    office.issue("N", 1500)
+    q = office.queue_state(3000).services
+    assert q["K"].oldest_at == 1000 and q["N"].oldest_at == 1500
+    office.command("1", "next", 4000, call_id="c1")  # K001 (issued at 1000) is called
+    assert office.queue_state(5000).to_dict()["services"]["K"]["oldest_at"] == 2000

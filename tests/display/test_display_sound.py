@@ -104,3 +104,76 @@ def test_no_audio_device_is_logged_once_and_nothing_breaks(cfg, monkeypatch, cap
     finally:
         p.close()
         pygame.mixer.quit()
+
+
+def test_sound_comes_back_when_a_device_appears_and_after_it_went_away(cfg, monkeypatch, caplog):
+    from probe import wait_until
+    pygame.mixer.quit()
+    monkeypatch.setenv("SDL_AUDIODRIVER", "no-such-driver")          # the TV carrying the sound is off
+    p = SoundPlayer(cfg, cfg.displays[0], wait_played=False, retry_s=0.1)
+    try:
+        with caplog.at_level(logging.INFO, logger="display.sound"):
+            p.start()
+            assert p.state == "silent"
+            monkeypatch.setenv("SDL_AUDIODRIVER", "dummy")            # ... switched on
+            wait_until(lambda: p.state == "ok", 5, "the audio device to be opened again")
+            p.announce(BoardEntry("K017", "3"))
+            assert p.wait_idle(20)
+            assert ("chime", "K017") in p.log
+            p.device_lost()                                           # SDL: AUDIODEVICEREMOVED
+            wait_until(lambda: p.opens == 2, 5, "the audio device to be reopened")
+            assert p.state == "ok"
+        msgs = [r.getMessage() for r in caplog.records]
+        assert len([m for m in msgs if "no audio device" in m]) == 1
+        assert any("trying again every 0.1 s" in m for m in msgs)
+        assert [m for m in msgs if m.startswith("sound on the default device")][-1].endswith("again")
+    finally:
+        p.close()
+        pygame.mixer.quit()
+
+
+def test_the_site_file_chooses_the_alsa_device():
+    from display.sound import alsa_device, device_candidates
+    assert alsa_device("hdmi") == "hdmi:CARD=vc4hdmi0,DEV=0"
+    assert alsa_device("jack") == "plughw:CARD=Headphones,DEV=0"
+    assert alsa_device("plughw:CARD=Device,DEV=0") == "plughw:CARD=Device,DEV=0"
+    assert device_candidates("hdmi2", {}) == ["hdmi:CARD=vc4hdmi1,DEV=0"]
+    assert device_candidates(None, {"AUDIODEV": "hw:1,0"}) == ["hw:1,0"]
+    # no choice: ALSA's default, then the card's own default (PipeWire's default needs a user session)
+    assert device_candidates(None, {}) == [None, "sysdefault"]
+
+
+def test_a_chosen_device_is_opened_through_alsa_directly(cfg, monkeypatch, caplog):
+    import dataclasses
+    pygame.mixer.quit()
+    monkeypatch.delenv("SDL_AUDIODRIVER", raising=False)
+    monkeypatch.delenv("AUDIODEV", raising=False)
+    display = dataclasses.replace(cfg.displays[0], audio_device="plughw:CARD=NoSuchCard,DEV=0")
+    p = SoundPlayer(cfg, display, wait_played=False, retry_s=60)
+    try:
+        with caplog.at_level(logging.WARNING, logger="display.sound"):
+            p.start()
+        assert p.state == "silent"
+        warned = [r.getMessage() for r in caplog.records if "no audio device" in r.getMessage()]
+        assert "plughw:CARD=NoSuchCard,DEV=0" in warned[0] and "SDL audio driver alsa" in warned[0]
+        import os
+        assert "SDL_AUDIODRIVER" not in os.environ and "AUDIODEV" not in os.environ    # put back
+    finally:
+        p.close()
+        pygame.mixer.quit()
+
+
+def test_audio_device_in_the_site_file_is_checked(tmp_path):
+    from aufruf import config
+    from aufruf.errors import ConfigError
+    from sites import EXAMPLE
+    text = EXAMPLE.read_text()
+    assert "[[displays]]" in text
+    good = tmp_path / "good.toml"
+    good.write_text(text.replace("[[displays]]\n", '[[displays]]\naudio_device = "hdmi"\n', 1))
+    assert config.load(good).displays[0].audio_device == "hdmi"
+    bad = tmp_path / "bad.toml"
+    bad.write_text(text.replace("[[displays]]\n", '[[displays]]\naudio_device = "HDMI 1"\n', 1))
+    with pytest.raises(ConfigError) as e:
+        config.load(bad)
+    assert "displays[0].audio_device" in str(e.value) and "aplay -L" in str(e.value)

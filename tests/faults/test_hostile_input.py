@@ -47,6 +47,14 @@ def broken_command():
     )
 
 
+def broken_web_command():
+    # a ticket given back through aufruf web: bad keys, numbers, actions (this site has no [[webs]] at all)
+    return st.fixed_dictionaries({"v": st.just(1), "id": st.sampled_from(["w1", "w2"]),
+                                  "action": st.one_of(st.just("leave"), not_action),
+                                  "number": st.one_of(st.just("K001"), junk, st.sampled_from(SQL)),
+                                  "key": st.one_of(st.just("aaaaaaaaaa"), junk, st.sampled_from(SQL))})
+
+
 def raw(strategy):
     return strategy.map(lambda o: json.dumps(o).encode())
 
@@ -57,6 +65,7 @@ payloads = st.one_of(
     st.tuples(st.just("desk/3/command"), raw(st.fixed_dictionaries({"v": st.just(1), "id": st.just("ok"),
                                                                      "action": st.just("next")})))
     .map(lambda t: ("desk/77/command", t[1])),                       # a valid command for an unknown desk
+    st.tuples(st.sampled_from(["web/lobby/command", "web/x/command"]), raw(broken_web_command())),
     st.tuples(st.sampled_from(["kiosk/entrance/printed", "kiosk/ghost/printed"]),
               raw(st.dictionaries(st.sampled_from(["v", "id", "number", "ok"]), junk, max_size=4))),
     st.tuples(st.sampled_from(["kiosk/entrance/request", "desk/1/command", "kiosk/entrance/printed"]),

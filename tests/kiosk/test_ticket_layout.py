@@ -112,6 +112,21 @@ def test_priority_ticket_carries_a_marker_in_double_size_and_stays_within_70_mm(
     assert tl.TicketData.from_reply(TicketInfo("K017", "K", 1, priority=True)).priority
 
 
+def test_paper_length_is_estimated_at_the_printers_dpi():
+    """A TM-T88 prints 180 dots per inch: its font-A lines and gaps are longer than at 203 dpi,
+    so a smaller number keeps the ticket within MAX_PAPER_MM; the site file can say the dpi."""
+    t20 = tl.build(CFG, KIOSK, TICKET, tl.load_profile("TM-T20II"))
+    t88 = tl.build(CFG, KIOSK, TICKET, tl.load_profile("TM-T88V"))
+    assert (t20.dpi, t88.dpi) == (203, 180)
+    assert tl.element_mm(tl.Gap(180), 180) == 25.4 and tl.element_mm(tl.Gap(203), 203) == 25.4
+    assert tl.paper_mm(t20) <= tl.MAX_PAPER_MM and tl.paper_mm(t88) <= tl.MAX_PAPER_MM
+    assert t88.number_line.height < t20.number_line.height
+    # the same layout measured at 180 dpi is longer than at 203
+    assert tl.paper_mm(dataclasses.replace(t20, dpi=180)) > tl.paper_mm(t20)
+    k = dataclasses.replace(KIOSK, printer=dataclasses.replace(KIOSK.printer, dpi=180))
+    assert tl.build(CFG, k, TICKET, tl.load_profile("TM-T20II")).dpi == 180      # [printer] dpi wins
+
+
 def test_the_first_customer_is_told_they_are_next_not_zero_ahead():
     out = printed(dataclasses.replace(TICKET, ahead=0, eta_min=0))
     assert "Sie sind als Nächstes dran".encode("cp858") in out and b"You are next" in out

@@ -7,6 +7,8 @@ import sqlite3
 import time
 
 import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
 
 from desk.app import DeskService
 from office import Office
@@ -139,3 +141,25 @@ def test_too_many_clients_get_a_clean_503_and_the_server_lives_on(small_web):
     finally:
         for c, _ in streams:
             c.close()
+
+
+def test_markup_in_the_site_file_is_shown_as_text(tmp_path, browser):
+    evil = '</script><script>window.owned = 1</script><img src=x onerror="window.owned = 2">'
+    site = WebSite(tmp_path, edit=lambda t: t.replace('name = "Jobcenter Mitte"', f"name = '{evil}'")
+                   .replace('label = { de = "Schalter 3", en = "Counter 3" }', f"label = '{evil}'"))
+    desk = DeskService(site.cfg, "main", str(site.data), keypads=False)
+    desk.start()
+    w = WebThread(site)
+    try:
+        office = Office(site)
+        office.issue("K")
+        office.command("3", "next")
+        browser.get(site.url + "/")
+        WebDriverWait(browser, 10).until(lambda b: "K001" in b.find_element(By.ID, "now").text)
+        assert browser.find_element(By.TAG_NAME, "h1").text == evil
+        assert evil in browser.find_element(By.ID, "now").text
+        assert browser.execute_script("return window.owned === undefined")
+    finally:
+        w.stop()
+        desk.stop()
+        site.stop()

@@ -5,6 +5,7 @@ import sqlite3
 import urllib.error
 import urllib.request
 
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -16,7 +17,7 @@ def text(browser, css: str) -> str:
 
 
 def wait_text(browser, css: str, wanted: str, timeout: float = 10.0) -> None:
-    WebDriverWait(browser, timeout).until(
+    WebDriverWait(browser, timeout, ignored_exceptions=(StaleElementReferenceException,)).until(
         lambda b: wanted in b.find_element(By.CSS_SELECTOR, css).text,
         f"{css} never showed {wanted!r}")
 
@@ -39,6 +40,8 @@ def test_board_shows_a_call_without_reload(web_site, web, browser):
     browser.get(web_site.url + "/")
     wait_text(browser, "#now", "Noch keine Aufrufe")
     browser.execute_script("window.stillTheSamePage = true")
+    browser.find_element(By.ID, "sound").click()          # allows the gong (a browser plays sound after a click)
+    WebDriverWait(browser, 5).until(lambda b: b.find_element(By.TAG_NAME, "body").get_attribute("data-gongs") == "1")
     office.issue("K")
     office.issue("N")
     wait_text(browser, "#services", "1 wartend")
@@ -49,6 +52,7 @@ def test_board_shows_a_call_without_reload(web_site, web, browser):
     wait_text(browser, "#now", "N001")
     wait_text(browser, "#calls", "K001")
     assert browser.execute_script("return window.stillTheSamePage") is True  # pushed, not reloaded
+    WebDriverWait(browser, 5).until(lambda b: b.find_element(By.TAG_NAME, "body").get_attribute("data-gongs") == "3")
     assert browser.find_element(By.ID, "offline").get_attribute("hidden") is not None
     assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "de"
 

@@ -59,3 +59,29 @@ def test_keys_differ_per_number_day_and_site():
                   ("jc-nord", "2026-11-25", "K017")):
         assert not ticketkey.key_ok(s, *other, k)
     assert not ticketkey.key_ok(s, "jc-mitte", "2026-11-25", "K017", "ü" * 10)
+
+
+def test_a_qr_that_needs_a_key_is_printed_only_with_one():
+    from kiosk.ticket_layout import TicketData, qr_url
+    tmpl = "https://warten.example.org/t/{number}-{key}"
+    with_key = TicketData(service="K", number="K017", issued_at_ms=1, key="q7m2xkw4ba")
+    assert qr_url(tmpl, with_key) == "https://warten.example.org/t/K017-q7m2xkw4ba"
+    assert qr_url(tmpl, TicketData(service="K", number="K017", issued_at_ms=1)) is None  # no secret: no QR
+    assert qr_url("https://x.example/{number}", TicketData(service="K", number="K017", issued_at_ms=1)) == \
+        "https://x.example/K017"
+
+
+def test_aufruf_web_says_what_is_missing(tmp_path):
+    import subprocess
+    import sys
+    from sites import REPO
+    site = tmp_path / "site.toml"
+    site.write_text(EXAMPLE.read_text().replace("/etc/aufruf/credentials", str(tmp_path / "creds")) + WEB)
+
+    def run(*args):
+        return subprocess.run([sys.executable, "-m", "aufrufcli", "web", "--config", str(site), *args],
+                              cwd=REPO, capture_output=True, text=True, timeout=60)
+    r = run("--id", "nope")
+    assert r.returncode == 1 and "no web 'nope' in [[webs]]; configured: lobby" in r.stderr
+    r = run("--id", "lobby")                                  # not provisioned yet: no ticket secret
+    assert r.returncode == 1 and "ticket secret" in r.stderr and "aufruf provision" in r.stderr

@@ -93,3 +93,11 @@ def test_pages_of_a_ticket_hear_only_real_changes():
         assert len(p.pending) == 2 and b'"ahead":0' in p.pending[-1]
         return isinstance(p, Page)
     assert asyncio.run(go())
+
+
+def test_the_pages_gong_is_the_displays_gong():
+    from pathlib import Path
+
+    from display.sound import gong_wav
+    shipped = Path(__file__).resolve().parents[2] / "web" / "static" / "gong.wav"
+    assert shipped.read_bytes() == gong_wav()

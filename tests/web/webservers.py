@@ -25,9 +25,9 @@ def web_site_text(port: int, web_id: str = "lobby", extra: str = "") -> str:
 class WebSite(Site):
     """The model site whose site file also has one ``[[webs]]`` (id ``lobby``) on a free port."""
 
-    def __init__(self, root: Path, extra: str = ""):
+    def __init__(self, root: Path, extra: str = "", edit=lambda text: text):
         self.web_port = free_port()
-        super().__init__(root, web_site_text(self.web_port, extra=extra))
+        super().__init__(root, edit(web_site_text(self.web_port, extra=extra)))
 
     @property
     def url(self) -> str:

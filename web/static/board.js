@@ -49,7 +49,7 @@
   tickClock();
   setInterval(tickClock, 1000);
 
-  Aufruf.soundButton(T.sound_off, T.sound_on);
+  Aufruf.soundButton(T.sound_is_on, T.sound_enable);
   render(data.view);
   Aufruf.connect("/events" + location.search, { board: render, call: onCall });
 })();

@@ -59,7 +59,9 @@ const Aufruf = (() => {
     if (!soundOn) return;
     gong.currentTime = 0;
     const p = gong.play();
-    if (p && p.catch) p.catch(() => {});
+    // data-gongs on <body>: how often the gong really played (what a test or a curious admin can see)
+    const played = () => { document.body.dataset.gongs = String(Number(document.body.dataset.gongs || 0) + 1); };
+    if (p && p.then) p.then(played, () => {}); else played();
   }
 
   function el(tag, cls, text) {
