@@ -189,10 +189,10 @@ def test_kiosk_unit_reaches_every_printer_connection(units, connection, node, ma
         assert module in SERIAL_MODULES
 
 
-def test_kiosk_unit_lists_only_gpio_and_printer_devices(units):
+def test_kiosk_unit_lists_only_gpio_printer_and_sound_devices(units):
     allowed = {v.split()[0] for v in units["aufruf-kiosk@.service"]["Service"]["DeviceAllow"]}
     assert allowed == {"char-gpiochip", "char-usb_device", "char-usb", "char-ttyUSB", "char-ttyACM",
-                       "char-ttyAMA", "/dev/ttyS0", "/dev/serial0"}
+                       "char-ttyAMA", "/dev/ttyS0", "/dev/serial0", "char-alsa"}   # alsa: the optional speaker
     # not char-ttyS: that major (4) is also the virtual consoles tty1..tty63
 
 
