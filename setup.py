@@ -13,7 +13,7 @@ setup(
     packages=find_packages(include=["aufruf", "aufruf.*", "desk", "desk.*", "kiosk", "kiosk.*",
                                     "display", "display.*", "aufrufcli", "aufrufcli.*",
                                     "web", "web.*"]),
-    package_data={"aufruf": ["data/*"], "display": ["assets/*"], "kiosk": ["assets/*"],
+    package_data={"aufruf": ["data/*", "data/lang/*.toml"], "display": ["assets/*"], "kiosk": ["assets/*"],
                   "web": ["static/*", "templates/*"]},
     include_package_data=True,
     install_requires=[
@@ -24,6 +24,7 @@ setup(
         "pygame-ce>=2.5,<3",
         "sdnotify>=0.3.2,<1",
         "Pillow>=10,<14",
+        "python-bidi>=0.6,<1",
         "aiohttp>=3.12,<4",
         "aiohttp-sse>=3.0,<4",
     ],

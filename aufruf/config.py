@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Callable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from . import texts as _texts
 from .errors import ConfigError
 from .protocol import ID_RE
 
@@ -103,6 +104,10 @@ class Kiosk:
     scanner: str | None = None   # a barcode/QR scanner (a keyboard device) for appointment codes
     code_keypad: str | None = None   # a small keypad to type an appointment code on (a keyboard device)
     appointment_pin: int | None = None   # the "appointment" button: press it, then type the code
+    ticket_languages: tuple[str, ...] = ()      # empty: every site language
+    speaker: bool = False                       # a speaker on the kiosk Pi says the drawn number
+    speech_languages: tuple[str, ...] = ()      # empty: the site's first language
+    info_pin: int | None = None                 # the "what is being called now?" button
 
 
 @dataclass(frozen=True)
@@ -114,9 +119,15 @@ class Display:
     speech: bool = True
     history: int = 8
     highlight_s: float = 8.0
-    min_call_s: float = 4.0
+    min_call_s: float = 15.0
     notices: dict[str, tuple[str, ...]] = field(default_factory=dict)
     audio_device: str | None = None     # "hdmi", "hdmi2", "jack" or an ALSA device name; None: ALSA's default
+    languages: tuple[str, ...] = ()             # board languages in order; empty: the site's
+    speech_languages: tuple[str, ...] = ()      # spoken languages in order; empty: the board's
+    repeat: int = 1                             # how often each call is spoken
+    rotate_s: float = 8.0                       # a secondary language this long, then the next
+    viewing_distance_m: float | None = None     # the farthest seat: the number's height follows
+    diagonal_in: float | None = None            # the screen's diagonal in inches (for that check)
 
 
 @dataclass(frozen=True)
@@ -217,6 +228,7 @@ class SiteConfig:
     issuing: Issuing = field(default_factory=Issuing)
     alarm: Alarm = field(default_factory=Alarm)
     appointments: Appointments | None = None
+    lang_dir: str | None = None        # the office's own text catalogues (override or add languages)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -457,7 +469,8 @@ def _check(raw: dict, c: _Checker) -> SiteConfig | None:
     site = c.table(raw.get("site", {}), "site")
     if "site" not in raw:
         c.bad("site", "is required; allowed: a table with id, name, languages, timezone")
-    c.keys(site, "site", ("id", "name", "languages", "timezone", "day_starts", "opening_hours", "closed_days"))
+    c.keys(site, "site", ("id", "name", "languages", "timezone", "day_starts", "opening_hours", "closed_days",
+                          "lang_dir"))
     site_id = c.get(site, "site", "id", _is_id, "lower-case letters, digits and '-', 1..32 chars",
                     "site", required=True)
     name = c.get(site, "site", "name", _is_str, "the office name as a string", "", required=True)
@@ -466,9 +479,22 @@ def _check(raw: dict, c: _Checker) -> SiteConfig | None:
                   and len(set(v)) == len(v) else f"got {v!r}",
                   "a non-empty list of distinct language codes, e.g. [\"de\", \"en\"]", ["de"])
     languages = tuple(langs)
-    site_keys = ("id", "name", "languages", "timezone", "day_starts", "opening_hours")
+    site_keys = ("id", "name", "languages", "timezone", "day_starts", "opening_hours", "closed_days", "lang_dir")
     c.languages_unsure = (langs is not site.get("languages") and "languages" in site) or (
         "languages" not in site and any(k not in site_keys for k in site))
+    lang_dir = c.get(site, "site", "lang_dir", _is_str, "a directory of <code>.toml text catalogues")
+    if lang_dir is not None:
+        lang_dir = str((Path(c.path).parent / lang_dir) if not Path(lang_dir).is_absolute() else Path(lang_dir))
+        if not Path(lang_dir).is_dir():
+            c.bad("site.lang_dir", f"{lang_dir} is not a directory; "
+                                   "allowed: a directory of <code>.toml text catalogues")
+    known_langs = _texts.available(lang_dir)
+    for i, lang in enumerate(languages):
+        if lang not in known_langs:
+            c.bad(f"site.languages[{i}]", f"no text catalogue for '{lang}'; allowed: {', '.join(known_langs)}, "
+                                          f"or a file {lang}.toml in site.lang_dir")
+    for problem in _texts.problems(tuple(x for x in languages if x in known_langs), lang_dir):
+        c.bad("site.lang_dir", f"text catalogue {problem}")
     tzname = c.get(site, "site", "timezone", _is_str, "an IANA time zone, e.g. 'Europe/Berlin'",
                    "Europe/Berlin")
     try:
@@ -544,7 +570,7 @@ def _check(raw: dict, c: _Checker) -> SiteConfig | None:
         t = c.table(k, key)
         c.keys(t, key, ("id", "buttons", "printer", "led_pin", "buzzer_pin", "min_gap_s", "hold_test_s",
                         "request_timeout_s", "late_print_s", "footer", "qr_url", "scanner", "code_keypad",
-                        "appointment_pin"))
+                        "appointment_pin", "ticket_languages", "speaker", "speech_languages", "info_pin"))
         kid = c.get(t, key, "id", _is_id, "lower-case letters, digits and '-', 1..32 chars", "?", required=True)
         if kid in RESERVED_KIOSK_IDS:
             c.bad(f"{key}.id", f"'{kid}' is reserved for the info desk; allowed: any other id")
@@ -580,11 +606,15 @@ def _check(raw: dict, c: _Checker) -> SiteConfig | None:
             code_keypad=c.get(t, key, "code_keypad", _is_str,
                               "an input device path, e.g. '/dev/input/by-id/usb-...-event-kbd'"),
             appointment_pin=c.get(t, key, "appointment_pin", PIN_CHECK, PIN_ALLOWED),
+            ticket_languages=_lang_list(c, t, key, "ticket_languages", languages),
+            speaker=c.get(t, key, "speaker", _is_bool, "true | false", False),
+            speech_languages=_lang_list(c, t, key, "speech_languages", languages),
+            info_pin=c.get(t, key, "info_pin", PIN_CHECK, PIN_ALLOWED),
         )
         pins: dict[int, str] = {}
         for where, pin in ([(f"buttons[{j}].pin", b.pin) for j, b in enumerate(buttons)]
                            + [("led_pin", kiosk.led_pin), ("buzzer_pin", kiosk.buzzer_pin),
-                              ("appointment_pin", kiosk.appointment_pin)]):
+                              ("appointment_pin", kiosk.appointment_pin), ("info_pin", kiosk.info_pin)]):
             if pin is None or pin < 0:
                 continue
             if pin in pins:
@@ -600,7 +630,8 @@ def _check(raw: dict, c: _Checker) -> SiteConfig | None:
         key = f"displays[{i}]"
         t = c.table(d, key)
         c.keys(t, key, ("id", "orientation", "size", "chime", "speech", "history", "highlight_s",
-                        "min_call_s", "notices", "audio_device"))
+                        "min_call_s", "notices", "audio_device", "languages", "speech_languages", "repeat",
+                        "rotate_s", "viewing_distance_m", "diagonal_in"))
         notices: dict[str, tuple[str, ...]] = {}
         if "notices" in t:
             nt = c.table(t["notices"], f"{key}.notices")
@@ -627,11 +658,19 @@ def _check(raw: dict, c: _Checker) -> SiteConfig | None:
             speech=c.get(t, key, "speech", _is_bool, "true | false", True),
             history=c.get(t, key, "history", _int_in(0, 9), "0..9 earlier calls", 8),
             highlight_s=float(c.get(t, key, "highlight_s", _num_in(0, 120), "seconds 0..120", 8.0)),
-            min_call_s=float(c.get(t, key, "min_call_s", _num_in(0, 60), "seconds 0..60", 4.0)),
+            min_call_s=float(c.get(t, key, "min_call_s", _num_in(0, 120), "seconds 0..120", 15.0)),
             notices=notices,
             audio_device=c.get(t, key, "audio_device", _is_alsa_device,
                                "hdmi | hdmi2 | jack | an ALSA device name from 'aplay -L', "
                                "e.g. 'plughw:CARD=Device,DEV=0'"),
+            languages=_lang_list(c, t, key, "languages", languages),
+            speech_languages=_lang_list(c, t, key, "speech_languages", languages),
+            repeat=c.get(t, key, "repeat", _int_in(1, 3), "1..3 times", 1),
+            rotate_s=float(c.get(t, key, "rotate_s", _num_in(2, 60), "seconds 2..60", 8.0)),
+            viewing_distance_m=_opt_float(c.get(t, key, "viewing_distance_m", _num_in(0.5, 50),
+                                                "metres 0.5..50 (the farthest seat)")),
+            diagonal_in=_opt_float(c.get(t, key, "diagonal_in", _num_in(5, 150),
+                                         "the screen diagonal in inches 5..150")),
         ))
     _no_dupes(c, "displays", [d.id for d in displays])
 
@@ -686,7 +725,7 @@ def _check(raw: dict, c: _Checker) -> SiteConfig | None:
     # [announcements]
     ann = c.table(raw.get("announcements", {}), "announcements")
     c.keys(ann, "announcements", tuple(ann) if c.languages_unsure else languages)
-    announcements = dict(DEFAULT_ANNOUNCEMENTS)
+    announcements: dict[str, str] = {}      # only the site's own; the rest comes from the text catalogues
     for lang, tmpl in ann.items():
         if lang not in languages:
             continue
@@ -716,7 +755,7 @@ def _check(raw: dict, c: _Checker) -> SiteConfig | None:
         kiosks=tuple(kiosks), displays=tuple(displays), keypads=tuple(keypads), broker=broker,
         info_desk=info_desk, announcements={k: v for k, v in announcements.items() if k in languages},
         retention_days=retention, eta_window=eta_window, webs=tuple(webs), closed_days=closed_days,
-        issuing=issuing, alarm=alarm, appointments=appointments)
+        issuing=issuing, alarm=alarm, appointments=appointments, lang_dir=lang_dir)
 
 
 LISTEN_RE = re.compile(r"^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$")
@@ -851,10 +890,26 @@ def _appointments(c: _Checker, raw: Any, service_keys: tuple[str, ...]) -> Appoi
         drop_dir=c.get(t, key, "drop_dir", _is_str, "a directory path the calendar exports CSV files to"))
 
 
+# what the de and en catalogues (aufruf/data/lang) say; kept for callers of the old name
 DEFAULT_ANNOUNCEMENTS = {
     "de": "Nummer {number}, bitte zu {desk}.",
     "en": "Number {number}, please go to {desk}.",
 }
+
+
+def _lang_list(c: _Checker, raw: dict, key: str, name: str, languages: tuple[str, ...]) -> tuple[str, ...]:
+    """An ordered subset of the site languages (empty when the key is absent: the caller's default)."""
+    allowed = f"a list of distinct site languages in the order wanted ({', '.join(languages)})"
+    v = c.get(raw, key, name, lambda v: None if isinstance(v, list) and v and all(isinstance(x, str) for x in v)
+              and len(set(v)) == len(v) else f"got {v!r}", allowed, [])
+    for i, lang in enumerate(v):
+        if lang not in languages and not c.languages_unsure:
+            c.bad(f"{_join(key, name)}[{i}]", f"'{lang}' is not in site.languages; allowed: {', '.join(languages)}")
+    return tuple(x for x in v if x in languages)
+
+
+def _opt_float(v: Any) -> float | None:
+    return None if v is None else float(v)
 
 
 def _list(c: _Checker, raw: dict, key: str) -> list:
@@ -911,8 +966,11 @@ def summary(cfg: SiteConfig) -> str:
         rules_text = "; " + ", ".join(r for r in rules if r) if any(rules) else ""
         lines.append(f"  service {s.key}: {s.name(cfg.languages[0])} ({s.key}{s.first:03d}..{s.key}{s.last:03d})"
                      f"{rules_text}")
+    first = cfg.languages[0]
     for d in cfg.desks:
-        lines.append(f"  desk {d.id}: {d.label(cfg.languages[0])} serves {', '.join(d.services)}")
+        label = d.labels.get(first) if d.labels.get(first, d.id) != d.id else \
+            _texts.Catalogue(cfg.languages, cfg.lang_dir).text(first, "board.desk", desk=d.id)
+        lines.append(f"  desk {d.id}: {label} serves {', '.join(d.services)}")
     if cfg.issuing.within_hours:
         lines.append(f"  tickets only within the opening hours; {len(cfg.closed_days)} closing day(s)")
     for k in cfg.kiosks:
@@ -920,7 +978,8 @@ def summary(cfg: SiteConfig) -> str:
         lines.append(f"  kiosk {k.id}: buttons {btn}; printer {k.printer.connection}")
     for d in cfg.displays:
         lines.append(f"  display {d.id}: {d.orientation}, chime {'on' if d.chime else 'off'}, "
-                     f"speech {'on' if d.speech else 'off'}")
+                     f"speech {'on' if d.speech else 'off'}; languages {', '.join(d.languages or cfg.languages)}, "
+                     f"spoken {', '.join(d.speech_languages or d.languages or cfg.languages)} x{d.repeat}")
     for k in cfg.keypads:
         lines.append(f"  keypad for desk {k.desk}: {k.device}")
     for w in cfg.webs:

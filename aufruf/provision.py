@@ -39,7 +39,8 @@ def users(cfg: SiteConfig, controllers: tuple[str, ...] = ("main",), bridge: boo
     for k in cfg.kiosks:
         out.append(User(f"kiosk-{k.id}",
                         (f"kiosk/{k.id}/request", f"kiosk/{k.id}/printed", f"status/kiosk/{k.id}"),
-                        (f"kiosk/{k.id}/ticket", "queue", f"status/kiosk/{k.id}", "status/controller/+")))
+                        (f"kiosk/{k.id}/ticket", "queue", f"status/kiosk/{k.id}", "status/controller/+",
+                         "board")))     # board: the "what is being called now?" button
     for d in cfg.displays:
         out.append(User(f"display-{d.id}", (f"status/display/{d.id}",),
                         ("call", "board", "queue", "status/#")))

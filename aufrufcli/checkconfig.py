@@ -1,15 +1,56 @@
-"""``aufruf check-config FILE``: a summary of a valid site file, or every problem in it."""
+"""``aufruf check-config FILE``: a summary of a valid site file, or every problem in it.
+
+For a valid file it also says which phrases of the site's languages fall back
+to the first language (missing in a text catalogue, or a service name the site
+file gives only in some languages), and, per display with
+``viewing_distance_m``, whether the called number is big enough to be read
+from the farthest seat.
+"""
 
 import argparse
+import os
 import sys
 
-from aufruf import config
+from aufruf import config, texts
 from aufruf.config import DEFAULT_PATH
 from aufruf.errors import ConfigError
 
 
 def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", nargs="?", default=DEFAULT_PATH, help=f"the site config (default {DEFAULT_PATH})")
+
+
+def language_notes(cfg: config.SiteConfig) -> list[str]:
+    """What shows in the first language because a language lacks it."""
+    cat = texts.for_site(cfg)
+    first = cfg.languages[0]
+    notes = []
+    for lang, keys in cat.missing().items():
+        notes.append(f"language {lang}: {len(keys)} phrase(s) missing, shown in {first}: {', '.join(keys)}")
+    for i, s in enumerate(cfg.services):
+        lacking = [lang for lang in cfg.languages if lang not in s.names]
+        if lacking:
+            notes.append(f"services[{i}].name: no text for {', '.join(lacking)} (shown as '{s.name(first)}')")
+    for i, k in enumerate(cfg.kiosks):
+        lacking = [lang for lang in (k.ticket_languages or cfg.languages) if k.footer and lang not in k.footer]
+        if lacking:
+            notes.append(f"kiosks[{i}].footer: no text for {', '.join(lacking)} (left out on the ticket)")
+    return notes
+
+
+def display_notes(cfg: config.SiteConfig) -> tuple[list[str], bool]:
+    """The number's height per display with a viewing distance; False when a screen is too small."""
+    if not any(d.viewing_distance_m for d in cfg.displays):
+        return [], True
+    os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+    from display.legibility import number_check
+    notes, ok = [], True
+    for d in cfg.displays:
+        if d.viewing_distance_m:
+            check = number_check(d)
+            notes.append(check.describe())
+            ok = ok and check.ok
+    return notes, ok
 
 
 def main(args: argparse.Namespace) -> int:
@@ -19,5 +60,13 @@ def main(args: argparse.Namespace) -> int:
         print(e, file=sys.stderr)
         return 1
     print(config.summary(cfg))
+    for note in language_notes(cfg):
+        print(f"  note: {note}")
+    notes, screens_ok = display_notes(cfg)
+    for note in notes:
+        print(f"  {'' if screens_ok or 'TOO SMALL' not in note else 'problem: '}{note}")
+    if not screens_ok:
+        print(f"{args.file}: a screen is too small for its viewing distance (see above)", file=sys.stderr)
+        return 1
     print("OK")
     return 0

@@ -66,7 +66,7 @@ PACKAGES: dict[str, tuple[str, ...]] = {
     "common": ("python3-venv", "mosquitto-clients", "openssl", "ca-certificates"),
     "broker": ("mosquitto",),
     "desk": ("sqlite3", "python3-dev", "gcc"),
-    "kiosk": ("libusb-1.0-0", "fonts-dejavu-core"),
+    "kiosk": ("libusb-1.0-0", "fonts-dejavu-core", "libfribidi0", "espeak-ng"),    # fribidi: Arabic ticket lines
     "display": ("espeak-ng", "fonts-dejavu-core", "alsa-utils",
                 # what SDL's KMSDRM driver loads at run time (Raspberry Pi OS Lite has none of it);
                 # 'aufruf display --check' names what is missing
@@ -77,7 +77,7 @@ PACKAGES: dict[str, tuple[str, ...]] = {
 # Debian package; the venv sees it (--system-site-packages). Elsewhere pip installs it.
 OPTIONAL_PACKAGES = {"kiosk": ("python3-lgpio",)}
 # groups each role's unit joins (SupplementaryGroups=); missing ones are created
-ROLE_GROUPS = {"desk": ("input",), "kiosk": ("gpio", "lp", "dialout"),
+ROLE_GROUPS = {"desk": ("input",), "kiosk": ("gpio", "lp", "dialout", "audio"),
                "display": ("video", "render", "input", "audio"), "web": ()}
 # USB vendors of common ESC/POS receipt printers: Epson, Star, Bixolon, Citizen, and the
 # chips in most unbranded 58/80 mm printers (Winbond, ICS, GD32)

@@ -41,6 +41,7 @@ BENCHMARKS: list[tuple[str, list[str], list[str]]] = [
                           "--panel-sessions", "10"]),
     ("alarm_latency.py", ["--n", "200"], ["--n", "30"]),
     ("appointments_bench.py", [], ["--rows", "500", "--checkins", "50"]),
+    ("speech_length.py", [], ["--calls", "1"]),
 ]
 
 

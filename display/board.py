@@ -67,6 +67,7 @@ class BoardModel:
         self.shown_at: float | None = None          # when ``current`` was put up by a call event
         self.pending: deque[BoardEntry] = deque()         # call events waiting for their turn
         self._seen: OrderedDict[str, None] = OrderedDict()
+        self._recalled: OrderedDict[tuple[str, str], None] = OrderedDict()   # keep the mark in the list
         self.connected = False
         self.disconnected_since: float | None = now
         self.started_at = now
@@ -76,7 +77,8 @@ class BoardModel:
 
     def apply_board(self, board: protocol.Board) -> None:
         """The retained ``board``."""
-        self.calls = [BoardEntry(c.number, c.desk, c.at, priority=c.priority) for c in board.calls]
+        self.calls = [BoardEntry(c.number, c.desk, c.at, (c.number, c.desk) in self._recalled, priority=c.priority)
+                      for c in board.calls]
         self.waiting = dict(board.waiting)
 
     def apply_queue(self, q: protocol.QueueState) -> None:
@@ -119,7 +121,7 @@ class BoardModel:
         if self.disconnected_since is not None and self.disconnected_since > now:
             self.disconnected_since = now
         started: list[BoardEntry] = []
-        while self.pending and not hold and (self.shown_at is None
+        while self.pending and not hold and (self.shown_at is None or self._replaces_nothing(self.pending[0])
                                              or now - self.shown_at >= self.display.min_call_s):
             call = self.pending.popleft()
             self.current, self.shown_at = call, now
@@ -127,12 +129,17 @@ class BoardModel:
             self._remember(call)
         return started
 
+    def _replaces_nothing(self, call: BoardEntry) -> bool:
+        """A recall of the call on the panel takes nobody's place: it need not wait ``min_call_s``."""
+        return self.current is not None and call.key == self.current.key
+
     def next_deadline(self, now: float) -> float | None:
         """The next moment the model changes by itself (a queued call, highlight end, offline mark)."""
         times = []
         if self.shown_at is not None:
             if self.pending:
-                times.append(self.shown_at + self.display.min_call_s)
+                times.append(now if self._replaces_nothing(self.pending[0])
+                             else self.shown_at + self.display.min_call_s)
             end = self.shown_at + self.display.highlight_s
             if end > now:
                 times.append(end)
@@ -144,6 +151,10 @@ class BoardModel:
 
     def _remember(self, call: BoardEntry) -> None:
         """Put a shown call at the top of the known calls (the board payload may come later)."""
+        if call.recall:
+            self._recalled[call.key] = None
+            while len(self._recalled) > SEEN_IDS:
+                self._recalled.popitem(last=False)
         self.calls = [call] + [c for c in self.calls if c.key != call.key]
         del self.calls[10:]
 
@@ -209,7 +220,7 @@ class BoardModel:
 
     def _notices(self) -> list[tuple[str, str]]:
         """Notices interleaved by language: de 1, en 1, de 2, en 2, ..."""
-        per_lang = [(lang, self.display.notices.get(lang, ())) for lang in self.cfg.languages]
+        per_lang = [(lang, self.display.notices.get(lang, ())) for lang in (self.display.languages or self.cfg.languages)]
         out = []
         for i in range(max((len(t) for _, t in per_lang), default=0)):
             out.extend((lang, texts[i]) for lang, texts in per_lang if i < len(texts))

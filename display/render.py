@@ -6,7 +6,10 @@ clock's minute, the current call, the history, ...) and repaints only the
 regions whose key changed since the last :meth:`Renderer.draw`; it returns
 their rectangles for ``pygame.display.update(rects)``. Text surfaces are
 cached. The arrow between number and counter is drawn as a shape, and all
-text uses the DejaVu fonts shipped in ``display/assets`` (umlauts, ß).
+text uses the DejaVu fonts shipped in ``display/assets`` (Latin, Cyrillic,
+Arabic and Farsi letters); Arabic-script runs are shaped right to left
+(:mod:`display.shaping`). Fixed phrases show the first language and one
+secondary language at a time, rotating (:class:`display.texts.BoardTexts`).
 
 Colours: white on a very dark blue, the fresh call on amber (#FFC20A) with
 dark text: every text at least 7:1 contrast (the deliberately quiet offline pill
@@ -25,8 +28,9 @@ import pygame
 
 from aufruf.config import Display, SiteConfig
 
-from . import texts
+from . import shaping
 from .board import BoardModel, BoardEntry
+from .texts import BoardTexts, closed_line
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 FONT_REGULAR = ASSETS / "DejaVuSans.ttf"
@@ -113,43 +117,45 @@ def make_layout(size: tuple[int, int], rows: int) -> BoardLayout:
 
 
 class TextCache:
-    """Rendered text surfaces by (text, height, max width, bold, colour); fonts by (size, bold)."""
+    """Rendered text surfaces by (text, height, max width, bold, colour, direction); fonts by (size, bold, rtl)."""
 
     def __init__(self, limit: int = TEXT_CACHE):
         if not pygame.font.get_init():
             pygame.font.init()
-        self._fonts: dict[tuple[int, bool], pygame.font.Font] = {}
+        self._fonts: dict[tuple[int, bool, bool], pygame.font.Font] = {}
         self._texts: OrderedDict[tuple, pygame.Surface] = OrderedDict()
         self.limit = limit
         self.renders = 0
 
-    def font(self, size: int, bold: bool) -> pygame.font.Font:
-        key = (max(6, size), bold)
+    def font(self, size: int, bold: bool, rtl: bool = False) -> pygame.font.Font:
+        key = (max(6, size), bold, rtl)
         f = self._fonts.get(key)
         if f is None:
             f = pygame.font.Font(str(FONT_BOLD if bold else FONT_REGULAR), key[0])
+            if rtl:
+                shaping.rtl_font(f)
             self._fonts[key] = f
         return f
 
     def text(self, text: str, height: int, color: tuple[int, int, int], *, bold: bool = False,
-             max_w: int | None = None) -> pygame.Surface:
-        """``text`` in a line ``height`` pixels high, shrunk to fit ``max_w``."""
-        key = (text, height, max_w, bold, color)
+             max_w: int | None = None, base_rtl: bool = False) -> pygame.Surface:
+        """``text`` in a line ``height`` pixels high, shrunk to fit ``max_w``; RTL runs shaped."""
+        key = (text, height, max_w, bold, color, base_rtl)
         s = self._texts.get(key)
         if s is not None:
             self._texts.move_to_end(key)
             return s
         size = max(6, int(height / LINE_HEIGHT))
-        font = self.font(size, bold)
+
+        def width(n: int) -> int:
+            return shaping.line_width(text, lambda rtl: self.font(n, bold, rtl), base_rtl)
         if max_w is not None:
-            tw = font.size(text)[0]
+            tw = width(size)
             if tw > max_w:
                 size = max(6, int(size * max_w / tw))
-                font = self.font(size, bold)
-                while size > 6 and font.size(text)[0] > max_w:
+                while size > 6 and width(size) > max_w:
                     size -= 1
-                    font = self.font(size, bold)
-        s = font.render(text, True, color)
+        s = shaping.render_line(text, lambda rtl: self.font(size, bold, rtl), color, base_rtl)
         self.renders += 1
         self._texts[key] = s
         while len(self._texts) > self.limit:
@@ -175,8 +181,11 @@ class Renderer:
         self.cfg = cfg
         self.display = display
         self.surface = surface
-        self.langs = cfg.languages
-        self.lang = cfg.languages[0]
+        self.texts = BoardTexts(cfg, display)
+        self.langs = self.texts.langs
+        self.lang = self.texts.first
+        self.base_rtl = self.texts.rtl(self.lang)
+        self._shown: tuple[str, ...] = (self.lang,)
         self.cache = TextCache()
         self.layout = make_layout(surface.get_size(), display.history)
         self._keys: dict[str, Any] = {}
@@ -194,6 +203,7 @@ class Renderer:
         L = self.layout
         local = dt.datetime.fromtimestamp(now, self.cfg.tz)
         closed = model.closed(now)
+        self._shown = shown = self.texts.shown(now)
         dirty: list[pygame.Rect] = []
         if self._keys.get("closed") != closed:
             self._keys = {"closed": closed}
@@ -206,17 +216,17 @@ class Renderer:
             ("name", L.name, self.cfg.name, self._name),
             ("date", L.date, local.date(), self._date),
             ("clock", L.clock, local.strftime("%H:%M"), self._clock),
-            ("offline", L.offline, model.offline(now), self._offline),
+            ("offline", L.offline, (model.offline(now), shown), self._offline),
             ("footer", L.footer, model.notice(now), self._footer),
         ]
         if closed:
-            regions.append(("closed", L.main, None, self._closed))
+            regions.append(("closed", L.main, shown, self._closed))
         else:
             cur = model.current_call()
             regions += [
-                ("current", L.current, (cur, model.highlighted(now)), self._current),
-                ("history", L.history, tuple(model.history()), self._history),
-                ("waiting", L.waiting, tuple(model.services()), self._waiting),
+                ("current", L.current, (cur, model.highlighted(now), shown), self._current),
+                ("history", L.history, (tuple(model.history()), shown), self._history),
+                ("waiting", L.waiting, (tuple(model.services()), shown), self._waiting),
             ]
         for name, rect, key, paint in regions:
             if name in self._keys and self._keys[name] == key:
@@ -241,12 +251,16 @@ class Renderer:
         return self.surface.blit(s, r)
 
     def _t(self, text: str, h: int, color: tuple[int, int, int], bold: bool = False,
-           max_w: int | None = None) -> pygame.Surface:
-        return self.cache.text(text, max(6, h), color, bold=bold, max_w=max_w)
+           max_w: int | None = None, lang: str | None = None) -> pygame.Surface:
+        base = self.texts.rtl(lang) if lang is not None else self.base_rtl
+        return self.cache.text(text, max(6, h), color, bold=bold, max_w=max_w, base_rtl=base)
+
+    def _label(self, key: str, **kw: object) -> str:
+        """A fixed phrase in the first and the current secondary language."""
+        return self.texts.isolated(key, self._shown, **kw)
 
     def _desk_label(self, desk: str, lang: str) -> str:
-        d = self.cfg.desk(desk)
-        return d.label(lang) if d else desk
+        return self.texts.desk(desk, lang)
 
     # ------------------------------------------------------------ regions
 
@@ -258,14 +272,15 @@ class Renderer:
         self.surface.fill(PANEL, rect)
         align = "left" if self.layout.portrait else "right"
         share = 0.6 if self.layout.portrait else 0.36
-        self._blit(self._t(texts.long_date(day, self.lang), round(rect.height * share), MUTED, False,
+        self._blit(self._t(self.texts.long_date(day, self.lang), round(rect.height * share), MUTED, False,
                            rect.width), rect, align)
 
     def _clock(self, rect: pygame.Rect, hhmm: str) -> None:
         self.surface.fill(PANEL, rect)
         self._blit(self._t(hhmm, round(rect.height * 0.62), FG, True, rect.width), rect, "right")
 
-    def _offline(self, rect: pygame.Rect, offline: bool) -> None:
+    def _offline(self, rect: pygame.Rect, key: tuple[bool, tuple[str, ...]]) -> None:
+        offline = key[0]
         self.surface.fill(PANEL, rect)
         if not offline:
             return
@@ -278,7 +293,7 @@ class Renderer:
         txt = inner.copy()
         txt.left = dot.right + dot.width // 2
         txt.width = inner.right - txt.left
-        self._blit(self._t(texts.label(self.lang, "offline"), round(rect.height * 0.6), FG, True, txt.width),
+        self._blit(self._t(self.texts.text(self.lang, "offline"), round(rect.height * 0.6), FG, True, txt.width),
                    txt, "center")
 
     def _footer(self, rect: pygame.Rect, notice: tuple[str, str] | None) -> None:
@@ -292,10 +307,10 @@ class Renderer:
         pygame.draw.rect(self.surface, MUTED, tag, width=max(1, rect.height // 30), border_radius=tag.height // 4)
         self._blit(self._t(lang.upper(), round(tag.height * 0.8), MUTED, True, tag.width - 4), tag, "center")
         txt = pygame.Rect(tag.right + tag.width // 3, rect.top, inner.right - tag.right - tag.width // 3, rect.height)
-        self._blit(self._t(text, round(rect.height * 0.5), FG, False, txt.width), txt)
+        self._blit(self._t(text, round(rect.height * 0.5), FG, False, txt.width, lang=lang), txt)
 
-    def _current(self, rect: pygame.Rect, key: tuple[BoardEntry | None, bool]) -> None:
-        call, lit = key
+    def _current(self, rect: pygame.Rect, key: tuple[BoardEntry | None, bool, tuple[str, ...]]) -> None:
+        call, lit, _shown = key
         for k in ("current.number", "current.arrow", "current.desk"):
             self.spots.pop(k, None)
         self.surface.fill(BG, rect)
@@ -305,7 +320,7 @@ class Renderer:
         inner = rect.inflate(-round(rect.width * 0.06), -round(rect.height * 0.06))
         title = pygame.Rect(inner.left, inner.top, inner.width, round(inner.height * 0.13))
         title_w = inner.width
-        tags = [texts.labels(self.langs, k) for k, on in (("priority", call and call.priority),
+        tags = [self._label(k) for k, on in (("priority", call and call.priority),
                                                           ("recall", call and call.recall)) if on]
         if tags:
             tag_h = round(title.height * 0.9)
@@ -315,9 +330,9 @@ class Renderer:
             pygame.draw.rect(self.surface, ON_HIGHLIGHT, tag, border_radius=tag_h // 3)
             self._blit(s, tag, "center")
             title_w = max(10, tag.left - inner.left - tag_h // 2)
-        self._blit(self._t(texts.labels(self.langs, "call"), title.height, muted, False, title_w), title)
+        self._blit(self._t(self._label("call"), title.height, muted, False, title_w), title)
         if call is None:
-            self._blit(self._t(texts.labels(self.langs, "none"), round(inner.height * 0.14), muted, False,
+            self._blit(self._t(self._label("none"), round(inner.height * 0.14), muted, False,
                                inner.width), inner, "center")
             return
         num = pygame.Rect(inner.left, title.bottom, inner.width, round(inner.height * 0.50))
@@ -334,18 +349,23 @@ class Renderer:
         draw_arrow(self.surface, arrow, fg)
         self.spots["current.arrow"] = arrow
         self.spots["current.desk"] = self.surface.blit(label, label.get_rect(midleft=(arrow.right + gap, line.centery)))
-        others = [self._desk_label(call.desk, lang) for lang in self.langs[1:]]
-        others = [o for o in dict.fromkeys(others) if o != self._desk_label(call.desk, self.lang)]
-        if others:
+        second = self._shown[1] if len(self._shown) > 1 else None
+        other = self._desk_label(call.desk, second) if second else None
+        if other and other != self._desk_label(call.desk, self.lang):
+            # the counter in the secondary language of the moment, in its own direction
             sub = pygame.Rect(inner.left, line.bottom, inner.width, inner.bottom - line.bottom)
-            self._blit(self._t(" · ".join(others), round(sub.height * 0.7), muted, False, inner.width), sub, "center")
+            self.spots["current.desk2"] = self._blit(
+                self._t(other, round(sub.height * 0.7), muted, False, inner.width, lang=second), sub, "center")
 
-    def _history(self, rect: pygame.Rect, calls: tuple[BoardEntry, ...]) -> None:
+    def _history(self, rect: pygame.Rect, key: tuple[tuple[BoardEntry, ...], tuple[str, ...]]) -> None:
+        calls = key[0]
+        for k in [k for k in self.spots if k.startswith("history.recall.")]:
+            del self.spots[k]
         self.surface.fill(BG, rect)
         L = self.layout
         title_h = L.history_rows[0].top - rect.top if L.history_rows else rect.height
         title = pygame.Rect(rect.left, rect.top, rect.width, title_h)
-        self._blit(self._t(texts.labels(self.langs, "history"), round(title_h * 0.5), MUTED, False, rect.width),
+        self._blit(self._t(self._label("history"), round(title_h * 0.5), MUTED, False, rect.width),
                    title)
         for i, row in enumerate(L.history_rows):
             inner = row.inflate(-round(row.width * 0.03), -max(2, round(row.height * 0.12)))
@@ -362,9 +382,16 @@ class Renderer:
             arrow.centery = inner.centery
             draw_arrow(self.surface, arrow, MUTED)
             lab = pygame.Rect(arrow.right + pad // 2, inner.top, inner.right - arrow.right - pad, inner.height)
+            if c.recall:        # a recall keeps its mark in the list: the counter, then the word
+                mark = self._t(self.texts.text(self.lang, "recall"), round(h * 0.6), HIGHLIGHT, True,
+                               round(lab.width * 0.45))
+                spot = self._blit(mark, lab, "right")
+                self.spots[f"history.recall.{i}"] = spot
+                lab.width = max(10, spot.left - lab.left - pad // 2) if not self.base_rtl else lab.width
             self._blit(self._t(self._desk_label(c.desk, self.lang), round(h * 0.85), FG, False, lab.width), lab)
 
-    def _waiting(self, rect: pygame.Rect, lines: tuple) -> None:
+    def _waiting(self, rect: pygame.Rect, key: tuple) -> None:
+        lines = key[0]
         self.surface.fill(BG, rect)
         if not lines:
             return
@@ -391,13 +418,13 @@ class Renderer:
             bottom = pygame.Rect(text.left, top.bottom, text.width, text.height - top.height)
             self._blit(self._t(name, round(top.height * 0.85), FG, True, text.width), top)
             if line.closed:
-                sub = texts.closed_line(self.langs, line.closed, line.note, self.cfg.issuing.reasons)
+                sub = closed_line(self.langs, line.closed, line.note, self.cfg.issuing.reasons)
             elif not line.open:
-                sub = texts.labels(self.langs, "service_closed")
+                sub = self._label("service_closed")
             elif line.eta_min is not None and line.waiting > 0:
-                sub = texts.labels(self.langs, "eta", m=line.eta_min)
-            else:       # nothing to estimate: the service's name in the other languages
-                sub = " · ".join(n for n in dict.fromkeys(service.name(lang) for lang in self.langs[1:])
+                sub = self._label("eta", m=line.eta_min)
+            else:       # nothing to estimate: the service's name in the secondary language of the moment
+                sub = " · ".join(n for n in dict.fromkeys(service.name(lang) for lang in self._shown[1:])
                                  if n != name) if service else ""
             if sub:
                 self._blit(self._t(sub, round(bottom.height * 0.75), MUTED, False, text.width), bottom)
@@ -405,7 +432,7 @@ class Renderer:
             num_r = pygame.Rect(count.left, count.top, count.width, round(count.height * 0.68))
             self._blit(self._t(str(line.waiting), num_r.height, FG, True, count.width), num_r, "right")
             lab_r = pygame.Rect(count.left, num_r.bottom, count.width, count.height - num_r.height)
-            self._blit(self._t(texts.labels(self.langs, "waiting"), round(lab_r.height * 0.9), MUTED, False,
+            self._blit(self._t(self._label("waiting"), round(lab_r.height * 0.9), MUTED, False,
                                count.width), lab_r, "right")
 
     def _closed(self, rect: pygame.Rect, _key: Any) -> None:
@@ -413,13 +440,13 @@ class Renderer:
         self.spots["closed"] = rect.copy()
         h = rect.height
         y = rect.top + round(h * 0.12)
-        big = self._t(texts.labels(self.langs, "closed"), round(h * 0.16), FG, True, round(rect.width * 0.9))
+        big = self._t(self._label("closed"), round(h * 0.16), FG, True, round(rect.width * 0.9))
         self.surface.blit(big, big.get_rect(midtop=(rect.centerx, y)))
         y += big.get_height() + round(h * 0.06)
-        sub = self._t(texts.labels(self.langs, "hours"), round(h * 0.06), MUTED, False, round(rect.width * 0.9))
+        sub = self._t(self._label("hours"), round(h * 0.06), MUTED, False, round(rect.width * 0.9))
         self.surface.blit(sub, sub.get_rect(midtop=(rect.centerx, y)))
         y += sub.get_height() + round(h * 0.03)
-        for line in texts.opening_lines(self.cfg.opening_hours, self.lang):
+        for line in self.texts.opening_lines(self.cfg.opening_hours, self.lang):
             s = self._t(line, round(h * 0.07), FG, False, round(rect.width * 0.9))
             self.surface.blit(s, s.get_rect(midtop=(rect.centerx, y)))
             y += s.get_height() + round(h * 0.01)

@@ -1,7 +1,9 @@
 """Chime and spoken calls: a two-tone gong synthesised here, speech through espeak-ng.
 
 :class:`SoundPlayer` plays, for every call handed to :meth:`SoundPlayer.announce`,
-the gong and then the call in each site language, one call after the other,
+the gong and then the call in each of the display's spoken languages
+(``speech_languages``, each with its espeak-ng voice from the catalogue, the
+whole sequence ``repeat`` times), one call after the other, never cut off,
 on its own thread (the board never waits for sound). It records what it
 played in ``log`` and the espeak-ng commands it ran in ``commands``, so tests
 count chimes and speech with SDL's dummy audio driver. No audio device or no
@@ -32,8 +34,8 @@ import wave
 from pathlib import Path
 from typing import Callable
 
-from aufruf import protocol
 from aufruf.config import Display, SiteConfig
+from aufruf.texts import Catalogue, for_site, spoken_desk
 
 from .board import BoardEntry
 
@@ -110,20 +112,32 @@ def gong_wav(rate: int = RATE) -> bytes:
     return buf.getvalue()
 
 
-def announcement_texts(cfg: SiteConfig, call: BoardEntry) -> list[tuple[str, str]]:
-    """What is said for a call, per site language: the config's template with number and desk filled in."""
-    desk = cfg.desk(call.desk)
+def speech_languages(cfg: SiteConfig, display: Display | None) -> tuple[str, ...]:
+    """The languages a display speaks, in order: ``speech_languages``, else its board languages."""
+    if display is None:
+        return cfg.languages
+    return display.speech_languages or display.languages or cfg.languages
+
+
+def announcement_texts(cfg: SiteConfig, call: BoardEntry, display: Display | None = None,
+                       cat: Catalogue | None = None) -> list[tuple[str, str]]:
+    """What is said for a call, per spoken language: the site's ``[announcements]`` template, else the
+    catalogue's ``speech.call`` (``speech.recall`` for a recall), the number letter by letter and digit
+    by digit as the customer reads it off the ticket."""
+    cat = cat or for_site(cfg)
     out = []
-    for lang in cfg.languages:
+    for lang in speech_languages(cfg, display):
+        number = cat.spoken_number(call.number, lang)
+        desk = spoken_desk(cfg, cat, call.desk, lang)
         template = cfg.announcements.get(lang)
-        if not template:
-            continue
-        label = desk.label(lang) if desk else call.desk
-        try:
-            text = template.format(number=protocol.spoken_number(call.number), desk=label)
-        except (KeyError, IndexError, ValueError):
-            text = f"{protocol.spoken_number(call.number)}, {label}"
-        out.append((lang, text))
+        if template:
+            try:
+                out.append((lang, template.format(number=number, desk=desk)))
+                continue
+            except (KeyError, IndexError, ValueError):
+                pass
+        out.append((lang, cat.text(lang, "speech.recall" if call.recall else "speech.call",
+                                   number=number, desk=desk)))
     return out
 
 
@@ -138,12 +152,12 @@ class Speaker:
     def available(self) -> bool:
         return self.binary is not None
 
-    def command(self, lang: str, text: str, out: Path) -> list[str]:
-        return [self.binary or "espeak-ng", "-v", lang, "-s", str(self.rate), "-w", str(out), text]
+    def command(self, voice: str, text: str, out: Path) -> list[str]:
+        return [self.binary or "espeak-ng", "-v", voice, "-s", str(self.rate), "-w", str(out), text]
 
-    def render(self, lang: str, text: str, out: Path) -> list[str]:
-        """Write ``text`` spoken in ``lang`` to ``out``; returns the command; raises OSError on failure."""
-        cmd = self.command(lang, text, out)
+    def render(self, voice: str, text: str, out: Path) -> list[str]:
+        """Write ``text`` spoken by the espeak-ng ``voice`` to ``out``; returns the command; raises OSError."""
+        cmd = self.command(voice, text, out)
         r = subprocess.run(cmd, capture_output=True, timeout=10)
         if r.returncode != 0 or not out.exists():
             raise OSError(f"espeak-ng failed ({r.returncode}): {r.stderr.decode(errors='replace').strip()[:200]}")
@@ -163,6 +177,7 @@ class SoundPlayer:
         self.wait_played = wait_played      # False: do not wait for a sound to end (tests, dummy audio)
         self.display = display
         self.speaker = speaker or Speaker()
+        self.cat = for_site(cfg)
         self.log: list[tuple[str, ...]] = []          # ("chime", number) / ("speech", lang, text)
         self.commands: list[list[str]] = []
         self._q: queue.Queue[BoardEntry | None] = queue.Queue()
@@ -310,14 +325,17 @@ class SoundPlayer:
             self.log.append(("chime", call.number))
         if not self.display.speech or not self.speaker.available:
             return
-        for lang, text in announcement_texts(self.cfg, call):
+        said = announcement_texts(self.cfg, call, self.display, self.cat)
+        sounds = []
+        for lang, text in said:          # render every language first: no gap between them
             out = Path(self._tmp.name) / f"{lang}.wav"
             try:
-                self.commands.append(self.speaker.render(lang, text, out))
-                speech = pygame.mixer.Sound(str(out))
+                self.commands.append(self.speaker.render(self.cat.voice(lang), text, out))
+                sounds.append((lang, text, pygame.mixer.Sound(str(out))))
             except (OSError, subprocess.SubprocessError, pygame.error) as e:
                 self._warn(f"speech-{lang}", f"speech in '{lang}' failed: {e}")
-                continue
-            self._play(speech)
-            self.log.append(("speech", lang, text))
+        for _ in range(self.display.repeat):
+            for lang, text, speech in sounds:
+                self._play(speech)
+                self.log.append(("speech", lang, text))
         log.info("announced %s -> desk %s%s", call.number, call.desk, " (recall)" if call.recall else "")

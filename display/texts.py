@@ -1,5 +1,9 @@
-"""The board's fixed words in the site's languages (German and English built in, English as fallback).
+"""The board's words, from the site's text catalogues (:mod:`aufruf.texts`).
 
+The board shows every fixed phrase in the first language and, beside it, one
+secondary language at a time: the secondary languages take turns every
+``displays.rotate_s`` seconds, so a board with eleven languages stays as calm
+as one with two. The called number and the counter never rotate.
 Dates are written here too, without the C library's locale (a display Pi
 usually has only one locale installed).
 """
@@ -8,53 +12,76 @@ from __future__ import annotations
 
 import datetime as dt
 
-LABELS: dict[str, dict[str, str]] = {
-    "de": {
-        "call": "Aufruf", "history": "Zuletzt aufgerufen", "waiting": "Wartende",
-        "eta": "ca. {m} Min.", "no_eta": "", "service_closed": "geschlossen",
-        "closed": "Geschlossen", "hours": "Öffnungszeiten", "offline": "offline",
-        "recall": "Wiederholung", "none": "Noch kein Aufruf", "persons": "{n} wartend", "priority": "Vorrang",
-        "closed_today": "heute keine Wartemarken mehr",
-    },
-    "en": {
-        "call": "Now calling", "history": "Last calls", "waiting": "Waiting",
-        "eta": "about {m} min", "no_eta": "", "service_closed": "closed",
-        "closed": "Closed", "hours": "Opening hours", "offline": "offline",
-        "recall": "Repeat", "none": "No call yet", "persons": "{n} waiting", "priority": "Priority",
-        "closed_today": "no more tickets today",
-    },
-}
+from aufruf.config import Display, SiteConfig
+from aufruf.texts import Catalogue, for_site
 
-WEEKDAYS = {
-    "de": ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag"),
-    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
-}
-WEEKDAYS_SHORT = {
-    "de": ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So"),
-    "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
-}
-MONTHS = {
-    "de": ("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September",
-           "Oktober", "November", "Dezember"),
-    "en": ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-           "October", "November", "December"),
-}
+SEP = " · "
 
+
+class BoardTexts:
+    """The phrases one display shows, in its languages, with the rotation of the secondary ones."""
+
+    def __init__(self, cfg: SiteConfig, display: Display, catalogue: Catalogue | None = None):
+        self.cfg = cfg
+        self.cat = catalogue or for_site(cfg)
+        self.langs = display.languages or cfg.languages
+        self.first = self.langs[0]
+        self.rotate_s = display.rotate_s
+
+    def secondary(self, now: float) -> str | None:
+        """The secondary language shown at ``now`` (None for a one-language board)."""
+        others = self.langs[1:]
+        if not others:
+            return None
+        return others[int(max(0.0, now) // self.rotate_s) % len(others)]
+
+    def shown(self, now: float) -> tuple[str, ...]:
+        second = self.secondary(now)
+        return (self.first,) if second is None else (self.first, second)
+
+    def label(self, key: str, now: float, **kw: object) -> str:
+        """``Aufruf · Çağrılan``: the phrase in the first and the current secondary language."""
+        return SEP.join(t for _, t in self.cat.texts(f"board.{key}", self.shown(now), **kw))
+
+    def isolated(self, key: str, langs: tuple[str, ...], **kw: object) -> str:
+        """The phrase in ``langs`` joined by `` · ``, each part a bidi isolate (U+2068 .. U+2069):
+        an Arabic part keeps its own direction beside a German one, full stops included."""
+        return SEP.join(f"\u2068{t}\u2069" for _, t in self.cat.texts(f"board.{key}", langs, **kw))
+
+    def text(self, lang: str, key: str, **kw: object) -> str:
+        return self.cat.text(lang, f"board.{key}", **kw)
+
+    def desk(self, desk_id: str, lang: str) -> str:
+        """A counter's label: the site file's, else the catalogue's ``Schalter 3`` / ``Gişe 3``."""
+        d = self.cfg.desk(desk_id)
+        if d is not None and lang in d.labels and d.labels[lang] != d.id:
+            return d.labels[lang]
+        return self.cat.text(lang, "board.desk", desk=desk_id)
+
+    def service(self, key: str, lang: str) -> str:
+        s = self.cfg.service(key)
+        return s.name(lang) if s else key
+
+    def rtl(self, lang: str) -> bool:
+        return self.cat.rtl(lang)
+
+    def long_date(self, day: dt.date, lang: str) -> str:
+        return self.cat.long_date(day, lang)
+
+    def opening_lines(self, hours, lang: str) -> list[str]:
+        return self.cat.opening_lines(hours, lang)
+
+
+# one-off helpers (tests, the demo panel): a catalogue of just the languages asked for
 
 def label(lang: str, key: str, **kw: object) -> str:
-    """A fixed word of the board in ``lang`` (English when the language has no table)."""
-    text = LABELS.get(lang, LABELS["en"]).get(key, LABELS["en"][key])
-    return text.format(**kw) if kw else text
+    """A fixed word of the board in ``lang``."""
+    return Catalogue((lang,)).text(lang, f"board.{key}", **kw)
 
 
-def labels(langs: tuple[str, ...], key: str, sep: str = " · ", **kw: object) -> str:
+def labels(langs: tuple[str, ...], key: str, sep: str = SEP, **kw: object) -> str:
     """The same word in each language, without repeating identical words ("offline")."""
-    out: list[str] = []
-    for lang in langs:
-        t = label(lang, key, **kw)
-        if t and t not in out:
-            out.append(t)
-    return sep.join(out)
+    return sep.join(t for _, t in Catalogue(langs).texts(f"board.{key}", langs, **kw))
 
 
 def closed_line(langs: tuple[str, ...], closed: str, note: str | None,
@@ -76,28 +103,9 @@ def closed_line(langs: tuple[str, ...], closed: str, note: str | None,
 
 def long_date(day: dt.date, lang: str) -> str:
     """``Mittwoch, 25. November 2026`` / ``Wednesday, 25 November 2026``."""
-    if lang not in WEEKDAYS:
-        return day.isoformat()
-    wd, month = WEEKDAYS[lang][day.weekday()], MONTHS[lang][day.month - 1]
-    if lang == "de":
-        return f"{wd}, {day.day}. {month} {day.year}"
-    return f"{wd}, {day.day} {month} {day.year}"
+    return Catalogue((lang,)).long_date(day, lang)
 
 
 def opening_lines(hours: dict[str, tuple[tuple[dt.time, dt.time], ...]] | None, lang: str) -> list[str]:
     """Opening hours as lines, consecutive days with equal hours joined: ``Mo–Fr  08:00–18:00``."""
-    if not hours:
-        return []
-    order = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-    names = WEEKDAYS_SHORT.get(lang, WEEKDAYS_SHORT["en"])
-    spans = [", ".join(f"{a:%H:%M}–{b:%H:%M}" for a, b in hours.get(d, ())) for d in order]
-    lines, i = [], 0
-    while i < 7:
-        j = i
-        while j + 1 < 7 and spans[j + 1] == spans[i]:
-            j += 1
-        if spans[i]:
-            days = names[i] if i == j else f"{names[i]}–{names[j]}"
-            lines.append(f"{days}  {spans[i]}")
-        i = j + 1
-    return lines
+    return Catalogue((lang,)).opening_lines(hours, lang)

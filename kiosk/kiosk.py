@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 PRINTER_RECHECK_OK_S = 30.0      # re-ask a healthy printer this often
 PRINTER_RECHECK_FAULT_S = 2.0    # and a faulty one this often (refilled paper is noticed quickly)
 REFUSED_FAULT_S = 3.0            # show the fault this long after the controller refused a request
+INFO_LED_S = 2.0                 # the LED blinks this long after a press of the "what is called now?" button
 OnPrinted = Callable[[str | None, bytes], None]
 CHECKIN = "@appointment"         # the request book's "service" of an appointment check-in
 ARMED_S = 30.0                   # after the appointment button, the keypad takes a code this long
@@ -54,6 +55,8 @@ class TicketKiosk:
     (called once with the link's configuration: :class:`~aufruf.link.MqttLink`
     unless a test or tool needs another login). ``on_printed(number or None for a
     test print, escpos_bytes)`` runs on the worker thread after every successful print.
+    ``voice`` (a :class:`kiosk.voice.Voice`; None makes one when the site file says
+    ``speaker = true``) says the drawn number and, on the info button, the latest calls.
     """
 
     def __init__(self, cfg: SiteConfig, kiosk_id: str, *, printer: PrinterPort | None = None,
@@ -61,7 +64,7 @@ class TicketKiosk:
                  clock: Callable[[], float] = time.monotonic,
                  on_printed: OnPrinted | None = None, new_id: Callable[[], str] | None = None,
                  on_tick: Callable[[], None] | None = None,
-                 scanner_opener: Callable[[str], object] | None = None):
+                 scanner_opener: Callable[[str], object] | None = None, voice: Any = None):
         kcfg = cfg.kiosk(kiosk_id)
         if kcfg is None:
             raise ValueError(cfg.unknown("kiosk", kiosk_id))
@@ -74,6 +77,15 @@ class TicketKiosk:
         self.topics = protocol.Topics(cfg.site_id)
         self.printer = printer if printer is not None else PrinterPort.from_spec(kcfg.printer)
         self.gates = {b.service: press.PressGate(kcfg.min_gap_s, kcfg.hold_test_s) for b in kcfg.buttons}
+        if kcfg.info_pin is not None:
+            self.gates[panel_mod.INFO] = press.PressGate(kcfg.min_gap_s, kcfg.hold_test_s)
+        if voice is None and kcfg.speaker:
+            from .voice import Voice
+            voice = Voice(cfg, kcfg)
+        self.voice = voice
+        self.latest_calls: list[tuple[str, str]] = []     # (number, desk) from the retained board
+        self.info_presses = 0
+        self._info_until = 0.0
         self.book = requests.RequestBook(kiosk_id, kcfg.request_timeout_s, kcfg.late_print_s, new_id)
         self.events: queue.Queue = queue.Queue()
         self.printer_state = OK
@@ -95,7 +107,7 @@ class TicketKiosk:
 
         self.link = link_factory(cfg.broker, cfg.site_id, "kiosk", kiosk_id,
                                  subscriptions=(self.topics.ticket(kiosk_id), self.topics.role_status("controller"),
-                                                self.topics.queue),
+                                                self.topics.queue, self.topics.board),
                                  handler=self._on_message,
                                  status_extra=lambda: {"printer": self.printer_state, **self.input_status},
                                  on_connect=lambda: self.events.put(Connected()),
@@ -122,6 +134,8 @@ class TicketKiosk:
 
     def start(self) -> None:
         """Start the worker thread and the MQTT link."""
+        if self.voice is not None:
+            self.voice.start()
         self._thread = threading.Thread(target=self._run, name=f"kiosk-{self.id}", daemon=True)
         self._thread.start()
         self.link.start()
@@ -140,6 +154,8 @@ class TicketKiosk:
             self._thread.join(10)
         self.link.stop()
         self.panel.close()
+        if self.voice is not None:
+            self.voice.close()
 
     def wait_ready(self, timeout: float) -> bool:
         """Block until the worker has checked the printer once."""
@@ -174,6 +190,7 @@ class TicketKiosk:
             deadlines = [d for d in (retry, self._next_printer_check,
                                      self._fault_until if self._fault_until > now else None,
                                      self._closed_until if self._closed_until > now else None,
+                                     self._info_until if self._info_until > now else None,
                                      *(g.next_deadline() for g in self.gates.values())) if d is not None]
             wait = max(0.0, min(deadlines) - now) if deadlines else 1.0
             try:
@@ -218,7 +235,7 @@ class TicketKiosk:
 
     def _tick(self, now: float) -> None:
         for service, gate in self.gates.items():
-            if gate.tick(now) == press.TEST:
+            if gate.tick(now) == press.TEST and service != panel_mod.INFO:
                 log.info("kiosk %s: button %s held %.0f s: test print (no number)", self.id, service,
                          self.kcfg.hold_test_s)
                 self._print_test(service)
@@ -241,6 +258,9 @@ class TicketKiosk:
         gate = self.gates.get(service)
         if gate is None or gate.press(t) != press.TICKET:
             return
+        if service == panel_mod.INFO:
+            self._on_info()
+            return
         now = self.clock()
         blocking = self.book.blocking(service, now)
         if blocking is not None:
@@ -260,6 +280,15 @@ class TicketKiosk:
         self.panel.beep(1)
         log.info("kiosk %s: press of %s, request %s", self.id, service, p.id)
         self._send(p)
+
+    def _on_info(self) -> None:
+        """The "what is being called now?" button: LED, buzzer and (with a speaker) the latest calls."""
+        self.info_presses += 1
+        self.panel.beep(1)
+        self._info_until = self.clock() + INFO_LED_S
+        log.info("kiosk %s: info button: %d latest call(s)", self.id, min(3, len(self.latest_calls)))
+        if self.voice is not None:
+            self.voice.say(self.voice.latest_sentences(self.latest_calls))
 
     def _send(self, p: requests.Pending) -> None:
         if p.service == CHECKIN:
@@ -376,6 +405,14 @@ class TicketKiosk:
                 return
             self.closed = {k: sq.closed for k, sq in q.services.items() if sq.closed}
             return
+        if route.kind == "board":
+            try:
+                board = protocol.Board.from_json(payload)
+            except PayloadError as e:
+                log.warning("kiosk %s: bad board ignored: %s", self.id, e)
+                return
+            self.latest_calls = [(c.number, c.desk) for c in board.calls]
+            return
         if topic != self.topics.ticket(self.id):
             return
         try:
@@ -455,6 +492,8 @@ class TicketKiosk:
             self._printing = False
         self._report(rid, data.number, True)
         self.printed_count += 1
+        if self.voice is not None:      # "Kurzanliegen. Ihre Nummer: K 0 1 7."
+            self.voice.say(self.voice.ticket_sentences(data.service, data.number))
         log.info("kiosk %s: printed %s (%s ahead)", self.id, data.number,
                  "?" if data.ahead is None else data.ahead)
         self._after_print(data.number, raw, layout)
@@ -512,7 +551,7 @@ class TicketKiosk:
         if (self.printer_state not in CAN_PRINT or not self.link.is_connected() or controller_down
                 or self.book.overdue(now) or now < self._fault_until):
             self.panel.show(panel_mod.FAULT)
-        elif self.book.pending or self._printing:
+        elif self.book.pending or self._printing or now < self._info_until:
             self.panel.show(panel_mod.BUSY)
         elif now < self._closed_until or (self.closed and all(b.service in self.closed for b in self.kcfg.buttons)):
             self.panel.show(panel_mod.CLOSED)

@@ -24,6 +24,7 @@ BUSY = "busy"
 FAULT = "fault"
 OFF = "off"
 CLOSED = "closed"
+INFO = "?"          # the "what is being called now?" button's edges carry this instead of a service key
 BLINK = {BUSY: (0.25, 0.25), FAULT: (0.08, 0.08), CLOSED: (0.1, 1.9)}
 
 EdgeHandler = Callable[[str, str], None]     # (edge "press"/"release", service)
@@ -62,6 +63,11 @@ class Panel:
                 btn = Button(kiosk.appointment_pin, pull_up=True, bounce_time=None, pin_factory=pin_factory)
                 btn.when_pressed = lambda _d=None: on_edge("press", APPOINTMENT)
                 self.buttons[APPOINTMENT] = btn
+            if kiosk.info_pin is not None:
+                btn = Button(kiosk.info_pin, pull_up=True, bounce_time=None, pin_factory=pin_factory)
+                btn.when_pressed = lambda _d=None: on_edge("press", INFO)
+                btn.when_released = lambda _d=None: on_edge("release", INFO)
+                self.buttons[INFO] = btn
             if kiosk.led_pin is not None:
                 self.led = LED(kiosk.led_pin, pin_factory=pin_factory)
             if kiosk.buzzer_pin is not None:

@@ -62,7 +62,11 @@ def render_image(layout: tl.Layout) -> Any:
     y = int(tl.CUTTER_MM * tl.DOTS_PER_MM)          # the blank part between head and cutter
     for e in layout.elements:
         advance = int(round(tl.element_mm(e, layout.dpi) * tl.DOTS_PER_MM))
-        if isinstance(e, tl.Line):
+        if isinstance(e, tl.Line) and e.image:
+            # the same bitmap the printer gets: black dots where it prints
+            li = tl.line_bitmap(e, printable).convert("L")
+            img.paste(INK, (MARGIN, y + max(0, advance - li.height) // 2), li.point(lambda v: 255 - v))
+        elif isinstance(e, tl.Line):
             li = _line_image(e)
             if li.width > printable:
                 li = li.crop((0, 0, printable, li.height))   # the printer drops what does not fit

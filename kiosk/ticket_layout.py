@@ -11,18 +11,29 @@ size, not a bitmap), in the largest size that keeps the ticket within
 :data:`MAX_PAPER_MM` of paper. Text goes out in a code page that has German
 umlauts, ß and € (CP858 where the printer profile has it), set through
 python-escpos's encoding support.
+
+The ticket's languages are ``kiosks.ticket_languages`` (default: the site's),
+its phrases come from the text catalogues (:mod:`aufruf.texts`). A line the
+code pages cannot hold (Arabic and Farsi: no shaping, no right to left;
+Cyrillic beside Latin; a Romanian ț no page has) is marked ``image``: it is drawn with DejaVu Sans (shaped and in
+bidi order through Pillow's raqm layout) and printed as a raster image
+(``GS v 0`` through python-escpos ``image()``), never as unmappable bytes.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import io
 import textwrap
-from dataclasses import dataclass
+import unicodedata
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Union
 from zoneinfo import ZoneInfo
 
 from aufruf.config import Kiosk, Printer, SiteConfig
 from aufruf.protocol import TicketInfo
+from aufruf.texts import Catalogue, for_site
 
 if TYPE_CHECKING:
     from .printer import PrinterPort
@@ -39,17 +50,9 @@ QR_MODULE_DOTS = 3
 NUMBER_SIZES = (8, 7, 6, 5, 4, 3)
 # code pages with ä ö ü ß and €, in order of preference
 PREFERRED_CODEPAGES = ("CP858", "CP1252", "ISO_8859-15")
-
-# texts printed on the ticket, per language (a language without an entry uses English)
-TEXTS: dict[str, dict[str, str]] = {
-    "de": {"ahead": "Vor Ihnen: {n}", "next": "Sie sind als Nächstes dran", "eta": "Wartezeit ca. {m} Min.", "test": "TESTDRUCK",
-           "test_note": "Kein Ticket - keine Nummer vergeben", "kiosk": "Automat",
-           "printer": "Drucker", "date": "%d.%m.%Y  %H:%M", "priority": "VORRANG"},
-    "en": {"ahead": "Ahead of you: {n}", "next": "You are next", "eta": "Wait about {m} min", "test": "TEST PRINT",
-           "test_note": "Not a ticket - no number taken", "kiosk": "Kiosk",
-           "printer": "Printer", "date": "%Y-%m-%d  %H:%M", "priority": "PRIORITY"},
-}
 CHARSET_SAMPLE = "ÄÖÜ äöü ß €"
+IMAGE_LINE_DOTS = 34            # a raster line: as tall as a text line (1/6 inch), room for harakat
+FONT_DIR = "/usr/share/fonts/truetype/dejavu"       # Debian's fonts-dejavu-core
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,8 @@ class Line:
     bold: bool = False
     width: int = 1
     height: int = 1
+    image: bool = False     # printed as a raster image (a script the code page lacks)
+    rtl: bool = False       # its language reads right to left
 
 
 @dataclass(frozen=True)
@@ -123,8 +128,40 @@ class Layout:
 
 # ---------------------------------------------------------------- building
 
-def texts(lang: str) -> dict[str, str]:
-    return TEXTS.get(lang, TEXTS["en"])
+class _Phrases:
+    """``texts(lang)["ahead"]``: the ticket phrases of one language from a catalogue."""
+
+    def __init__(self, cat: Catalogue, lang: str):
+        self.cat, self.lang = cat, lang
+
+    def __getitem__(self, key: str) -> str:
+        return self.cat.text(self.lang, f"ticket.{key}")
+
+
+def texts(lang: str, cat: Catalogue | None = None) -> _Phrases:
+    return _Phrases(cat or Catalogue((lang,)), lang)
+
+
+def printable_as_text(text: str, profile: Any) -> bool:
+    """Whether the printer can print ``text`` from its code pages: Latin letters only (python-escpos
+    switches pages for a Turkish ş or a Polish ą), never Arabic (no shaping, no right to left) nor
+    another script mixed with Latin; and every character in one of the profile's code pages."""
+    from escpos.magicencode import Encoder
+    encoder = Encoder(profile.get_code_pages())
+    for ch in set(text):
+        if ch.isascii():
+            continue
+        if ch.isalpha() and not unicodedata.name(ch, "").startswith("LATIN"):
+            return False
+        if unicodedata.bidirectional(ch) in ("R", "AL") or encoder.find_suitable_encoding(ch) is None:
+            return False
+    return True
+
+
+def _as_images(elements: list[Element], profile: Any) -> list[Element]:
+    """Mark the lines the printer's code pages cannot print as raster images."""
+    return [replace(e, image=True) if isinstance(e, Line) and not printable_as_text(e.text, profile) else e
+            for e in elements]
 
 
 def choose_codepage(profile: Any) -> str | None:
@@ -149,14 +186,14 @@ def _wrap(text: str, width: int, **kw: Any) -> list[Line]:
     return [Line(t, **kw) for t in (textwrap.wrap(text, width) or [""])]
 
 
-def wait_line(lang: str, ahead: int | None, eta_min: int | None) -> str | None:
+def wait_line(lang: str, ahead: int | None, eta_min: int | None, cat: Catalogue | None = None) -> str | None:
     """"Ahead of you: 4 · Wait about 12 min" in one language; parts that are unknown are left out.
 
     Nobody ahead: "You are next" (not "Ahead of you: 0 · Wait about 0 min").
     """
-    t = texts(lang)
+    t = texts(lang, cat)
     if ahead == 0:
-        return t.get("next", TEXTS["en"]["next"])
+        return t["next"]
     parts = []
     if ahead is not None:
         parts.append(t["ahead"].format(n=ahead))
@@ -168,55 +205,74 @@ def wait_line(lang: str, ahead: int | None, eta_min: int | None) -> str | None:
 def build(cfg: SiteConfig, kiosk: Kiosk, data: TicketData, profile: Any) -> Layout:
     """The layout of one ticket (or of a test print when ``data.number`` is None)."""
     width = kiosk.printer.width_chars
-    langs = cfg.languages
+    langs = kiosk.ticket_languages or cfg.languages
+    cat = for_site(cfg)
     tz = ZoneInfo(cfg.timezone)
     when = dt.datetime.fromtimestamp(data.issued_at_ms / 1000, tz)
-    first = texts(langs[0])
+    first = texts(langs[0], cat)
+    codepage = choose_codepage(profile)
+
+    def say(lang: str) -> _Phrases:
+        return texts(lang, cat)
+
+    def wrap(text: str, lang: str | None = None, **kw: Any) -> list[Line]:
+        return _wrap(text, width, rtl=bool(lang and cat.rtl(lang)), **kw)
     service = cfg.service(data.service)
     cutter = has_cutter(profile)
 
-    head: list[Element] = [*_wrap(cfg.name, width, bold=True)]
+    head: list[Element] = [*wrap(cfg.name, bold=True)]
     if data.number is None:
-        head += [Line(" / ".join(dict.fromkeys(texts(lang)["test"] for lang in langs)), bold=True)]
+        head += [Line(" / ".join(dict.fromkeys(say(lang)["test"] for lang in langs)), bold=True)]
     if service is not None:
         for i, lang in enumerate(langs):
             name = service.names.get(lang)
             if name and (i == 0 or name != service.name(langs[0])):
-                head += _wrap(name, width, bold=(i == 0))
+                head += wrap(name, lang, bold=(i == 0))
     if data.priority:   # the info desk's priority ticket: called before the others of its service
-        head.append(Line(" / ".join(dict.fromkeys(texts(lang)["priority"] for lang in langs)), bold=True,
+        head.append(Line(" / ".join(dict.fromkeys(say(lang)["priority"] for lang in langs)), bold=True,
                          width=2, height=2))
     head.append(Gap(8))
 
     tail: list[Element] = [Gap(8), Line(when.strftime(first["date"]))]
+    wait_lines: list[Element] = []      # the secondary languages' lines: the first to go when paper is short
+    footer_lines: list[Element] = []
+    first_footer: list[Element] = []
     if data.number is None:
         tail += [Line(f"{first['kiosk']} {kiosk.id}"), Line(CHARSET_SAMPLE)]
         for lang in langs:
-            tail += _wrap(texts(lang)["test_note"], width)
+            tail += wrap(say(lang)["test_note"], lang)
     else:
-        for lang in langs:
-            wl = wait_line(lang, data.ahead, data.eta_min)
+        for i, lang in enumerate(langs):
+            wl = wait_line(lang, data.ahead, data.eta_min, cat)
             if wl:
-                tail += _wrap(wl, width)
-        for lang in langs:
+                (tail if i == 0 else wait_lines).extend(wrap(wl, lang))
+        for i, lang in enumerate(langs):
             if kiosk.footer.get(lang):
-                tail += _wrap(kiosk.footer[lang], width)
-        url = qr_url(kiosk.qr_url, data)
-        if url:
-            tail += [Qr(url)]
-            if "{key}" in (kiosk.qr_url or ""):  # the ticket page: its address for people who type
-                tail += _wrap(url.split("://", 1)[-1], width)
-    tail.append(Cut(cutter))
+                (first_footer if i == 0 else footer_lines).extend(wrap(kiosk.footer[lang], lang))
+    end: list[Element] = []
+    url = qr_url(kiosk.qr_url, data) if data.number is not None else None
+    if url:
+        end.append(Qr(url))
+        if "{key}" in (kiosk.qr_url or ""):  # the ticket page: its address for people who type
+            end += wrap(url.split("://", 1)[-1])
+    end.append(Cut(cutter))
 
+    # the largest number that fits MAX_PAPER_MM; with many languages the secondary footers go first,
+    # then the secondary wait lines, before the number shrinks below size 5
     big = data.number if data.number is not None else "TEST"
+    contents = [(wait_lines, footer_lines), (wait_lines, []), ([], [])]
     chosen: Layout | None = None
-    for size in NUMBER_SIZES:
-        w = min(size, max(1, width // len(big)))
-        layout = Layout((*head, Line(big, bold=True, width=w, height=size), *tail), width,
-                        choose_codepage(profile), printer_dpi(kiosk.printer, profile))
-        chosen = layout
-        if paper_mm(layout) <= MAX_PAPER_MM:
-            break
+    for sizes in (NUMBER_SIZES[:4], NUMBER_SIZES[4:]):
+        for waits, footers in contents:
+            for size in sizes:
+                w = min(size, max(1, width // len(big)))
+                elements = _as_images([*head, Line(big, bold=True, width=w, height=size), *tail, *waits,
+                                       *first_footer, *footers, *end], profile)
+                layout = Layout(tuple(elements), width, codepage, printer_dpi(kiosk.printer, profile))
+                if chosen is None or paper_mm(layout) < paper_mm(chosen):
+                    chosen = layout
+                if paper_mm(layout) <= MAX_PAPER_MM:
+                    return layout
     assert chosen is not None
     return chosen
 
@@ -258,6 +314,8 @@ def element_mm(e: Element, dpi: int = DEFAULT_DPI) -> float:
     """Paper an element takes, in millimetres (estimated from the printer's dot geometry)."""
     dots_per_mm = dpi / 25.4
     if isinstance(e, Line):
+        if e.image:
+            return IMAGE_LINE_DOTS * e.height / dots_per_mm
         return max(LINE_MM, FONT_A_DOTS / dots_per_mm * e.height + 1.0)
     if isinstance(e, Gap):
         return e.dots / dots_per_mm
@@ -295,7 +353,12 @@ def to_escpos(layout: Layout, p: Any) -> None:
             size = (w, h)
 
     for e in layout.elements:
-        if isinstance(e, Line):
+        if isinstance(e, Line) and e.image:
+            text_size(1, 1)
+            p.set(align="left", bold=False)
+            with contextlib.redirect_stdout(io.StringIO()):     # its note on profiles without a paper width
+                p.image(line_bitmap(e, layout.width_chars * 12), impl="bitImageRaster", center=False)
+        elif isinstance(e, Line):
             text_size(e.width, e.height)
             p.set(align=e.align, bold=e.bold)
             p.textln(e.text)
@@ -312,6 +375,39 @@ def to_escpos(layout: Layout, p: Any) -> None:
                 p.cut(feed=False)   # GS V B 0: feed to the cutter, then cut
             else:
                 p.print_and_feed(TEAR_FEED_LINES)
+
+
+def line_bitmap(line: Line, width_dots: int) -> Any:
+    """A line as a 1-bit PIL image the printable width wide: shaped, in bidi order, aligned."""
+    from PIL import Image, ImageDraw, ImageFont
+    height = IMAGE_LINE_DOTS * line.height
+    name = "DejaVuSans-Bold.ttf" if line.bold else "DejaVuSans.ttf"
+    size = int(22 * line.height)
+    layout_engine = ImageFont.Layout.RAQM if _has_raqm() else ImageFont.Layout.BASIC
+
+    def font(n: int) -> Any:
+        try:
+            return ImageFont.truetype(f"{FONT_DIR}/{name}", n, layout_engine=layout_engine)
+        except OSError:
+            return ImageFont.load_default(n)
+    direction = "rtl" if line.rtl else None
+    f = font(size)
+    kw: dict[str, Any] = {"direction": direction} if layout_engine == ImageFont.Layout.RAQM else {}
+    while size > 10 and f.getlength(line.text, **kw) > width_dots:
+        size -= 1
+        f = font(size)
+    img = Image.new("1", (width_dots, height), 1)
+    d = ImageDraw.Draw(img)
+    w = f.getlength(line.text, **kw)
+    align = line.align if not line.rtl or line.align == "center" else ("left" if line.align == "right" else "right")
+    x = {"left": 0, "center": (width_dots - w) / 2, "right": width_dots - w}[align]
+    d.text((x, height / 2), line.text, font=f, fill=0, anchor="lm", **kw)
+    return img
+
+
+def _has_raqm() -> bool:
+    from PIL import features
+    return bool(features.check("raqm"))
 
 
 def escpos_bytes(layout: Layout, profile_name: str | None) -> bytes:

@@ -95,7 +95,7 @@ def test_check_config_command(tmp_path):
 def test_one_typo_is_one_problem_and_the_readme_example_is_what_check_config_prints(tmp_path):
     assert problems(EXAMPLE.replace("languages = [", "langauges = [")) == [
         "site.langauges: unknown key (did you mean 'languages'?); allowed: id, name, languages, timezone, "
-        "day_starts, opening_hours, closed_days"]
+        "day_starts, opening_hours, closed_days, lang_dir"]
     # the README's three mistakes give exactly the README's three lines
     text = EXAMPLE.replace("languages = [", "langauges = [").replace('services = ["K"]', 'services = ["X"]', 1) \
                   .replace("pin = 18", "pin = 17")

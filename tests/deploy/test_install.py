@@ -62,7 +62,7 @@ def test_lays_down_config_broker_udev_and_units(first):
     # the system steps are shown, not done
     out = r.stdout
     for step in ("apt-get install -y --no-install-recommends", "mosquitto ", "espeak-ng", "libusb-1.0-0",
-                 "useradd --system", "usermod --append --groups input,gpio,lp,dialout,video,render,audio aufruf",
+                 "useradd --system", "usermod --append --groups input,gpio,lp,dialout,audio,video,render aufruf",
                  "python3 -m venv --system-site-packages /opt/aufruf/venv",
                  "systemctl enable aufruf-desk.service aufruf-kiosk@entrance.service aufruf-display@hall.service",
                  "systemctl restart mosquitto.service"):

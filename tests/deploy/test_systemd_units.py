@@ -103,9 +103,9 @@ def test_desk_reloads_with_sighup_and_reaches_keypads(units):
 
 def test_kiosk_reaches_gpio_printer_and_serial(units):
     u = units["aufruf-kiosk@.service"]
-    assert set(one(u, "Service", "SupplementaryGroups").split()) == {"gpio", "lp", "dialout"}
+    assert set(one(u, "Service", "SupplementaryGroups").split()) == {"gpio", "lp", "dialout", "audio"}
     allowed = {v.split()[0] for v in u["Service"]["DeviceAllow"]}
-    assert {"char-gpiochip", "char-usb_device", "char-usb", "char-ttyUSB", "char-ttyACM"} <= allowed
+    assert {"char-gpiochip", "char-usb_device", "char-usb", "char-ttyUSB", "char-ttyACM", "char-alsa"} <= allowed
     # lgpio writes its notification pipes into the working directory: a writable one
     wd = one(u, "Service", "WorkingDirectory")
     assert wd == "%t/" + one(u, "Service", "RuntimeDirectory")
@@ -189,10 +189,10 @@ def test_kiosk_unit_reaches_every_printer_connection(units, connection, node, ma
         assert module in SERIAL_MODULES
 
 
-def test_kiosk_unit_lists_only_gpio_and_printer_devices(units):
+def test_kiosk_unit_lists_only_gpio_printer_and_sound_devices(units):
     allowed = {v.split()[0] for v in units["aufruf-kiosk@.service"]["Service"]["DeviceAllow"]}
     assert allowed == {"char-gpiochip", "char-usb_device", "char-usb", "char-ttyUSB", "char-ttyACM",
-                       "char-ttyAMA", "/dev/ttyS0", "/dev/serial0"}
+                       "char-ttyAMA", "/dev/ttyS0", "/dev/serial0", "char-alsa"}   # alsa: the optional speaker
     # not char-ttyS: that major (4) is also the virtual consoles tty1..tty63
 
 

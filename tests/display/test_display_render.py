@@ -1,6 +1,5 @@
 """The renderer on real pygame surfaces (SDL dummy driver): what is drawn where, and only what changed."""
 
-import datetime as dt
 
 import pygame
 
@@ -127,20 +126,6 @@ def test_closed_screen_outside_hours(cfg, tmp_path):
     pygame.image.save(s, str(tmp_path / "closed.png"))
     assert "closed" in r.spots and "current.number" not in r.spots
     assert count(s, r.spots["closed"], FG) > 100
-
-
-def test_every_character_on_the_board_has_a_glyph_in_the_shipped_fonts(cfg):
-    pygame.font.init()
-    words = [cfg.name] + [d.label(lang) for d in cfg.desks for lang in cfg.languages]
-    words += [s.name(lang) for s in cfg.services for lang in cfg.languages]
-    words += [n for texts_ in cfg.displays[0].notices.values() for n in texts_]
-    words += [texts.label(lang, k, m=5, n=5) for lang in texts.LABELS for k in texts.LABELS[lang]]
-    words += [texts.long_date(dt.date(2026, 3, 4), lang) for lang in texts.LABELS]
-    words += texts.opening_lines(cfg.opening_hours, "de") + ["0123456789:·–ÄÖÜäöüß"]
-    for path in (render.FONT_REGULAR, render.FONT_BOLD):
-        font = pygame.font.Font(str(path), 20)
-        missing = {ch for w in words for ch, m in zip(w, font.metrics(w)) if m is None}
-        assert not missing, f"{path.name} lacks {missing}"
 
 
 @pytest.mark.parametrize("size", SIZES)

@@ -38,7 +38,8 @@ def test_gong_is_a_two_tone_wav():
 
 def test_announcement_uses_the_config_templates_with_the_number_spoken_clearly(cfg):
     said = announcement_texts(cfg, BoardEntry("K017", "3"))
-    assert said == [("de", "Nummer K 17, bitte zu Schalter 3."), ("en", "Number K 17, please go to Counter 3.")]
+    assert said == [("de", "Nummer K 0 1 7, bitte zu Schalter 3."),
+                    ("en", "Number K 0 1 7, please go to Counter 3.")]
 
 
 def test_espeak_renders_a_wav(tmp_path):
@@ -68,8 +69,8 @@ def test_each_call_chimes_then_speaks_every_language(player):
     assert player.wait_idle(20)
     assert [e[:2] for e in player.log] == [("chime", "K017"), ("speech", "de"), ("speech", "en"),
                                            ("chime", "N005"), ("speech", "de"), ("speech", "en")]
-    assert player.log[5] == ("speech", "en", "Number N 5, please go to Counter 1.")
-    assert [c[1:3] for c in player.commands] == [["-v", "de"], ["-v", "en"]] * 2
+    assert player.log[5] == ("speech", "en", "Number N 0 0 5, please go to Counter 1.")
+    assert [c[1:3] for c in player.commands] == [["-v", "de"], ["-v", "en-gb"]] * 2
 
 
 def test_missing_espeak_is_logged_once_and_the_chime_still_plays(cfg, caplog):
