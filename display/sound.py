@@ -235,11 +235,11 @@ class SoundPlayer:
                     continue
                 self._mixer = True
                 self.device = dev
-                self.opens += 1
                 self._chime = None
                 self._warned.discard("mixer")
                 log.info("sound on %s (SDL audio driver %s)%s", dev or "the default device",
-                         driver or "auto", " again" if self.opens > 1 else "")
+                         driver or "auto", " again" if self.opens > 0 else "")
+                self.opens += 1             # after the log line: a watcher of ``opens`` finds it written
                 return True
         finally:
             for k, v in saved.items():

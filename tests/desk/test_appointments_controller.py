@@ -117,6 +117,7 @@ def test_late_gives_a_normal_ticket_where_allowed(site_factory):
     led.close()
     svc = DeskService(site.cfg, "main", str(site.data), keypads=False, clock=clock)
     svc.start()
+    assert svc.link.wait_connected(5)                # subscribed: no request is lost
     try:
         p = site.probe()
         r = checkin(p, "l1", "AB12CD")
@@ -163,6 +164,7 @@ def test_the_arrivals_list_stays_small_with_many_checked_in(site_factory):
     led.close()
     svc = DeskService(site.cfg, "main", str(site.data), keypads=False, clock=clock)
     svc.start()
+    assert svc.link.wait_connected(5)                # subscribed: no request is lost
     try:
         p = site.probe()
         for i in range(30):
@@ -183,6 +185,7 @@ def test_a_refused_drop_file_shows_in_the_controller_status_and_aufruf_status(si
     site = site_factory(site_text(f'drop_dir = "{drop}"\n'))
     svc = DeskService(site.cfg, "main", str(site.data), keypads=False)
     svc.start()
+    assert svc.link.wait_connected(5)                # subscribed: no request is lost
     try:
         p = site.probe()
         (drop / "kalender.csv").write_bytes(b"time,code,desk,service\n10:00,AB12CD,nowhere,B\n")

@@ -213,6 +213,7 @@ def test_keypad_unplugged_mid_press_sends_nothing_half_typed(site):
     svc = DeskService(site.cfg, "main", str(site.data), keypads=True, keypad_opener=plug.open, keypad_retry_s=0.05)
     reader = next(r for r in svc.readers.values() if r.decoder.desk == "1")
     svc.start()
+    assert svc.link.wait_connected(5)                # subscribed: no request is lost
     try:
         p.wait_for("status/controller/main", lambda b: b.get("online"), timeout=10)
         assert reader.connected.wait(5)
