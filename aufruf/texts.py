@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -243,6 +244,19 @@ class Catalogue:
             else:
                 out.append(ch)
         return " ".join(out)
+
+    def sound_alike(self, keys: Iterable[str], lang: str) -> list[tuple[str, ...]]:
+        """Groups of ``keys`` (service letters) that ``lang``'s ``speech.letters`` says the same way.
+
+        ``B017`` and ``P017`` called in a language whose table gives both one word are one call
+        to the ear: the site check names such pairs so that an office can pick other letters.
+        """
+        letters = self.language(lang).phrases.get("speech.letters") or {}
+        said: dict[str, list[str]] = {}
+        for key in dict.fromkeys(k.upper() for k in keys):
+            if key in letters:
+                said.setdefault(str(letters[key]), []).append(key)
+        return [tuple(group) for group in said.values() if len(group) > 1]
 
 
 def spoken_desk(cfg: Any, cat: Catalogue, desk_id: str, lang: str) -> str:

@@ -35,6 +35,27 @@ def language_notes(cfg: config.SiteConfig) -> list[str]:
         lacking = [lang for lang in (k.ticket_languages or cfg.languages) if k.footer and lang not in k.footer]
         if lacking:
             notes.append(f"kiosks[{i}].footer: no text for {', '.join(lacking)} (left out on the ticket)")
+    notes += sound_alike_notes(cfg)
+    return notes
+
+
+def sound_alike_notes(cfg: config.SiteConfig) -> list[str]:
+    """Number letters that a spoken language says the same way (``B`` and ``P`` as one word)."""
+    cat = texts.for_site(cfg)
+    keys = [s.key for s in cfg.services] + ([cfg.appointments.series] if cfg.appointments else [])
+    spoken = []
+    for d in cfg.displays:
+        if d.speech:
+            spoken += d.speech_languages or d.languages or cfg.languages
+    for k in cfg.kiosks:
+        if k.speaker:
+            spoken += k.speech_languages or cfg.languages[:1]
+    notes = []
+    for lang in dict.fromkeys(spoken):
+        for group in cat.sound_alike(keys, lang):
+            notes.append(f"language {lang}: the numbers {' and '.join(f'{k}..' for k in group)} are spoken the same "
+                         f"({cat.spoken_number(group[0], lang)}); choose other letters, or give "
+                         f"speech.letters distinct words in {lang}.toml in site.lang_dir")
     return notes
 
 

@@ -105,3 +105,28 @@ def test_check_config_says_when_the_screen_is_too_small_for_the_distance(tmp_pat
     ok = subprocess.run([sys.executable, "-m", "aufrufcli", "check-config", str(MULTI)],
                         capture_output=True, text=True, cwd=REPO)
     assert ok.returncode == 0 and "8 m needs 56 mm: ok" in ok.stdout
+
+
+def test_letters_said_alike_are_named_by_check_config(tmp_path):
+    # an office whose Russian table says K and N with one word: "K017" and "N017" are one call
+    # to the ear, so the site check names the pair for the languages that are spoken
+    own = tmp_path / "lang"
+    own.mkdir()
+    (own / "ru.toml").write_text('[speech.letters]\nK = "ка"\nN = "ка"\n', encoding="utf-8")
+    site = tmp_path / "site.toml"
+    site.write_text(site_text('["de", "en", "ru"]', "lang"), encoding="utf-8")
+    cat = texts.for_site(config.load(site))
+    assert cat.sound_alike(["K", "N"], "ru") == [("K", "N")]
+    assert cat.sound_alike(["K", "N"], "en") == []
+    out = subprocess.run([sys.executable, "-m", "aufrufcli", "check-config", str(site)],
+                         capture_output=True, text=True, cwd=REPO)
+    assert out.returncode == 0, out.stderr
+    note = next(x for x in out.stdout.splitlines() if "spoken the same" in x)
+    assert note.split("language ", 1)[1].startswith("ru: the numbers K.. and N.. are spoken the same")
+    assert "speech.letters" in note and "ru.toml" in note
+
+
+def test_no_shipped_language_says_two_letters_alike():
+    cat = texts.Catalogue(SHIPPED)
+    letters = [chr(c) for c in range(ord("A"), ord("Z") + 1)]
+    assert {lang: cat.sound_alike(letters, lang) for lang in SHIPPED} == {lang: [] for lang in SHIPPED}
