@@ -2,6 +2,7 @@
 
 import dataclasses
 
+import pytest
 from escpos.printer import Dummy
 
 from aufruf import config
@@ -131,3 +132,14 @@ def test_the_first_customer_is_told_they_are_next_not_zero_ahead():
     out = printed(dataclasses.replace(TICKET, ahead=0, eta_min=0))
     assert "Sie sind als Nächstes dran".encode("cp858") in out and b"You are next" in out
     assert b"Ahead of you: 0" not in out and b"about 0 min" not in out
+
+
+@pytest.mark.parametrize("length", [1, 17, 18, 32, 33, 53, 54, 78, 200])
+def test_the_measured_qr_is_as_large_as_the_printed_one(length):
+    # lengths around the first versions' limits (error correction L, byte mode: 17, 32, 53, 78)
+    import qrcode
+    data = ("https://aufruf.example/t/K017-" + "x" * 200)[:length]
+    q = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_L, border=0)
+    q.add_data(data)
+    q.make(fit=True)
+    assert tl.qr_modules(data) == q.modules_count
