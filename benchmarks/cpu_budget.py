@@ -80,6 +80,10 @@ class CpuBudget:
         """``[python, this file, --enter DIR, --]``: moves itself into the cgroup, then execs the command."""
         return [sys.executable, str(Path(__file__).resolve()), "--enter", str(self.dir), "--"]
 
+    def add(self, pid: int) -> None:
+        """Move a running process (and the threads it has) into the group."""
+        (self.dir / "cgroup.procs").write_text(str(pid))
+
     def throttled(self) -> tuple[int, float]:
         """How often the group was throttled and for how long in total (s), from ``cpu.stat``."""
         stat = dict(line.split() for line in (self.dir / "cpu.stat").read_text().splitlines() if " " in line)

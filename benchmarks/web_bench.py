@@ -12,13 +12,20 @@ as a browser's EventSource does), then:
   happening but the 4-second keep-alive ticks (goal < 1 % of one core).
 
 The simulated browsers run in this process, on the same 2 cores as the server and
-the broker, so the figures include their share of the machine.
+the broker, so the figures include their share of the machine. The timing loop
+waits for a future that the last page's arrival completes (no polling).
+
+``--server-budget 25`` puts the broker and ``aufruf web`` (the Pi's part) under a CPU
+quota of 25 % of one core (``cpu_budget.py``); the simulated browsers, which stand
+for the customers' phones, stay outside it. ``run_all.py --cpu-budget`` runs this
+benchmark that way.
 
 The counter panel part (see :func:`panel_bench`): press -> ``call`` at another MQTT client
 (goal p99 <= 50 ms) and the memory of 50 signed-in sessions (goal < 20 MB).
 
     python benchmarks/web_bench.py [--clients 500] [--calls 100] [--idle-s 30]
                                    [--presses 200] [--panel-sessions 50] [--only board|panel]
+                                   [--server-budget PERCENT]
 """
 
 from __future__ import annotations
@@ -31,6 +38,7 @@ import sys
 import time
 import uuid
 
+from cpu_budget import BudgetUnavailable, CpuBudget
 from harness import BenchSite, cpu_seconds, free_port, machine, pct, rss_mb
 
 import aiohttp
@@ -38,12 +46,35 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 
 
+class Arrivals:
+    """When each call's id reached each page, and a future per call that is done when the
+    last of the pages has it: the timing loop waits for that, it does not poll the pages."""
+
+    def __init__(self, pages: int) -> None:
+        self.pages = pages
+        self.times: dict[str, list[float]] = {}
+        self.done: dict[str, asyncio.Future] = {}
+
+    def expect(self, cid: str) -> asyncio.Future:
+        self.times[cid] = []
+        self.done[cid] = fut = asyncio.get_running_loop().create_future()
+        return fut
+
+    def seen(self, cid: str, at: float) -> None:
+        got = self.times.get(cid)
+        if got is None:
+            return
+        got.append(at)
+        if len(got) == self.pages and not self.done[cid].done():
+            self.done[cid].set_result(None)
+
+
 class Page(asyncio.Protocol):
     """One simulated browser on ``/events`` (a plain HTTP/1.1 GET, read as it comes): when did
     each call's id arrive. A protocol, not a task per page, so the clients cost little."""
 
-    def __init__(self) -> None:
-        self.seen: dict[str, float] = {}
+    def __init__(self, arrivals: Arrivals) -> None:
+        self.arrivals = arrivals
         self.ready = asyncio.Event()
         self.buf = b""
 
@@ -57,7 +88,7 @@ class Page(asyncio.Protocol):
             ev, self.buf = self.buf.split(b"\r\n\r\n", 1)
             i = ev.find(b"event: ")
             if ev.startswith(b"event: call", i):
-                self.seen[ev.split(b'"id":"', 1)[1].split(b'"', 1)[0].decode()] = now
+                self.arrivals.seen(ev.split(b'"id":"', 1)[1].split(b'"', 1)[0].decode(), now)
             elif ev.startswith(b"event: board", i):
                 self.ready.set()
 
@@ -68,9 +99,19 @@ async def bench(args: argparse.Namespace) -> int:
             f'\n[[webs]]\nid = "bench"\nlisten = "127.0.0.1:{port}"\npublic_url = "http://127.0.0.1:{port}"\n'
             f'max_clients = {args.clients + 100}\n')
     site = BenchSite(text)
+    budget = None
     try:
         proc = site.start("web", "--id", "bench")
-        deadline = time.monotonic() + 60
+        slow = 1.0
+        if args.server_budget:
+            # the Pi's part (the broker and aufruf web) under the quota; the 500 browsers are
+            # phones and PCs of their own, so they stay outside it
+            budget = CpuBudget(args.server_budget)
+            budget.add(site.broker.pid)
+            budget.add(proc.pid)
+            slow = 100 / args.server_budget
+            print(f"cpu budget for the broker and aufruf web: {budget.describe()}", flush=True)
+        deadline = time.monotonic() + 60 * slow
         async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
             while True:
                 try:
@@ -83,10 +124,11 @@ async def bench(args: argparse.Namespace) -> int:
                     print("aufruf web did not come up", file=sys.stderr)
                     return 1
                 await asyncio.sleep(0.1)
-            pages = [Page() for _ in range(args.clients)]
+            arrivals = Arrivals(args.clients)
+            pages = [Page(arrivals) for _ in range(args.clients)]
             loop = asyncio.get_running_loop()
             conns = [await loop.create_connection(lambda p=p: p, "127.0.0.1", port) for p in pages]
-            await asyncio.wait_for(asyncio.gather(*(p.ready.wait() for p in pages)), 60)
+            await asyncio.wait_for(asyncio.gather(*(p.ready.wait() for p in pages)), 60 * slow)
             rss_connected = rss_mb(proc.pid)
             print(f"{args.clients} pages connected; aufruf web RSS {rss_connected:.1f} MB "
                   f"(goal < 60 MB: {'met' if rss_connected < 60 else 'MISSED'})", flush=True)
@@ -104,16 +146,18 @@ async def bench(args: argparse.Namespace) -> int:
                 cid = f"bench-{i}"
                 body = {"v": 1, "id": cid, "number": f"K{i % 999 + 1:03d}", "desk": str(1 + i % 4),
                         "service": "K", "at": int(time.time() * 1000), "recall": False}
+                everyone = arrivals.expect(cid)
                 t0 = time.perf_counter()
                 pub.publish(topic, json.dumps(body), qos=1)
-                end = time.monotonic() + 5
-                while any(cid not in p.seen for p in pages) and time.monotonic() < end:
-                    await asyncio.sleep(0.002)
-                got = [p.seen[cid] - t0 for p in pages if cid in p.seen]
+                try:
+                    await asyncio.wait_for(asyncio.shield(everyone), 5 * slow)
+                except asyncio.TimeoutError:
+                    pass
+                got = [t - t0 for t in arrivals.times.pop(cid)]
                 if len(got) < len(pages):
-                    print(f"call {i}: only {len(got)} of {len(pages)} pages got it within 5 s", file=sys.stderr)
+                    print(f"call {i}: only {len(got)} of {len(pages)} pages got it within {5 * slow:.0f} s", file=sys.stderr)
                 all_ms += [g * 1000 for g in got]
-                last_ms.append(max(got) * 1000 if got else 5000.0)
+                last_ms.append(max(got) * 1000 if got else 5000.0 * slow)
                 await asyncio.sleep(args.gap_ms / 1000)
             cpu_calls = cpu_seconds(proc.pid) - cpu0
             pub.loop_stop()
@@ -136,9 +180,14 @@ async def bench(args: argparse.Namespace) -> int:
                   f"(goal < 1 %: {'met' if share < 1 else 'MISSED'})")
             for transport, _ in conns:
                 transport.close()
+            if budget is not None:
+                n, secs = budget.throttled()
+                print(f"cpu budget: the broker and aufruf web were throttled {n} times, {secs:.1f} s in all")
         return 0
     finally:
         site.close()
+        if budget is not None:
+            budget.close()
 
 
 async def panel_bench(args: argparse.Namespace) -> int:
@@ -302,7 +351,16 @@ def main() -> int:
     ap.add_argument("--presses", type=int, default=100, help="counter panel presses to time (default 100)")
     ap.add_argument("--panel-sessions", type=int, default=50, help="signed-in panel sessions (default 50)")
     ap.add_argument("--only", choices=("board", "panel"), help="run only the board or the counter panel part")
+    ap.add_argument("--server-budget", type=float, metavar="PERCENT",
+                    help="put the broker and aufruf web (not the simulated browsers) under a CPU quota of "
+                         "PERCENT %% of one core (root, cgroups; see cpu_budget.py)")
     args = ap.parse_args()
+    if args.server_budget:
+        try:
+            CpuBudget(args.server_budget).close()
+        except (BudgetUnavailable, ValueError) as e:
+            print(f"cpu budget: {e}", file=sys.stderr)
+            return 3
     print(f"machine: {machine()}")
     rc = 0 if args.only == "panel" else asyncio.run(bench(args))
     return rc or (0 if args.only == "board" else asyncio.run(panel_bench(args)))
