@@ -161,6 +161,7 @@ class Web:
     max_clients: int = 1000
     staff_idle_min: int = 30           # a signed-in counter panel or office view ends after this idle time
     wait_alert_min: int = 30           # the office view alerts when a service's longest wait passes this
+    central: bool = False              # served by a central ``aufruf web --central`` over the bridge
 
     def ticket_url(self) -> str:
         """The ticket page template the kiosk prints as a QR code ({number}, {key})."""
@@ -701,19 +702,7 @@ def _check(raw: dict, c: _Checker) -> SiteConfig | None:
             keymap=keymap))
     _no_dupes(c, "keypads", [k.device for k in keypads], what="device")
 
-    # [broker]
-    b = c.table(raw.get("broker", {}), "broker")
-    c.keys(b, "broker", ("host", "port", "credentials_dir", "tls", "ca_file", "mqtt_version", "keepalive_s"))
-    broker = Broker(
-        host=c.get(b, "broker", "host", _is_str, "a host name or address", "localhost"),
-        port=c.get(b, "broker", "port", _int_in(1, 65535), "a TCP port 1..65535", 1883),
-        credentials_dir=c.get(b, "broker", "credentials_dir", _is_str, "a directory path",
-                              "/etc/aufruf/credentials"),
-        tls=c.get(b, "broker", "tls", _is_bool, "true | false", False),
-        ca_file=c.get(b, "broker", "ca_file", _is_str, "a PEM file path"),
-        mqtt_version=c.get(b, "broker", "mqtt_version", _one_of((5, 3)), "5 | 3 (MQTT 3.1.1)", 5),
-        keepalive_s=c.get(b, "broker", "keepalive_s", _int_in(5, 600), "seconds 5..600", 30),
-    )
+    broker = broker_table(c, raw)
 
     # [info_desk]
     info = c.table(raw.get("info_desk", {}), "info_desk")
@@ -775,31 +764,54 @@ def _public_url(v: Any) -> str | None:
 
 def _webs(c: _Checker, raw: dict) -> list[Web]:
     """``[[webs]]``: the ``aufruf web`` servers (board page, ticket pages)."""
-    webs: list[Web] = []
-    for i, w in enumerate(_list(c, raw, "webs")):
-        key = f"webs[{i}]"
-        t = c.table(w, key)
-        c.keys(t, key, ("id", "listen", "public_url", "tls_cert", "tls_key", "max_clients",
-                          "staff_idle_min", "wait_alert_min"))
-        listen = c.get(t, key, "listen", _listen, "\"HOST:PORT\", e.g. \"0.0.0.0:8080\"", "0.0.0.0:8080")
-        host, port = listen.rsplit(":", 1)
-        cert = c.get(t, key, "tls_cert", _is_str, "a PEM certificate file path")
-        tkey = c.get(t, key, "tls_key", _is_str, "a PEM private key file path")
-        if (cert is None) != (tkey is None):
-            c.bad(f"{key}.{'tls_key' if cert else 'tls_cert'}", "is required with "
-                  f"{'tls_cert' if cert else 'tls_key'}; allowed: both tls_cert and tls_key, or neither")
-        webs.append(Web(
-            id=c.get(t, key, "id", _is_id, "lower-case letters, digits and '-', 1..32 chars", "?", required=True),
-            host=host.strip("[]"), port=int(port),
-            public_url=c.get(t, key, "public_url", _public_url,
-                             "the http(s) URL phones open, e.g. \"https://warten.example.org\"", "http://localhost",
-                             required=True),
-            tls_cert=cert, tls_key=tkey,
-            max_clients=c.get(t, key, "max_clients", _int_in(1, 20000), "live connections 1..20000", 1000),
-            staff_idle_min=c.get(t, key, "staff_idle_min", _int_in(1, 720), "minutes 1..720", 30),
-            wait_alert_min=c.get(t, key, "wait_alert_min", _int_in(1, 600), "minutes 1..600", 30)))
+    webs = [web_table(c, w, f"webs[{i}]", site_file=True) for i, w in enumerate(_list(c, raw, "webs"))]
     _no_dupes(c, "webs", [w.id for w in webs])
     return webs
+
+
+def broker_table(c: _Checker, raw: dict) -> Broker:
+    """``[broker]``: where the MQTT broker is and where this machine keeps its logins."""
+    b = c.table(raw.get("broker", {}), "broker")
+    c.keys(b, "broker", ("host", "port", "credentials_dir", "tls", "ca_file", "mqtt_version", "keepalive_s"))
+    return Broker(
+        host=c.get(b, "broker", "host", _is_str, "a host name or address", "localhost"),
+        port=c.get(b, "broker", "port", _int_in(1, 65535), "a TCP port 1..65535", 1883),
+        credentials_dir=c.get(b, "broker", "credentials_dir", _is_str, "a directory path",
+                              "/etc/aufruf/credentials"),
+        tls=c.get(b, "broker", "tls", _is_bool, "true | false", False),
+        ca_file=c.get(b, "broker", "ca_file", _is_str, "a PEM file path"),
+        mqtt_version=c.get(b, "broker", "mqtt_version", _one_of((5, 3)), "5 | 3 (MQTT 3.1.1)", 5),
+        keepalive_s=c.get(b, "broker", "keepalive_s", _int_in(5, 600), "seconds 5..600", 30),
+    )
+
+
+def web_table(c: _Checker, raw: Any, key: str, site_file: bool) -> Web:
+    """One web server's table: a site file's ``[[webs]]``, or the ``[web]`` of a central file."""
+    t = c.table(raw, key)
+    c.keys(t, key, ("id", "listen", "public_url", "tls_cert", "tls_key", "max_clients",
+                    "staff_idle_min", "wait_alert_min") + (("central",) if site_file else ()))
+    listen = c.get(t, key, "listen", _listen, "\"HOST:PORT\", e.g. \"0.0.0.0:8080\"", "0.0.0.0:8080")
+    host, port = listen.rsplit(":", 1)
+    cert = c.get(t, key, "tls_cert", _is_str, "a PEM certificate file path")
+    tkey = c.get(t, key, "tls_key", _is_str, "a PEM private key file path")
+    if (cert is None) != (tkey is None):
+        c.bad(f"{key}.{'tls_key' if cert else 'tls_cert'}", "is required with "
+              f"{'tls_cert' if cert else 'tls_key'}; allowed: both tls_cert and tls_key, or neither")
+    central = bool(c.get(t, key, "central", _is_bool, "true | false", False)) if site_file else False
+    if central and ("listen" in t or cert):
+        c.bad(f"{key}.central", "a web served centrally listens where the central file says; "
+              "allowed: id, public_url (the central server's address for this site) and central = true")
+    return Web(
+        id=c.get(t, key, "id", _is_id, "lower-case letters, digits and '-', 1..32 chars", "?", required=True),
+        host=host.strip("[]"), port=int(port),
+        public_url=c.get(t, key, "public_url", _public_url,
+                         "the http(s) URL phones open, e.g. \"https://warten.example.org\"", "http://localhost",
+                         required=True),
+        tls_cert=cert, tls_key=tkey,
+        max_clients=c.get(t, key, "max_clients", _int_in(1, 20000), "live connections 1..20000", 1000),
+        staff_idle_min=c.get(t, key, "staff_idle_min", _int_in(1, 720), "minutes 1..720", 30),
+        wait_alert_min=c.get(t, key, "wait_alert_min", _int_in(1, 600), "minutes 1..600", 30),
+        central=central)
 
 
 def _opt_time(v: str | None) -> dt.time | None:
@@ -1037,3 +1049,83 @@ def load_or_exit(path: str) -> SiteConfig:
     except ConfigError as e:
         print(e, file=sys.stderr)
         raise SystemExit(1) from None
+
+
+# ---------------------------------------------------------------- the central web's file
+
+@dataclass(frozen=True)
+class CentralConfig:
+    """``aufruf web --central FILE``: one web server for several sites, on the central broker.
+
+    ``sites`` are the sites' own files, each with ``broker`` replaced by the central broker
+    (the web reads every site's topics there, bridged out by the site's broker, and its
+    "leave the queue" commands are bridged back in).
+    """
+
+    path: str
+    web: Web
+    broker: Broker
+    sites: tuple[SiteConfig, ...]
+
+    def site(self, site_id: str) -> SiteConfig | None:
+        return next((s for s in self.sites if s.site_id == site_id), None)
+
+    def site_url(self, site_id: str) -> str:
+        """Where a site's pages are on the central server (its ``[[webs]]`` public_url)."""
+        return f"{self.web.public_url.rstrip('/')}/s/{site_id}"
+
+
+def parse_central(text: str, path: str = "<string>") -> CentralConfig:
+    """Parse and check a central web's file; ConfigError with every problem (the sites' too)."""
+    try:
+        raw = tomllib.loads(text.removeprefix("\ufeff"))
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(path, [f"not valid TOML: {e}"]) from None
+    c = _Checker(path)
+    c.keys(raw, "", ("web", "broker", "sites"))
+    if "web" not in raw:
+        c.bad("web", "is required; allowed: a [web] table with id, listen, public_url")
+    web = web_table(c, raw.get("web", {}), "web", site_file=False)
+    broker = broker_table(c, raw)
+    base = Path(path).parent
+    sites: list[SiteConfig] = []
+    entries = raw.get("sites")
+    if not isinstance(entries, list) or not entries:
+        c.bad("sites", "is required; allowed: one or more [[sites]] tables with config = \"<site file>\"")
+        entries = []
+    for i, entry in enumerate(entries):
+        key = f"sites[{i}]"
+        t = c.table(entry, key)
+        c.keys(t, key, ("config",))
+        file = c.get(t, key, "config", _is_str, "the site's own site file, relative to this file", required=True)
+        if file is None:
+            continue
+        try:
+            site = load(base / file)
+        except ConfigError as e:
+            c.bad(f"{key}.config", f"{e.path}: " + "; ".join(e.problems))
+            continue
+        want = f"{web.public_url.rstrip('/')}/s/{site.site_id}"
+        own = site.web(web.id)
+        if own is None or not own.central or own.public_url.rstrip("/") != want:
+            c.bad(f"{key}.config", f"{base / file} needs [[webs]] id = \"{web.id}\", central = true, "
+                  f"public_url = \"{want}\" (so its tickets' QR codes lead here and its controller "
+                  "takes this server's commands)")
+        sites.append(replace(site, broker=broker))
+    ids = [s.site_id for s in sites]
+    for sid in sorted({x for x in ids if ids.count(x) > 1}):
+        c.bad("sites", f"site id '{sid}' comes twice; allowed: each site once")
+    if c.problems:
+        raise ConfigError(path, c.problems)
+    return CentralConfig(path=path, web=web, broker=broker, sites=tuple(sites))
+
+
+def load_central(path: str | Path) -> CentralConfig:
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as e:
+        raise ConfigError(str(p), [f"cannot read the file: {e.strerror or e}"]) from None
+    except UnicodeDecodeError:
+        raise ConfigError(str(p), ["the file is not UTF-8 text"]) from None
+    return parse_central(text, str(p))

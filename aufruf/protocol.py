@@ -95,6 +95,12 @@ class Topics:
             raise PayloadError(f"unknown role {role!r}")
         return f"{self.root}status/{role}/{self._id(device)}"
 
+    @property
+    def bridge_state(self) -> str:
+        """At a central broker: Mosquitto's notification of this site's bridge (``1`` up, ``0`` down,
+        the latter the bridge's will), outside the site's tree (broker_config/bridge.conf.example)."""
+        return f"aufruf-bridge/{self.site}/state"
+
     def web_command(self, web: str) -> str:
         return f"{self.root}web/{self._id(web)}/command"
 
@@ -229,6 +235,13 @@ class Topics:
         if len(parts) == 2 and parts[0] in ("line", "tickets"):
             return Route(parts[0], parts[1])
         raise PayloadError("unknown topic")
+
+
+def bridge_up(raw: bytes) -> bool:
+    """Mosquitto's bridge notification payload: ``1`` (connected) or ``0`` (gone); else PayloadError."""
+    if raw in (b"1", b"0"):
+        return raw == b"1"
+    raise PayloadError(f"bridge state must be 1 or 0, got {raw[:20]!r}")
 
 
 def encode(payload: dict[str, Any]) -> bytes:

@@ -48,7 +48,9 @@ def users(cfg: SiteConfig, controllers: tuple[str, ...] = ("main",), bridge: boo
         out.append(User(f"keypad-{d.id}", (f"desk/{d.id}/command", f"status/keypad/{d.id}"),
                         (f"desk/{d.id}/reply", f"desk/{d.id}/state", f"status/keypad/{d.id}",
                          "status/controller/+", f"desk/{d.id}/arrival", f"desk/{d.id}/arrivals")))
-    for w in cfg.webs:  # aufruf web: reads the public state, gives tickets back for their holders
+    # aufruf web: reads the public state, gives tickets back for their holders; a central one logs in
+    # at the central broker, not here (its commands come in over the bridge: docs/web.md, "Many sites")
+    for w in (w for w in cfg.webs if not w.central):
         out.append(User(f"web-{w.id}", (f"web/{w.id}/command", f"status/web/{w.id}"),
                         ("call", "board", "queue", "line/+", "tickets/+", f"web/{w.id}/reply",
                          f"status/web/{w.id}", "status/controller/+")))
@@ -59,7 +61,7 @@ def users(cfg: SiteConfig, controllers: tuple[str, ...] = ("main",), bridge: boo
                     ("kiosk/info/request", "kiosk/info/printed", "desk/+/command", "status/staff/info",
                      "staff/info/command"),
                     ("#",)))
-    if cfg.webs:  # people signing in at aufruf web's counter panel and office view
+    if any(not w.central for w in cfg.webs):  # people signing in at aufruf web's counter panel and office view
         out.extend(staff_login_users(cfg))
     if bridge:
         out.append(User("bridge-central", ("#",), ("#",)))

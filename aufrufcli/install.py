@@ -283,7 +283,7 @@ def install(args: argparse.Namespace, out: Callable[[str], None] = print) -> int
     broker_here = args.broker if args.broker is not None else "desk" in roles
     kiosk = pick("kiosk", args.kiosk, [k.id for k in cfg.kiosks]) if "kiosk" in roles else None
     display = pick("display", args.display, [d.id for d in cfg.displays]) if "display" in roles else None
-    web = pick("web", args.web, [w.id for w in cfg.webs]) if "web" in roles else None
+    web = pick("web", args.web, [w.id for w in cfg.webs if not w.central]) if "web" in roles else None
     out(f"aufruf install: roles {', '.join(roles)}"
         f"{f', kiosk {kiosk}' if kiosk else ''}{f', display {display}' if display else ''}"
         f"{f', web {web}' if web else ''}"

@@ -31,7 +31,8 @@ class Bridge:
     """The server's MQTT side; create and :meth:`start` it inside the running event loop."""
 
     def __init__(self, cfg: SiteConfig, web_id: str, state: SiteState, hub: Hub, *,
-                 password: str | None = None, link_factory: Callable[..., MqttLink] = MqttLink):
+                 password: str | None = None, link_factory: Callable[..., MqttLink] = MqttLink,
+                 central: bool = False):
         self.cfg = cfg
         self.web_id = web_id
         self.state = state
@@ -39,6 +40,8 @@ class Bridge:
         t = protocol.Topics(cfg.site_id)
         self.topics = t
         subs = (t.board, t.queue, t.call, t.all_lines, t.all_tickets, t.web_reply(web_id), t.role_status("controller"))
+        if central:  # at the central broker: is the site's bridge there (else its retained state is old)
+            subs += (t.bridge_state,)
         self.link = link_factory(cfg.broker, cfg.site_id, "web", web_id, subscriptions=subs,
                                  handler=self._on_message, password=password,
                                  status_extra=lambda: {"pages": self.hub.pages},

@@ -41,6 +41,7 @@ class SiteState:
         self.tickets: dict[str, protocol.TicketState] = {}
         self.controller_online: bool | None = None
         self.broker_connected = False
+        self.bridge_up: bool | None = None   # a central server: the site's line to the central broker
 
     # ------------------------------------------------------------ input
 
@@ -48,6 +49,9 @@ class SiteState:
         """One MQTT message; a malformed one is logged and changes nothing."""
         ch = Changes()
         try:
+            if topic == self.topics.bridge_state:
+                self.bridge_up = protocol.bridge_up(payload)
+                return Changes(board=True)
             route = self.topics.parse(topic)
             kind, dev = route.kind, route.device
             if not payload:  # a cleared retained topic
@@ -91,7 +95,7 @@ class SiteState:
 
     @property
     def online(self) -> bool:
-        return self.broker_connected and self.controller_online is not False
+        return self.broker_connected and self.controller_online is not False and self.bridge_up is not False
 
     def board_view(self, lang: str) -> dict:
         """What the board page shows: calls (newest first), waiting per service, online."""

@@ -208,3 +208,13 @@ def test_the_staff_topics_and_the_alarm_topics():
     assert (t.alarm_state, t.alarm_event) == ("aufruf/jc-mitte/alarm/state", "aufruf/jc-mitte/alarm/event")
     assert t.parse("aufruf/jc-mitte/staff/info/command") == protocol.Route("staff/command", "info")
     assert t.parse(t.alarm_state) == protocol.Route("alarm/state")
+
+
+def test_the_bridge_state_is_one_or_zero_and_nothing_else():
+    from aufruf import protocol
+    from aufruf.errors import PayloadError
+    assert protocol.Topics("jc-mitte").bridge_state == "aufruf-bridge/jc-mitte/state"
+    assert protocol.bridge_up(b"1") is True and protocol.bridge_up(b"0") is False
+    for bad in (b"", b"2", b"true", b'{"v":1}', b"1\n"):
+        with pytest.raises(PayloadError):
+            protocol.bridge_up(bad)

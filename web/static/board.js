@@ -51,5 +51,6 @@
 
   Aufruf.soundButton(T.sound_is_on, T.sound_enable);
   render(data.view);
-  Aufruf.connect("/events" + location.search, { board: render, call: onCall });
+  // relative: the board is at / on a site's server, at /s/<site>/ on a central one
+  Aufruf.connect("events" + location.search, { board: render, call: onCall });
 })();

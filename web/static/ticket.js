@@ -2,7 +2,7 @@
 // A ticket's own page: place in the line, live; the call, unmissable; "leave the queue".
 (() => {
   const { data, T, el, fmt } = Aufruf;
-  const base = "/t/" + encodeURIComponent(data.ref);
+  const base = location.pathname.replace(/\/+$/, "");  // /t/<ref>, or /s/<site>/t/<ref> on a central server
   let state = null;
   let warned = false;
   const $ = (id) => document.getElementById(id);
