@@ -12,26 +12,11 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from aufruf import texts
 from office import Office
-from webservers import WebSite
+from webservers import MULTILINGUAL as LANGS, WebSite, multilingual
 
 REPO = Path(__file__).resolve().parents[2]
-LANGS = ("de", "en", "ar", "fa")
 OWN_NO_CALLS = "Bitte warten Sie, Ihre Nummer erscheint hier"
 ARABIC = re.compile("[\u0600-\u06ff]")
-
-
-def arabic_site(text: str) -> str:
-    """The model site in de, en, ar, fa, with Arabic service names and counter labels, and an
-    office catalogue directory (``lang``) beside the site file."""
-    text = text.replace('languages = ["de", "en"]', "languages = [" + ", ".join(f'"{x}"' for x in LANGS) + "]")
-    text = text.replace('timezone = "Europe/Berlin"', 'timezone = "Europe/Berlin"\nlang_dir = "lang"')
-    text = text.replace('name = { de = "Kurzanliegen", en = "Short matters" }',
-                        'name = { de = "Kurzanliegen", en = "Short matters", ar = "معاملات قصيرة" }')
-    for n in "1234":
-        text = text.replace(f'label = {{ de = "Schalter {n}", en = "Counter {n}" }}',
-                            f'label = {{ de = "Schalter {n}", en = "Counter {n}", ar = "الشباك {n}" }}')
-    assert "lang_dir" in text and "الشباك 4" in text and "معاملات" in text
-    return text
 
 
 @pytest.fixture
@@ -40,7 +25,7 @@ def web_site(tmp_path):
     own = tmp_path / "lang"
     own.mkdir()
     (own / "de.toml").write_text(f'[web]\nno_calls = "{OWN_NO_CALLS}"\n', encoding="utf-8")
-    s = WebSite(tmp_path, edit=arabic_site)
+    s = WebSite(tmp_path, edit=lambda text: multilingual(text, "lang"))
     yield s
     s.stop()
 

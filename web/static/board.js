@@ -44,7 +44,9 @@
   }
 
   const clock = document.getElementById("clock");
-  const fmtTime = new Intl.DateTimeFormat(data.lang, { hour: "2-digit", minute: "2-digit", timeZone: data.tz, numberingSystem: "latn" });
+  // a 24-hour clock in the digits the ticket is printed in, in every language
+  const fmtTime = new Intl.DateTimeFormat(data.lang, { hour: "2-digit", minute: "2-digit", timeZone: data.tz,
+    hourCycle: "h23", numberingSystem: "latn" });
   const tickClock = () => { clock.textContent = fmtTime.format(new Date()); };
   tickClock();
   setInterval(tickClock, 1000);
