@@ -11,15 +11,17 @@ import asyncio
 import html
 import json
 import logging
+from functools import lru_cache
 from pathlib import Path
 from string import Template
 
 from aiohttp import web
 from aiohttp_sse import EventSourceResponse
 
+from aufruf import texts as catalogue
+
 from . import security
 from .hub import Hub, Page
-from .texts import texts
 
 log = logging.getLogger(__name__)
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -47,19 +49,55 @@ def lang_of(request: web.Request) -> str:
     return wanted if wanted in cfg.languages else cfg.languages[0]
 
 
+def texts(request: web.Request, lang: str | None = None) -> dict[str, str]:
+    """The ``[web]`` phrases of the site's text catalogues in ``lang`` (default: the request's).
+
+    The keys are those of the reference catalogue; a phrase the language lacks comes in
+    the site's first language (``aufruf check-config`` names it). Placeholders such as
+    ``{n}`` stay in: the page's script fills them in.
+    """
+    cat = catalogue.for_site(request.app[CFG])
+    lang = lang or lang_of(request)
+    return {key: str(cat.raw(lang, f"web.{key}")) for key in web_keys()}
+
+
+@lru_cache(maxsize=1)
+def web_keys() -> tuple[str, ...]:
+    """The phrases of the pages: the ``[web]`` keys of the reference catalogue."""
+    ref = catalogue.Catalogue((catalogue.REFERENCE,)).language(catalogue.REFERENCE)
+    return tuple(k.split(".", 1)[1] for k in ref.phrases if k.startswith("web."))
+
+
+def direction(request: web.Request, lang: str) -> str:
+    return "rtl" if catalogue.for_site(request.app[CFG]).rtl(lang) else "ltr"
+
+
+def language_links(request: web.Request, lang: str) -> str:
+    """The language switch: each site language in its own name, in site.languages order."""
+    cfg = request.app[CFG]
+    cat = catalogue.for_site(cfg)
+    links = []
+    for code in cfg.languages:
+        x = html.escape(code)
+        current = ' aria-current="true"' if code == lang else ""
+        links.append(f'<a href="?lang={x}" hreflang="{x}" lang="{x}" dir="{direction(request, code)}" '
+                     f'data-lang="{x}"{current}>{html.escape(cat.language(code).name)}</a>')
+    return " ".join(links)
+
+
 def render(request: web.Request, name: str, *, title: str, data: dict, status: int = 200, **extra: str) -> web.Response:
-    """A page from its template: ``$lang``, ``$title``, ``$site``, ``$data`` (JSON), ``$langs`` and ``extra``."""
+    """A page from its template: ``$lang``, ``$dir``, ``$title``, ``$site``, ``$data`` (JSON),
+    ``$langs`` (the switch), ``$t_<key>`` (each ``[web]`` phrase) and ``extra``."""
     cfg = request.app[CFG]
     lang = lang_of(request)
-    current = ' aria-current="true"'
-    links = " ".join(
-        f'<a href="?lang={html.escape(x)}" lang="{html.escape(x)}"{current if x == lang else ""}>'
-        f'{html.escape(x.upper())}</a>' for x in cfg.languages)
-    data = {**data, "lang": lang, "tz": cfg.timezone, "texts": texts(lang)}
+    t = texts(request, lang)
+    dir_ = direction(request, lang)
+    data = {**data, "lang": lang, "dir": dir_, "langs": list(cfg.languages), "tz": cfg.timezone, "texts": t}
     body = template(name).substitute(
-        lang=html.escape(lang), title=html.escape(title), site=html.escape(cfg.name),
-        data=data_block(data),
-        langs=links, **{k: html.escape(v) for k, v in extra.items()})
+        lang=html.escape(lang), dir=dir_, title=html.escape(title), site=html.escape(cfg.name),
+        data=data_block(data), langs=language_links(request, lang),
+        **{f"t_{k}": html.escape(v) for k, v in t.items()},
+        **{k: html.escape(v) for k, v in extra.items()})
     return web.Response(text=body, status=status, content_type="text/html", charset="utf-8")
 
 
@@ -71,7 +109,7 @@ def data_block(data: dict) -> str:
 
 def busy(request: web.Request) -> web.Response:
     """The clean answer when the server has as many pages as it may have."""
-    t = texts(lang_of(request))
+    t = texts(request)
     return web.Response(status=503, text=t["busy"] + "\n", headers={"Retry-After": "10"})
 
 

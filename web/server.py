@@ -5,7 +5,6 @@ from __future__ import annotations
 from aiohttp import web
 
 from . import pages
-from .texts import texts
 
 
 async def board(request: web.Request) -> web.Response:
@@ -13,7 +12,7 @@ async def board(request: web.Request) -> web.Response:
     if hub.pages >= hub.max_pages:
         return pages.busy(request)
     lang = pages.lang_of(request)
-    t = texts(lang)
+    t = pages.texts(request, lang)
     return pages.render(request, "board.html", title=f"{t['board_title']} – {request.app[pages.CFG].name}",
                         data={"view": hub.state.board_view(lang)})
 

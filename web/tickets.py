@@ -16,7 +16,6 @@ from aufruf import protocol, ticketkey
 
 from . import pages, security
 from .bridge import NoAnswer
-from .texts import texts
 
 log = logging.getLogger(__name__)
 REF_RE = re.compile(r"^([A-Z]\d{3})-([a-z2-7]{10})$")
@@ -38,7 +37,7 @@ def _ticket(request: web.Request) -> tuple[str, str] | None:
 
 
 def not_found(request: web.Request) -> web.Response:
-    t = texts(pages.lang_of(request))
+    t = pages.texts(request)
     return pages.render(request, "missing.html", title=t["not_found"], data={}, status=404, message=t["not_found"])
 
 
@@ -50,7 +49,7 @@ async def page(request: web.Request) -> web.Response:
     if hub.pages >= hub.max_pages:
         return pages.busy(request)
     lang = pages.lang_of(request)
-    t = texts(lang)
+    t = pages.texts(request, lang)
     view = hub.state.ticket_view(found[0], lang, hub.today())
     return pages.render(request, "ticket.html", title=f"{found[0]} – {t['ticket_title']}",
                         data={"view": view, "ref": request.match_info["ref"]}, number=found[0])
@@ -76,7 +75,7 @@ async def leave(request: web.Request) -> web.Response:
         return not_found(request)
     number, key = found
     bridge = request.app[pages.BRIDGE]
-    t = texts(pages.lang_of(request))
+    t = pages.texts(request)
     # one id per ticket: a double click or a retry is the same request (the controller answers it again)
     cmd = protocol.WebCommand(f"{bridge.web_id}-leave-{number}-{key[:6]}", "leave", number, key)
     try:

@@ -1,5 +1,6 @@
 """The text catalogues: shipped languages, an office's own directory, fallback, check-config's notes."""
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -21,6 +22,29 @@ def test_eleven_languages_are_shipped_complete():
     assert cat.rtl("ar") and cat.rtl("fa") and not cat.rtl("uk")
     assert cat.text("tr", "board.desk", desk="3") == "Gişe 3"
     assert cat.voice("en") == "en-gb" and cat.voice("fr") == "fr-fr"
+
+
+def placeholders(text: str) -> set[str]:
+    return set(re.findall(r"\{(\w*)\}", text))
+
+
+def test_every_shipped_catalogue_has_every_web_phrase_with_its_placeholders():
+    ref = texts.Catalogue(("de",)).language("de").phrases
+    web = {k: v for k, v in ref.items() if k.startswith("web.")}
+    assert len(web) >= 30 and "web.now_calling" in web and "web.ticket_title" in web
+    for code in SHIPPED:
+        phrases = texts.Catalogue((code,)).language(code).phrases
+        own = {k: v for k, v in phrases.items() if k.startswith("web.")}
+        assert set(own) == set(web), (code, sorted(set(web) ^ set(own)))
+        for key, value in own.items():
+            assert value.strip(), (code, key)
+            assert placeholders(value) == placeholders(web[key]), (code, key, value)
+        if code != "de":   # translated, not copied: at most the odd word alike ("Bekleyen", "JavaScript")
+            alike = [k for k in web if own[k] == web[k]]
+            assert len(alike) <= 2, (code, alike)
+    rtl = texts.Catalogue(SHIPPED)
+    for code in ("ar", "fa"):   # in their own script
+        assert rtl.rtl(code) and re.search("[\u0600-\u06ff]", rtl.text(code, "web.now_calling"))
 
 
 def site_text(langs: str, lang_dir: str | None = None) -> str:
@@ -52,6 +76,7 @@ def test_an_office_overrides_a_phrase_and_adds_a_language_without_code(tmp_path)
     assert out.returncode == 0, out.stderr
     note = next(x for x in out.stdout.splitlines() if "language sq:" in x)
     assert "shown in de" in note and "board.waiting" in note and "board.call," not in note
+    assert "web.now_calling" in note and "web.ahead" in note          # the web pages' phrases too
     assert "services[0].name: no text for sq" in out.stdout
 
 

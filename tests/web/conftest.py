@@ -46,4 +46,6 @@ def browser(_chromium):
     """One Chromium for the web tests (starting one takes seconds), on a blank page for each test."""
     _chromium.set_window_size(1366, 768)
     yield _chromium
+    # a language a page remembered (local storage of the server's origin) is not the next test's
+    _chromium.execute_script("try { localStorage.clear(); } catch (e) {}")
     _chromium.get("about:blank")

@@ -22,6 +22,26 @@ def web_site_text(port: int, web_id: str = "lobby", extra: str = "") -> str:
         f'public_url = "http://127.0.0.1:{port}"\n{extra}')
 
 
+MULTILINGUAL = ("de", "en", "ar", "fa")
+
+
+def multilingual(text: str, lang_dir: str | None = None) -> str:
+    """The model site in de, en, ar and fa, with Arabic service names and counter labels
+    (and an office's catalogue directory ``lang_dir`` beside the site file)."""
+    text = text.replace('languages = ["de", "en"]', "languages = [" + ", ".join(f'"{x}"' for x in MULTILINGUAL) + "]")
+    if lang_dir:
+        text = text.replace('timezone = "Europe/Berlin"', f'timezone = "Europe/Berlin"\nlang_dir = "{lang_dir}"')
+    text = text.replace('name = { de = "Kurzanliegen", en = "Short matters" }',
+                        'name = { de = "Kurzanliegen", en = "Short matters", ar = "معاملات قصيرة" }')
+    text = text.replace('name = { de = "Neumeldung", en = "New registration" }',
+                        'name = { de = "Neumeldung", en = "New registration", ar = "تسجيل جديد" }')
+    for n in "1234":
+        text = text.replace(f'label = {{ de = "Schalter {n}", en = "Counter {n}" }}',
+                            f'label = {{ de = "Schalter {n}", en = "Counter {n}", ar = "الشباك {n}" }}')
+    assert "الشباك 4" in text and "تسجيل" in text and (lang_dir is None or "lang_dir" in text)
+    return text
+
+
 class WebSite(Site):
     """The model site whose site file also has one ``[[webs]]`` (id ``lobby``) on a free port."""
 

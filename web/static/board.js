@@ -2,6 +2,7 @@
 // The board page: what the wall board shows, pushed by the server (never polled).
 (() => {
   const { data, T, el, fmt } = Aufruf;
+  if (Aufruf.leaving) return;  // on its way to the remembered language
   const HISTORY = 8;
   document.getElementById("now-h").textContent = T.now_calling;
   document.getElementById("last-h").textContent = T.last_calls;
@@ -9,8 +10,7 @@
 
   function callNode(tag, c) {
     const n = el(tag, "call" + (c.priority ? " priority" : ""));
-    n.append(el("span", "num", c.number), el("span", "arrow", "→"), el("span", "desk", c.desk));
-    n.querySelector(".arrow").setAttribute("aria-hidden", "true");
+    n.append(Aufruf.num("span", c.number), Aufruf.arrow(), Aufruf.desk("span", c.desk));
     return n;
   }
 
@@ -44,7 +44,9 @@
   }
 
   const clock = document.getElementById("clock");
-  const fmtTime = new Intl.DateTimeFormat(data.lang, { hour: "2-digit", minute: "2-digit", timeZone: data.tz });
+  // a 24-hour clock in the digits the ticket is printed in, in every language
+  const fmtTime = new Intl.DateTimeFormat(data.lang, { hour: "2-digit", minute: "2-digit", timeZone: data.tz,
+    hourCycle: "h23", numberingSystem: "latn" });
   const tickClock = () => { clock.textContent = fmtTime.format(new Date()); };
   tickClock();
   setInterval(tickClock, 1000);

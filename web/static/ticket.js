@@ -1,7 +1,8 @@
 "use strict";
 // A ticket's own page: place in the line, live; the call, unmissable; "leave the queue".
 (() => {
-  const { data, T, el, fmt } = Aufruf;
+  const { data, T, fmt } = Aufruf;
+  if (Aufruf.leaving) return;  // on its way to the remembered language
   const base = location.pathname.replace(/\/+$/, "");  // /t/<ref>, or /s/<site>/t/<ref> on a central server
   let state = null;
   let warned = false;
@@ -21,7 +22,8 @@
     const card = $("card");
     card.className = "card state-" + v.state + (v.soon ? " soon" : "");
     $("label").textContent = v.state === "called" ? T.called : T.ticket_title;
-    $("service").textContent = v.state === "called" ? "→ " + v.desk : (v.service_name || "");
+    if (v.state === "called") $("service").replaceChildren(Aufruf.arrow(), " ", Aufruf.desk("span", v.desk));
+    else $("service").textContent = v.service_name || "";
     $("eta").textContent = "";
     $("hint").textContent = "";
     let status = "";
@@ -35,8 +37,8 @@
       if (v.soon && !warned) { warned = true; if (prev === "waiting") notify(T.ahead_soon); }
     } else if (v.state === "called") {
       status = "";
-      document.title = v.number + " → " + v.desk;
-      if (prev !== "called") notify(v.number + " → " + v.desk);
+      document.title = Aufruf.callText(v.number, v.desk);
+      if (prev !== "called") notify(document.title);
     } else if (v.state === "unknown") {
       status = T.not_found;
     } else {
