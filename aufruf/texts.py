@@ -259,6 +259,15 @@ class Catalogue:
         return [tuple(group) for group in said.values() if len(group) > 1]
 
 
+def shown_desk(cfg: Any, cat: Catalogue, desk_id: str, lang: str) -> str:
+    """A counter as shown in ``lang`` (board, web pages): the site file's label for that language,
+    else the catalogue's ``board.desk`` (``Schalter 3``, ``Gişe 3``, ``الشباك 3``)."""
+    d = cfg.desk(desk_id)
+    if d is not None and lang in d.labels and d.labels[lang] != d.id:
+        return d.labels[lang]
+    return cat.text(lang, "board.desk", desk=desk_id)
+
+
 def spoken_desk(cfg: Any, cat: Catalogue, desk_id: str, lang: str) -> str:
     """A counter as said in ``lang``: the site file's label for that language, else the catalogue's
     ``speech.desk`` with the counter's id said digit by digit (``окну 3``, ``الشُّبَّاكِ ثَلَاثَة``)."""

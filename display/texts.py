@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 
 from aufruf.config import Display, SiteConfig
-from aufruf.texts import Catalogue, for_site
+from aufruf.texts import Catalogue, for_site, shown_desk
 
 SEP = " · "
 
@@ -53,10 +53,7 @@ class BoardTexts:
 
     def desk(self, desk_id: str, lang: str) -> str:
         """A counter's label: the site file's, else the catalogue's ``Schalter 3`` / ``Gişe 3``."""
-        d = self.cfg.desk(desk_id)
-        if d is not None and lang in d.labels and d.labels[lang] != d.id:
-            return d.labels[lang]
-        return self.cat.text(lang, "board.desk", desk=desk_id)
+        return shown_desk(self.cfg, self.cat, desk_id, lang)
 
     def service(self, key: str, lang: str) -> str:
         s = self.cfg.service(key)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from aufruf import protocol
+from aufruf import protocol, texts
 from aufruf.config import SiteConfig
 from aufruf.errors import PayloadError
 
@@ -34,6 +34,7 @@ class SiteState:
     def __init__(self, cfg: SiteConfig):
         self.cfg = cfg
         self.topics = protocol.Topics(cfg.site_id)
+        self.cat = texts.for_site(cfg)
         self.board: protocol.Board | None = None
         self.queue: protocol.QueueState | None = None
         self.lines: dict[str, protocol.Line] = {}
@@ -116,8 +117,7 @@ class SiteState:
                 "recall": call.recall, "priority": call.priority}
 
     def desk_label(self, desk_id: str, lang: str) -> str:
-        d = self.cfg.desk(desk_id)
-        return d.label(lang) if d else desk_id
+        return texts.shown_desk(self.cfg, self.cat, desk_id, lang)
 
     def ticket(self, number: str) -> protocol.TicketState | None:
         return self.tickets.get(number)

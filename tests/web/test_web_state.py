@@ -101,3 +101,14 @@ def test_the_pages_gong_is_the_displays_gong():
     from display.sound import gong_wav
     shipped = Path(__file__).resolve().parents[2] / "web" / "static" / "gong.wav"
     assert shipped.read_bytes() == gong_wav()
+
+
+def test_a_counter_without_a_label_in_the_pages_language_gets_the_catalogues_word():
+    # the model site labels its counters in de and en only: an Arabic or Turkish page says the
+    # counter in its own language, as the wall board does, not "Schalter 3"
+    text = EXAMPLE.read_text().replace('languages = ["de", "en"]', 'languages = ["de", "en", "ar", "tr"]')
+    cfg = config.parse(text + '\n[[webs]]\nid = "lobby"\npublic_url = "http://x.example"\n')
+    st = SiteState(cfg)
+    assert st.desk_label("3", "de") == "Schalter 3" and st.desk_label("3", "en") == "Counter 3"
+    assert st.desk_label("3", "tr") == "Gişe 3"
+    assert st.desk_label("3", "ar") == st.cat.text("ar", "board.desk", desk="3") != "Schalter 3"
