@@ -9,7 +9,6 @@ is allowed. Nothing here imports hardware libraries.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import re
 import sys
 import tomllib
@@ -297,6 +296,7 @@ class _Checker:
     def keys(self, raw: dict, key: str, allowed: tuple[str, ...]) -> None:
         for k in raw:
             if k not in allowed:
+                import difflib  # only for a misspelt key: not loaded by every device at start
                 hint = difflib.get_close_matches(k, allowed, n=1)
                 sug = f" (did you mean '{hint[0]}'?)" if hint else ""
                 self.bad(_join(key, k), f"unknown key{sug}; allowed: {', '.join(allowed)}")

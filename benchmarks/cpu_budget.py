@@ -26,6 +26,9 @@ from pathlib import Path
 
 PERIOD_US = 10_000
 ROOT = Path("/sys/fs/cgroup")
+# set for the command run under a budget: the percentage, so that its timeouts can grow with it
+# (harness.slow()): a slow core needs longer for the same work, its samples stay the same
+BUDGET_ENV = "AUFRUF_BENCH_CPU_BUDGET"
 
 
 class BudgetUnavailable(RuntimeError):
@@ -77,8 +80,9 @@ class CpuBudget:
                 f"cgroup v{self.version})")
 
     def argv_prefix(self) -> list[str]:
-        """``[python, this file, --enter DIR, --]``: moves itself into the cgroup, then execs the command."""
-        return [sys.executable, str(Path(__file__).resolve()), "--enter", str(self.dir), "--"]
+        """``[python, this file, --enter DIR PERCENT, --]``: moves itself into the cgroup, sets
+        ``AUFRUF_BENCH_CPU_BUDGET=PERCENT`` for the command, then execs it."""
+        return [sys.executable, str(Path(__file__).resolve()), "--enter", str(self.dir), f"{self.percent:g}", "--"]
 
     def add(self, pid: int) -> None:
         """Move a running process (and the threads it has) into the group."""
@@ -98,14 +102,15 @@ class CpuBudget:
             pass
 
 
-def _enter_and_exec(cgroup_dir: str, argv: list[str]) -> None:
+def _enter_and_exec(cgroup_dir: str, percent: str, argv: list[str]) -> None:
     Path(cgroup_dir, "cgroup.procs").write_text(str(os.getpid()))
+    os.environ[BUDGET_ENV] = percent
     os.execvp(argv[0], argv)
 
 
 def main() -> int:
     if len(sys.argv) > 2 and sys.argv[1] == "--enter":
-        _enter_and_exec(sys.argv[2], sys.argv[sys.argv.index("--") + 1:])
+        _enter_and_exec(sys.argv[2], sys.argv[3], sys.argv[sys.argv.index("--") + 1:])
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("percent", type=float, help="percent of one core, e.g. 25 (a Pi 4) or 10 (a Pi Zero 2 W)")
     ap.add_argument("command", nargs=argparse.REMAINDER, help="-- then the command to run")

@@ -24,7 +24,7 @@ import uuid
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 
-from harness import REPO, BenchSite, machine, pct, rss_mb, summary
+from harness import REPO, BenchSite, machine, pct, rss_mb, slow, summary
 
 
 class Client:
@@ -46,7 +46,7 @@ class Client:
         c.on_subscribe = lambda *a: None
         c.connect("127.0.0.1", site.port)
         c.loop_start()
-        ready.wait(5)
+        ready.wait(slow(5))
         time.sleep(0.2)
         self.c = c
 
@@ -71,8 +71,9 @@ class Client:
         return t
 
     def wait(self, keys: list[tuple[str, str]], timeout: float = 5.0) -> float:
+        """Until every key has arrived (``timeout`` s on the x86 core, grown with a CPU budget)."""
         with self.cond:
-            ok = self.cond.wait_for(lambda: all(k in self.seen for k in keys), timeout)
+            ok = self.cond.wait_for(lambda: all(k in self.seen for k in keys), slow(timeout))
             if not ok:
                 raise TimeoutError(f"missing {[k for k in keys if k not in self.seen]}")
             return max(self.seen[k][0] for k in keys)
@@ -100,7 +101,7 @@ WARMUP = 20  # first round trips (connection set-up, first WAL writes) are not t
 def wait_controller(site: BenchSite, timeout: float = 15.0) -> None:
     """Until the controller answers a harmless request (an unknown desk's command)."""
     probe = Client(site, "staff-info", ("desk/+/reply",))
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + slow(timeout)
     try:
         while time.monotonic() < deadline:
             cid = uuid.uuid4().hex
@@ -194,7 +195,7 @@ def throughput(site: BenchSite, seconds: float, window: int, mixed: bool) -> flo
     staff.on_reply = on_reply
     for _ in range(window):
         send()
-    if not finished.wait(seconds + 10):
+    if not finished.wait(seconds + slow(10)):
         print(f"  ({seq[0] - done[0]} of {seq[0]} requests got no answer)", file=sys.stderr)
     staff.close()
     return in_window[0] / seconds

@@ -21,6 +21,25 @@ sys.path.insert(0, str(REPO))
 from aufruf import config, provision  # noqa: E402
 
 
+def budget_percent() -> float | None:
+    """The CPU budget this benchmark runs under (``cpu_budget.py`` / ``run_all.py --cpu-budget``), or None."""
+    value = os.environ.get("AUFRUF_BENCH_CPU_BUDGET")
+    try:
+        return float(value) if value else None
+    except ValueError:
+        return None
+
+
+def slow(seconds: float) -> float:
+    """A timeout for ``seconds`` of work on the x86 core, grown with the CPU budget (x4 at 25 %, x10 at 10 %).
+
+    Under a budget the same work takes longer; the timeouts grow with it, the number of
+    samples does not (a benchmark takes the same samples on every machine).
+    """
+    pct_ = budget_percent()
+    return seconds * (100 / pct_ if pct_ else 1)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -47,7 +66,7 @@ class BenchSite:
         self.broker = subprocess.Popen([mosq, "-c", str(self.root / "broker" / "mosquitto.conf")],
                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.procs: list[subprocess.Popen] = []
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + slow(10)
         while time.monotonic() < deadline:
             try:
                 socket.create_connection(("127.0.0.1", self.port), 0.2).close()
@@ -75,7 +94,7 @@ class BenchSite:
             if p.poll() is None:
                 p.terminate()
                 try:
-                    p.wait(10)
+                    p.wait(slow(10))
                 except subprocess.TimeoutExpired:
                     p.kill()
         shutil.rmtree(self.root, ignore_errors=True)

@@ -27,7 +27,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from harness import REPO, BenchSite, machine, summary  # noqa: E402
+from harness import REPO, BenchSite, machine, slow, summary  # noqa: E402
 
 
 def child(config_path: str, presses: int) -> None:
@@ -62,7 +62,7 @@ def child(config_path: str, presses: int) -> None:
     printer = TimedDummy()
     kiosk = TicketKiosk(cfg, "entrance", printer=PrinterPort.of(printer), pin_factory=pins)
     kiosk.start()
-    if not kiosk.link.wait_connected(10) or not kiosk.wait_ready(10):
+    if not kiosk.link.wait_connected(slow(10)) or not kiosk.wait_ready(slow(10)):
         raise SystemExit("kiosk did not come up")
     pin_of = {b.service: b.pin for b in cfg.kiosk("entrance").buttons}
     services = list(pin_of)
@@ -73,8 +73,8 @@ def child(config_path: str, presses: int) -> None:
         printer.clear()
         t0 = time.perf_counter()
         pin.drive_low()
-        if not printer.done.wait(5):
-            raise SystemExit(f"press {i}: no ticket within 5 s")
+        if not printer.done.wait(slow(5)):
+            raise SystemExit(f"press {i}: no ticket within {slow(5):g} s")
         if i >= 5:                                  # the first few warm up imports and caches
             ms.append((printer.at - t0) * 1000)
         pin.drive_high()
@@ -99,14 +99,14 @@ def main() -> int:
     site = BenchSite(text)
     try:
         desk = site.start("desk", "--id", "main", "--data", str(site.data), "--no-keypads")
-        time.sleep(0.5)
+        time.sleep(slow(0.5))
         if desk.poll() is not None:
             print("the desk controller did not start", file=sys.stderr)
             return 1
         env = dict(os.environ, PYTHONPATH=str(REPO), GPIOZERO_PIN_FACTORY="mock")
         r = subprocess.run([sys.executable, __file__, "--child", str(site.config_path),
                             "--presses", str(args.presses)], cwd=REPO, env=env, capture_output=True, text=True,
-                           timeout=600)
+                           timeout=slow(600))
         if r.returncode != 0:
             print(r.stderr[-2000:], file=sys.stderr)
             return 1

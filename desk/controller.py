@@ -74,6 +74,8 @@ class Controller:
         self.ticket_secret = ticket_secret  # the key behind each ticket's QR (aufruf/ticketkey.py)
         self.on_alarm = on_alarm  # (event "raised"/"cleared", alarm, active count) on the worker, after the commit
         self._closed_seen: dict | None = None  # the services' closed reasons last published in queue
+        self._checkpointed_at = -1  # self.handled at the last idle WAL checkpoint
+        self._lines_sent: dict[str, tuple] = {}  # per service, the content of the line/<service> last published
         self.office = self._load_office()
         self.link = link
         self._on_reloaded = on_reloaded
@@ -273,6 +275,9 @@ class Controller:
             self.ledger.check_writable(self.clock())
             self._ledger_ok()
         self.today.tick(self.clock(), self.handled)
+        if self.handled != self._checkpointed_at:  # a quiet second: the WAL's copying happens now
+            self.ledger.checkpoint()
+            self._checkpointed_at = self.handled
         if self.office.closed_map(self.clock()) != self._closed_seen:  # opening hours, last ticket, ... passed
             self._publish_queue_and_board(self.clock())
 
@@ -356,6 +361,8 @@ class Controller:
             self._publish(topic, payload)
         for event, alarm in b.alarm_events:
             self._alarm_hook(event, alarm)
+        if b.state_changed:  # the hall's board first: it is what people wait for (after the replies and calls)
+            self._publish_queue_and_board(self.clock())
         for d in sorted(b.desks):
             if d in self.office.desks:
                 self._publish(self.topics.desk_state(d), self.office.desk_state(d), retain=True)
@@ -363,7 +370,6 @@ class Controller:
         self._publish_arrivals(b.desks | b.arrival_desks | checkin.desks_of(self.cfg, self.ledger, self.office.day,
                                                                              [ch.outcome for ch in b.outcomes]))
         if b.state_changed:
-            self._publish_queue_and_board(self.clock())
             self.today.tick(self.clock(), self.handled)  # at most every 10 s, also under a load that never leaves the worker idle
 
     def _batch_failed(self, b: "Batch", items: list[tuple[str, bytes]], e: BaseException) -> None:
@@ -699,17 +705,25 @@ class Controller:
                               "waiting": {s.key: self.office.waiting(s.key) for s in self.cfg.services},
                               **self.import_status}
         self._closed_seen = self.office.closed_map(now)
-        self._publish(self.topics.queue, self.office.queue_state(now, self._closed_seen), retain=True)
         self._publish(self.topics.board, self.office.board(now), retain=True)
+        self._publish(self.topics.queue, self.office.queue_state(now, self._closed_seen), retain=True)
         self._publish_lines(now)
 
     def _publish_lines(self, now: int) -> None:
-        """The retained ``line/<service>``: waiting numbers in call order, for the ticket pages."""
+        """The retained ``line/<service>``: waiting numbers in call order, for the ticket pages.
+
+        Only the lines that changed go out (a ticket of one service leaves the others' lines as
+        they are); after a connect, a new day or a reload :meth:`_publish_state` sends every one.
+        """
         for s in self.cfg.services:
             numbers, more = self.office.line_numbers(s.key, protocol.LINE_MAX)
             etas = tuple(self.office.line_etas(s.key, len(numbers)))
-            line = protocol.Line(s.key, tuple(numbers), etas, more, self.office.open_desks(s.key) > 0, now)
+            content = (tuple(numbers), etas, more, self.office.open_desks(s.key) > 0)
+            if self._lines_sent.get(s.key) == content:
+                continue
+            line = protocol.Line(s.key, *content, now)
             self._publish(self.topics.line(s.key), line, retain=True)
+            self._lines_sent[s.key] = content
 
     def _publish_tickets(self, tickets, day: str | None = None) -> None:
         """The retained ``tickets/<number>`` of tickets whose state changed (numbers only)."""
@@ -738,6 +752,7 @@ class Controller:
         for d in self.office.desks:
             self._publish(self.topics.desk_state(d), self.office.desk_state(d), retain=True)
         self._publish_arrivals(set(self.office.desks))
+        self._lines_sent = {}  # every line again, changed or not
         self._publish_queue_and_board(now)
         self._publish_tickets(self.office.tickets.values())
         self._publish(self.topics.alarm_state, self._alarm_state(now), retain=True)

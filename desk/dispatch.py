@@ -230,7 +230,7 @@ class Office:
         services = {}
         for s in self.cfg.services:
             n = self.waiting(s.key)
-            oldest = min(t.issued_at for t in self.line(s.key)) if n else None  # the longest wait runs from here
+            oldest = self.oldest_issued(s.key) if n else None  # the longest wait runs from here
             shut = closed.get(s.key)
             services[s.key] = protocol.ServiceQueue(n, self.open_desks(s.key) > 0 and shut is None,
                                                     self.eta_min(s.key, n), oldest_at=oldest,
@@ -321,6 +321,18 @@ class Office:
         per = self.service_minutes(service) / capacity
         extra = 0.5 if busy else 0.0
         return [int(math.ceil((i + extra) * per)) for i in range(n)]
+
+    def oldest_issued(self, service: str) -> int | None:
+        """When the longest-waiting ticket of a service was issued, without walking its line.
+
+        The line is sorted by (priority first, issued_at, ...): the oldest is the first of the
+        priority tickets or the first of the others, whichever was issued earlier.
+        """
+        keys = self._lines.get(service, [])
+        if not keys:
+            return None
+        rest = bisect.bisect_left(keys, (1,))   # the first non-priority ticket (sort_key starts with 0/1)
+        return min(k[1] for k in (keys[0], keys[rest] if rest < len(keys) else keys[0]))
 
     def line_numbers(self, service: str, limit: int) -> tuple[list[str], int]:
         """The first ``limit`` waiting numbers of a service in call order, and how many more wait."""

@@ -239,3 +239,20 @@ def test_reload_retires_a_service_and_renames_a_desk_keeping_waiting_tickets(sit
     assert cmd(p, "1", "c1", "next")["error"] == "queue empty"           # desk 1 no longer serves N ...
     assert cmd(p, "1", "c2", "call", number="N001")["ticket"] == "N001"  # ... but the waiting N001 is callable
     assert rows(site) == [("N001", "called")]
+
+
+def test_only_the_lines_that_changed_are_published_and_a_reconnect_sends_every_one(site, desk):
+    p = site.probe()
+    req(p, "r1", "K")
+    p.wait_for("tickets/K001")      # published after the batch's board, queue and lines
+    start = p.mark()
+    req(p, "r2", "K")
+    assert p.wait_for("tickets/K002", start=start)["state"] == "waiting"
+    after = [(t, b) for t, b, _ in p.messages[start:]]
+    assert [b["numbers"] for t, b in after if t == "line/K"] == [["K001", "K002"]]
+    assert not [t for t, _ in after if t == "line/N"]   # N's line is as it was: not sent again
+    assert [t for t, _ in after].index("board") < [t for t, _ in after].index("queue")  # the hall's board first
+    start = p.mark()
+    desk.controller.on_connected()  # what paho's thread does after a reconnect
+    assert p.wait_for("line/N", start=start)["numbers"] == []
+    assert p.wait_for("line/K", start=start)["numbers"] == ["K001", "K002"]

@@ -190,3 +190,16 @@ def test_queue_state_tells_when_the_longest_waiting_ticket_was_issued(office):
     assert q["K"].oldest_at == 1000 and q["N"].oldest_at == 1500
     office.command("1", "next", 4000, call_id="c1")  # K001 (issued at 1000) is called
     assert office.queue_state(5000).to_dict()["services"]["K"]["oldest_at"] == 2000
+
+
+def test_the_oldest_wait_counts_priority_tickets_issued_later_and_earlier(office):
+    office.issue("K", 1000)
+    office.issue("K", 3000, priority=True)            # ahead in the line, but issued later
+    assert office.queue_state(4000).services["K"].oldest_at == 1000
+    office.issue("N", 2000)
+    office.issue("N", 500, priority=True)             # (an injected clock: issued before the other)
+    assert office.queue_state(4000).services["N"].oldest_at == 500
+    office.command("3", "next", 5000, call_id="c1")   # the priority ticket K002 goes first
+    assert office.queue_state(6000).services["K"].oldest_at == 1000
+    office.command("3", "next", 7000, call_id="c2")
+    assert office.queue_state(8000).services["K"].oldest_at is None
