@@ -9,7 +9,10 @@ SDL's dummy video/audio drivers. Prints:
 - CPU of the idle ``aufruf display`` process with the clock ticking (goal < 2 % of one core)
   and its resident memory (goal < 80 MB).
 
-    python benchmarks/display_latency.py [--calls 200] [--idle-s 20]
+    python benchmarks/display_latency.py [--calls 200] [--idle-s 20] [--site languages]
+
+``--site languages`` runs the eleven-language site (examples/site-languages.toml, fixed
+phrases rotating through ten secondary languages) instead of the two-language model site.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ sys.path[:0] = [str(REPO), str(REPO / "tests")]
 
 import pygame  # noqa: E402
 
+from aufruf import protocol  # noqa: E402
 from aufruf.link import MqttLink  # noqa: E402
 from sites import EXAMPLE, Site  # noqa: E402  (the tests' real-broker site)
 from display.app import DisplayApp  # noqa: E402
@@ -112,8 +116,9 @@ def latency(site: Site, n: int) -> None:
 
     def partial_call():
         k[0] += 1
-        app.model.apply_call({"v": 1, "id": f"p{k[0]}", "number": f"N{k[0] % 900 + 1:03d}", "desk": "2",
-                              "service": "N", "at": 1, "recall": False}, now)
+        app.model.apply_call(protocol.CallEvent.from_dict(
+            {"v": 1, "id": f"p{k[0]}", "number": f"N{k[0] % 900 + 1:03d}", "desk": "2", "service": "N",
+             "at": 1, "recall": False}), now)
         app.model.shown_at = None
         app.model.tick(now)
         pygame.display.update(r.draw(app.model, now))
@@ -155,9 +160,13 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--calls", type=int, default=200)
     ap.add_argument("--idle-s", type=float, default=20.0)
+    ap.add_argument("--site", choices=("model", "languages"), default="model",
+                    help="the model site (de, en) or the eleven-language site")
     args = ap.parse_args()
+    source = EXAMPLE if args.site == "model" else REPO / "examples" / "site-languages.toml"
+    print(f"site: {source.name}")
     with tempfile.TemporaryDirectory() as tmp:
-        text = EXAMPLE.read_text(encoding="utf-8").replace('id = "hall"', 'id = "hall"\nmin_call_s = 0')
+        text = source.read_text(encoding="utf-8").replace('id = "hall"', 'id = "hall"\nmin_call_s = 0')
         site = Site(Path(tmp), text)
         try:
             latency(site, args.calls)

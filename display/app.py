@@ -83,6 +83,7 @@ class DisplayApp:
         if surface is not None:
             from .render import Renderer
             self.renderer = Renderer(cfg, display, surface)
+            self.renderer.prerender(self.model, clock())
         self.inbox: queue.Queue[InboxItem] = queue.Queue()
         self.running = True
         self.frames = 0
@@ -183,6 +184,8 @@ class DisplayApp:
     def _timeout(self, now: float, max_wait: float) -> float:
         """Sleep until the next second (clock, ticker) or the model's next deadline."""
         wait = min(max_wait, 1.0 - (now % 1.0) + 0.005)
+        if self.renderer is not None and self.renderer.turn_pending:
+            return 0.0                          # the language turn held back behind a call's frame
         deadline = self.model.next_deadline(now)
         if deadline is not None:
             wait = min(wait, max(0.0, deadline - now))
@@ -247,6 +250,7 @@ class DisplayApp:
         self.surface = board if board is not None else screen
         self.screen = screen if board is not None else None
         self.renderer = Renderer(self.cfg, self.display, self.surface)
+        self.renderer.prerender(self.model, self.clock())
 
     def detach(self) -> None:
         """The screen is gone: keep the model, draw nothing until :meth:`attach`."""

@@ -191,6 +191,20 @@ class Renderer:
         self._keys: dict[str, Any] = {}
         self.spots: dict[str, pygame.Rect] = {}     # where the number, arrow, ... were drawn (tests, demo)
         self.full_draws = 0
+        self.turn_pending = False   # a language turn held back so that a call's frame went first
+
+    def prerender(self, model: BoardModel, now: float) -> None:
+        """Render the fixed phrases of every language turn once (the text cache keeps them).
+
+        Draws the board once per secondary language, then forgets what is on the surface:
+        the first language turn after start, and a call during it, find their texts rendered.
+        """
+        others = self.langs[1:] or (None,)
+        if len(others) * 40 > self.cache.limit // 2:
+            self.cache.limit = max(self.cache.limit, len(others) * 80)
+        for second in others:
+            self.draw(model, now, shown=(self.lang,) if second is None else (self.lang, second))
+        self.invalidate()
 
     def invalidate(self) -> None:
         """Forget what is on the surface: the next draw paints everything."""
@@ -198,12 +212,26 @@ class Renderer:
 
     # ------------------------------------------------------------ the frame
 
-    def draw(self, model: BoardModel, now: float) -> list[pygame.Rect]:
-        """Repaint what changed since the last call; returns the changed rectangles."""
+    def draw(self, model: BoardModel, now: float, shown: tuple[str, ...] | None = None) -> list[pygame.Rect]:
+        """Repaint what changed since the last call; returns the changed rectangles.
+
+        A new call that comes with a due language turn is drawn first in the languages already
+        on the screen (only its panels change); the turn follows in the next frame
+        (:attr:`turn_pending` says one is due).
+        """
         L = self.layout
         local = dt.datetime.fromtimestamp(now, self.cfg.tz)
         closed = model.closed(now)
-        self._shown = shown = self.texts.shown(now)
+        if shown is None:
+            shown = self.texts.shown(now)
+            before = self._keys.get("current")
+            if (shown != self._shown and before is not None and not closed
+                    and (model.current_call(), model.highlighted(now)) != before[:2]):
+                shown = self._shown             # the call's frame first, the language turn next
+                self.turn_pending = True
+            else:
+                self.turn_pending = False
+        self._shown = shown
         dirty: list[pygame.Rect] = []
         if self._keys.get("closed") != closed:
             self._keys = {"closed": closed}

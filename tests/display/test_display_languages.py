@@ -177,3 +177,54 @@ def test_an_arabic_first_board_reads_right_to_left(multi, tmp_path):
     runs = shaping.visual_runs(r._label("eta", m=12), True)
     assert any("ca. 12 Min." in run for run, rtl in runs if not rtl), runs
     assert [run for run, rtl in runs if rtl] == ["دقيقة", "حوالي"]      # Arabic right to left around 12
+
+
+def test_a_call_due_with_a_language_turn_is_drawn_first_and_the_turn_follows(multi):
+    d = multi.displays[0]
+    bt = BoardTexts(multi, d)
+    t0 = (int(at(multi)) // int(d.rotate_s)) * int(d.rotate_s)     # a language turn is due at t0
+    old, new = bt.shown(t0 - 0.5), bt.shown(t0)
+    assert old != new
+    m = BoardModel(multi, d, now=t0 - 1)
+    m.set_connected(True, t0 - 1)
+    m.apply_board(board_msg(TEN))
+    m.apply_queue(queue_msg())
+    s = pygame.Surface((1280, 720))
+    r = Renderer(multi, d, s)
+    r.draw(m, t0 - 0.5)
+    history_title = r._label("history")
+    m.apply_call(call_msg("c1", "K017", "3"), t0)
+    m.tick(t0)
+    dirty = r.draw(m, t0)                       # the call's frame: still the languages on the screen
+    assert r.turn_pending and r._shown == old
+    assert "current.number" in r.spots and r.layout.current.contains(r.spots["current.number"])
+    assert not any(rect.colliderect(r.layout.waiting) for rect in dirty)    # only what the call changed
+    assert r._label("history") == history_title
+    number = pygame.image.tobytes(s.subsurface(r.spots["current.number"]), "RGB")
+    dirty = r.draw(m, t0 + 0.01)                # the turn, in the next frame
+    assert not r.turn_pending and r._shown == new
+    assert any(rect.colliderect(r.layout.waiting) for rect in dirty)
+    assert r._label("history") != history_title
+    assert pygame.image.tobytes(s.subsurface(r.spots["current.number"]), "RGB") == number
+
+
+def test_the_app_prerenders_every_language_and_wakes_at_once_for_a_held_back_turn(multi):
+    from display.app import DisplayApp
+    d = multi.displays[0]
+    t0 = (int(at(multi)) // int(d.rotate_s)) * int(d.rotate_s)
+    clock = [t0 - 0.5]
+    app = DisplayApp(multi, d.id, surface=pygame.Surface((1280, 720)), clock=lambda: clock[0])
+    r = app.renderer
+    rendered = r.cache.renders
+    assert rendered > 0
+    for lang in d.languages[1:]:                # every turn's fixed phrases are in the cache already
+        r._shown = (d.languages[0], lang)
+        r._t(r._label("history"), 10, FG)
+    app.handle("aufruf/x", b"{}")               # (a foreign topic: ignored)
+    app.draw()
+    before = r.cache.renders
+    r.turn_pending = True
+    assert app._timeout(clock[0], 1.0) == 0.0
+    r.turn_pending = False
+    assert app._timeout(clock[0], 1.0) > 0.0
+    assert before >= rendered
