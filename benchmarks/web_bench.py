@@ -205,9 +205,15 @@ async def panel_bench(args: argparse.Namespace) -> int:
             f'\n[[webs]]\nid = "bench"\nlisten = "127.0.0.1:{port}"\npublic_url = "http://127.0.0.1:{port}"\n')
     site = BenchSite(text)
     base = f"http://127.0.0.1:{port}"
+    budget = None
     try:
-        site.start("desk", "--id", "main", "--data", str(site.data), "--no-keypads")
+        desk = site.start("desk", "--id", "main", "--data", str(site.data), "--no-keypads")
         proc = site.start("web", "--id", "bench")
+        if args.server_budget:  # the office's Pi: broker, controller and aufruf web; not the staff's PCs
+            budget = CpuBudget(args.server_budget)
+            for pid in (site.broker.pid, desk.pid, proc.pid):
+                budget.add(pid)
+            print(f"cpu budget for the broker, the controller and aufruf web: {budget.describe()}", flush=True)
         watcher = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"bench-{uuid.uuid4().hex[:6]}",
                               protocol=MQTTProtocolVersion.MQTTv5)
         watcher.username_pw_set("display-hall", site.password("display-hall"))
@@ -243,7 +249,8 @@ async def panel_bench(args: argparse.Namespace) -> int:
             start = page.index('id="data">') + len('id="data">')
             return json.loads(page[start:page.index("</script>", start)])["csrf"]
 
-        deadline = time.monotonic() + 20
+        slow = 100 / args.server_budget if args.server_budget else 1.0
+        deadline = time.monotonic() + 20 * slow
         async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
             while True:
                 try:
@@ -260,7 +267,7 @@ async def panel_bench(args: argparse.Namespace) -> int:
             for i in range(args.presses):
                 info.publish(root + "kiosk/info/request",
                              json.dumps({"v": 1, "id": f"bench-{i}", "service": "K"}), qos=1)
-            while len(issued) < args.presses and time.monotonic() < deadline + 30:
+            while len(issued) < args.presses and time.monotonic() < deadline + 30 * slow:
                 await asyncio.sleep(0.05)
             csrf = await signed_in(http, "3")
             headers = {"X-CSRF-Token": csrf, "X-Requested-With": "aufruf", "Origin": base}
@@ -295,7 +302,7 @@ async def panel_bench(args: argparse.Namespace) -> int:
             for i in range(args.presses):
                 info.publish(root + "kiosk/info/request", json.dumps({"v": 1, "id": f"bench-b{i}", "service": "K"}),
                              qos=1)
-            while len(issued) < 2 * args.presses and time.monotonic() < deadline + 90:
+            while len(issued) < 2 * args.presses and time.monotonic() < deadline + 90 * slow:
                 await asyncio.sleep(0.05)
             direct_ms = []
             for i in range(args.presses):
@@ -340,6 +347,8 @@ async def panel_bench(args: argparse.Namespace) -> int:
         return 0
     finally:
         site.close()
+        if budget is not None:
+            budget.close()
 
 
 def main() -> int:
@@ -352,8 +361,8 @@ def main() -> int:
     ap.add_argument("--panel-sessions", type=int, default=50, help="signed-in panel sessions (default 50)")
     ap.add_argument("--only", choices=("board", "panel"), help="run only the board or the counter panel part")
     ap.add_argument("--server-budget", type=float, metavar="PERCENT",
-                    help="put the broker and aufruf web (not the simulated browsers) under a CPU quota of "
-                         "PERCENT %% of one core (root, cgroups; see cpu_budget.py)")
+                    help="put the broker and aufruf web (and, for the panel, the controller), not the simulated "
+                         "browsers, under a CPU quota of PERCENT %% of one core (root, cgroups; see cpu_budget.py)")
     args = ap.parse_args()
     if args.server_budget:
         try:
