@@ -27,8 +27,28 @@ from pathlib import Path
 PERIOD_US = 10_000
 ROOT = Path("/sys/fs/cgroup")
 # set for the command run under a budget: the percentage, so that its timeouts can grow with it
-# (harness.slow()): a slow core needs longer for the same work, its samples stay the same
+# (slow() below): a slow core needs longer for the same work, its samples stay the same
 BUDGET_ENV = "AUFRUF_BENCH_CPU_BUDGET"
+
+
+def budget_percent() -> float | None:
+    """The CPU budget this benchmark runs under (``cpu_budget.py`` / ``run_all.py --cpu-budget``), or None."""
+    value = os.environ.get(BUDGET_ENV)
+    try:
+        return float(value) if value else None
+    except ValueError:
+        return None
+
+
+def slow(seconds: float) -> float:
+    """A timeout for ``seconds`` of work on the x86 core, grown with the CPU budget (x4 at 25 %, x10 at 10 %).
+
+    Under a budget the same work takes longer; the timeouts grow with it, the number of
+    samples does not (a benchmark takes the same samples on every machine).
+    """
+    pct_ = budget_percent()
+    return seconds * (100 / pct_ if pct_ else 1)
+
 
 
 class BudgetUnavailable(RuntimeError):
