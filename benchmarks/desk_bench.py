@@ -24,6 +24,7 @@ import uuid
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 
+from cpu_budget import BudgetUnavailable, CpuBudget
 from harness import REPO, BenchSite, machine, pct, rss_mb, slow, summary
 
 
@@ -116,11 +117,20 @@ def wait_controller(site: BenchSite, timeout: float = 15.0) -> None:
         probe.close()
 
 
-def latency_run(desks: int, waiting: int, n: int) -> dict:
-    """Latencies with `desks` desks and `waiting` tickets in the line."""
+def latency_run(desks: int, waiting: int, n: int, server_budget: float | None = None) -> dict:
+    """Latencies with `desks` desks and `waiting` tickets in the line.
+
+    ``server_budget``: only the controller Pi's processes (Mosquitto, ``aufruf desk``) under a CPU
+    quota; the clients stand for the kiosk, display and staff machines and stay outside it.
+    """
     site = BenchSite(site_text(desks))
+    budget = None
     try:
         ctl = site.start("desk", "--data", str(site.data), "--no-keypads")
+        if server_budget:
+            budget = CpuBudget(server_budget)
+            budget.add(site.broker.pid)
+            budget.add(ctl.pid)
         kiosk = Client(site, "kiosk-entrance", ("kiosk/entrance/ticket",))
         display = Client(site, "display-hall", ("call", "board"))
         staff = Client(site, "staff-info", ("desk/+/reply", "kiosk/info/ticket"))
@@ -157,6 +167,8 @@ def latency_run(desks: int, waiting: int, n: int) -> dict:
         return {"req": req_ms, "call": call_ms, "rss": rss, "broker_rss": broker_rss}
     finally:
         site.close()
+        if budget is not None:
+            budget.close()
 
 
 def throughput(site: BenchSite, seconds: float, window: int, mixed: bool) -> float:
@@ -256,10 +268,25 @@ def ceiling(seconds: float, window: int) -> float:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="fewer samples (a smoke run)")
+    ap.add_argument("--server-budget", type=float, metavar="PERCENT",
+                    help="only the latencies, with Mosquitto and the controller (the controller Pi) under a "
+                         "CPU quota of PERCENT %% of one core and the clients outside it (root, cgroups)")
     args = ap.parse_args()
     n = 100 if args.quick else 500
     secs = 2.0 if args.quick else 5.0
     print(f"machine: {machine()}")
+    if args.server_budget:
+        try:
+            CpuBudget(args.server_budget).close()
+        except (BudgetUnavailable, ValueError) as e:
+            print(f"cpu budget: {e}", file=sys.stderr)
+            return 3
+        print(f"cpu budget for Mosquitto and the controller only: {args.server_budget:g} % of one core")
+        base = latency_run(4, 0, n, args.server_budget)
+        print(summary("kiosk request -> ticket reply", base["req"], 10))
+        print(summary("desk command -> call + board at another client", base["call"], 20))
+        print(f"controller RSS after the run: {base['rss']:.1f} MB")
+        return 0
     base = latency_run(4, 0, n)
     print(summary("kiosk request -> ticket reply", base["req"], 10))
     print(summary("desk command -> call + board at another client", base["call"], 10))
