@@ -956,16 +956,20 @@ def parse(text: str, path: str = "<string>") -> SiteConfig:
     return cfg
 
 
-def load(path: str | Path) -> SiteConfig:
-    """Read and check the site file at ``path``; raise ConfigError naming the file."""
+def read_text(path: str | Path) -> str:
+    """A config file's text; ConfigError naming the file when it cannot be read or is not UTF-8."""
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        return p.read_text(encoding="utf-8")
     except OSError as e:
         raise ConfigError(str(p), [f"cannot read the file: {e.strerror or e}"]) from None
     except UnicodeDecodeError:
         raise ConfigError(str(p), ["the file is not UTF-8 text"]) from None
-    return parse(text, str(p))
+
+
+def load(path: str | Path) -> SiteConfig:
+    """Read and check the site file at ``path``; raise ConfigError naming the file."""
+    return parse(read_text(path), str(Path(path)))
 
 
 def summary(cfg: SiteConfig) -> str:
@@ -1121,11 +1125,5 @@ def parse_central(text: str, path: str = "<string>") -> CentralConfig:
 
 
 def load_central(path: str | Path) -> CentralConfig:
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as e:
-        raise ConfigError(str(p), [f"cannot read the file: {e.strerror or e}"]) from None
-    except UnicodeDecodeError:
-        raise ConfigError(str(p), ["the file is not UTF-8 text"]) from None
-    return parse_central(text, str(p))
+    """Read and check a central web's file (and the site files it names)."""
+    return parse_central(read_text(path), str(Path(path)))

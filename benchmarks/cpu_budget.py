@@ -104,6 +104,15 @@ class CpuBudget:
         ``AUFRUF_BENCH_CPU_BUDGET=PERCENT`` for the command, then execs it."""
         return [sys.executable, str(Path(__file__).resolve()), "--enter", str(self.dir), f"{self.percent:g}", "--"]
 
+    @staticmethod
+    def unavailable(percent: float) -> str | None:
+        """Why a budget of ``percent`` cannot be set here, or None when it can."""
+        try:
+            CpuBudget(percent).close()
+        except (BudgetUnavailable, ValueError) as e:
+            return str(e)
+        return None
+
     def add(self, pid: int) -> None:
         """Move a running process (and the threads it has) into the group."""
         (self.dir / "cgroup.procs").write_text(str(pid))

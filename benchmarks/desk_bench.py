@@ -24,7 +24,7 @@ import uuid
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 
-from cpu_budget import BudgetUnavailable, CpuBudget
+from cpu_budget import CpuBudget
 from harness import REPO, BenchSite, machine, pct, rss_mb, slow, summary
 
 
@@ -276,10 +276,9 @@ def main() -> int:
     secs = 2.0 if args.quick else 5.0
     print(f"machine: {machine()}")
     if args.server_budget:
-        try:
-            CpuBudget(args.server_budget).close()
-        except (BudgetUnavailable, ValueError) as e:
-            print(f"cpu budget: {e}", file=sys.stderr)
+        why = CpuBudget.unavailable(args.server_budget)
+        if why:
+            print(f"cpu budget: {why}", file=sys.stderr)
             return 3
         print(f"cpu budget for Mosquitto and the controller only: {args.server_budget:g} % of one core")
         base = latency_run(4, 0, n, args.server_budget)

@@ -38,7 +38,7 @@ import sys
 import time
 import uuid
 
-from cpu_budget import BudgetUnavailable, CpuBudget
+from cpu_budget import CpuBudget
 from harness import BenchSite, cpu_seconds, free_port, machine, pct, rss_mb
 
 import aiohttp
@@ -365,10 +365,9 @@ def main() -> int:
                          "browsers, under a CPU quota of PERCENT %% of one core (root, cgroups; see cpu_budget.py)")
     args = ap.parse_args()
     if args.server_budget:
-        try:
-            CpuBudget(args.server_budget).close()
-        except (BudgetUnavailable, ValueError) as e:
-            print(f"cpu budget: {e}", file=sys.stderr)
+        why = CpuBudget.unavailable(args.server_budget)
+        if why:
+            print(f"cpu budget: {why}", file=sys.stderr)
             return 3
     print(f"machine: {machine()}")
     rc = 0 if args.only == "panel" else asyncio.run(bench(args))

@@ -10,7 +10,7 @@ import html
 
 from aiohttp import web
 
-from . import pages
+from . import pages, server
 
 SITES = web.AppKey("sites", tuple)
 
@@ -32,12 +32,7 @@ async def health(request: web.Request) -> web.Response:
     return web.json_response({"ok": ok, "sites": sites}, status=200 if ok else 503)
 
 
-async def no_icon(request: web.Request) -> web.Response:
-    return web.Response(status=204)
-
-
 def register(app: web.Application) -> None:
     app.router.add_get("/", index)
     app.router.add_get("/healthz", health)
-    app.router.add_get("/favicon.ico", no_icon)
-    app.router.add_static("/static/", pages.STATIC, follow_symlinks=False, show_index=False)
+    server.register_assets(app)

@@ -40,5 +40,10 @@ def register(app: web.Application) -> None:
     app.router.add_get("/", board)
     app.router.add_get("/events", events)
     app.router.add_get("/healthz", health)
+    register_assets(app)
+
+
+def register_assets(app: web.Application) -> None:
+    """The shipped scripts, styles and sound (no CDN), and no icon."""
     app.router.add_get("/favicon.ico", no_icon)
     app.router.add_static("/static/", pages.STATIC, follow_symlinks=False, show_index=False)
