@@ -787,7 +787,7 @@ class Controller:
     def _today_summary(self, now: int) -> protocol.StatsToday:
         """The retained ``stats/today`` from the ledger's rows of the day (worker thread)."""
         office, cfg = self.office, self.cfg
-        figures = stats.day_figures(office.day, *history.day_rows(self.ledger.db, office.day), cfg.tz)
+        figures = stats.today_figures(office.day, *history.today_rows(self.ledger.db, office.day))
         keys = [s.key for s in cfg.services]
         return stats.today_summary(cfg.site_id, cfg.name, figures, {k: office.waiting(k) for k in keys}, keys, now)
 

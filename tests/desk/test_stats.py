@@ -105,6 +105,18 @@ def test_today_summary_is_small_and_counts_the_day_so_far(figures):
     assert payload["median_wait_min"] == 5 and payload["day"] == DAY and payload["updated_at"] == 42
 
 
+def test_today_figures_count_and_wait_as_the_day_report_does(ledger, figures):
+    # stats/today reads only numbers, states and first calls; its figures are the report's
+    today = stats.today_figures(DAY, *history.today_rows(ledger.db, DAY))
+    for key in ("K", "N"):
+        for c in ("issued", "served", "noshow", "void", "expired", "called"):
+            assert today.services[key][c] == figures.services[key][c], (key, c)
+        assert sorted(today.services[key].wait.exact) == sorted(figures.services[key].wait.exact)
+    assert today.services["N"].wait.exact == [12]     # the first call, not the one after the transfer
+    assert stats.today_summary("jc-mitte", "Jobcenter Mitte", today, {"K": 0, "N": 3}, ["K", "N"], 42) == \
+        stats.today_summary("jc-mitte", "Jobcenter Mitte", figures, {"K": 0, "N": 3}, ["K", "N"], 42)
+
+
 def test_percentile_is_nearest_rank():
     d = stats.Dist()
     for v in range(1, 11):                            # 1..10
