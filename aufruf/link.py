@@ -8,6 +8,15 @@ the broker is away (in order, in memory: what must survive a restart is the
 caller's to store first). ``TCP_NODELAY`` is set on the socket: without it a
 request/reply through the broker waits ~40 ms for delayed ACKs.
 
+The network runs on paho's own thread, or (``network_thread=False``) on the
+owner's: a process whose one worker thread owns its state and does nearly all
+its publishing (the controller) calls :meth:`MqttLink.poll` in its loop
+instead of waiting on its queue. Its publishes are then written by the thread
+that made them, its messages arrive on it, and no second thread is woken (and
+no lock handed over) for every packet: on a Pi's slow core that is most of what
+an MQTT round trip costs. Other threads may still publish; they wake the owner
+(:meth:`MqttLink.wake`).
+
 Ready means subscribed: :meth:`MqttLink.wait_connected` returns only once the
 broker has acknowledged every subscription (SUBACK) of the current connection,
 so a message published after it is never missed (a CONNACK alone is not enough:
@@ -20,6 +29,7 @@ from __future__ import annotations
 
 import logging
 import os
+import select
 import socket
 import ssl
 import threading
@@ -43,6 +53,7 @@ log = logging.getLogger(__name__)
 MessageHandler = Callable[[str, bytes, bool], None]
 Delivered = Callable[[bool, str], None]
 STATUS_EVERY_S = 60.0
+RECONNECT_MIN_S, RECONNECT_MAX_S = 1, 30
 
 
 def now_ms() -> int:
@@ -76,7 +87,8 @@ class MqttLink:
                  password: str | None = None, session_expiry_s: int = 0,
                  client_id: str | None = None, status_extra: Callable[[], dict[str, Any]] | None = None,
                  publish_status: bool = True, user: str | None = None,
-                 on_connect: Callable[[], None] | None = None, on_disconnect: Callable[[], None] | None = None):
+                 on_connect: Callable[[], None] | None = None, on_disconnect: Callable[[], None] | None = None,
+                 network_thread: bool = True):
         self.broker = broker
         self.topics = protocol.Topics(site)
         self.role = role
@@ -102,6 +114,14 @@ class MqttLink:
         self._last_refusal: str | None = None
         self._status_thread: threading.Thread | None = None
         self.connects = 0
+        # network_thread=False: the owner's thread drives the network with poll(); wake() interrupts its wait
+        self.driven = not network_thread
+        self._wake_r: socket.socket | None = None
+        self._wake_w: socket.socket | None = None
+        self._owner: int | None = None      # the thread that polls
+        self._started = False
+        self._next_try = 0.0                # monotonic time of the next connection attempt
+        self._delay = RECONNECT_MIN_S
 
         if password is None:
             password = read_password(broker.credentials_dir, self.user)
@@ -113,7 +133,7 @@ class MqttLink:
             kwargs["clean_session"] = session_expiry_s <= 0
         c = mqtt.Client(CallbackAPIVersion.VERSION2, **kwargs)
         c.username_pw_set(self.user, password)
-        c.reconnect_delay_set(1, 30)
+        c.reconnect_delay_set(RECONNECT_MIN_S, RECONNECT_MAX_S)
         c.max_inflight_messages_set(100)
         c.max_queued_messages_set(0)
         if broker.tls:
@@ -129,6 +149,11 @@ class MqttLink:
         c.on_subscribe = self._on_subscribe
         c.on_connect_fail = self._on_connect_fail
         c.on_socket_open = self._on_socket_open
+        if self.driven:
+            self._wake_r, self._wake_w = socket.socketpair()
+            for sk in (self._wake_r, self._wake_w):
+                sk.setblocking(False)
+            c.on_socket_register_write = self._on_register_write
         self.client = c
 
     # ------------------------------------------------------------ lifecycle
@@ -146,7 +171,11 @@ class MqttLink:
         if self.broker.mqtt_version == 5:
             kw.update(clean_start=clean, properties=props)
         self.client.connect_async(self.broker.host, self.broker.port, **kw)
-        self.client.loop_start()
+        if self.driven:
+            self._started = True
+            self.wake()
+        else:
+            self.client.loop_start()
         if self.status_topic:
             self._status_thread = threading.Thread(target=self._status_loop, name=f"status-{self.user}", daemon=True)
             self._status_thread.start()
@@ -154,6 +183,9 @@ class MqttLink:
     def stop(self, mark_offline: bool = True) -> None:
         """Publish an offline status (when asked), disconnect and stop the network thread."""
         self._stopped.set()
+        if self.driven:
+            self._stop_driven(mark_offline)
+            return
         if mark_offline and self.status_topic and self.is_connected():
             info = self.client.publish(self.status_topic, protocol.Status(online=False, at=now_ms()).to_json(),
                                        qos=1, retain=True)
@@ -163,6 +195,109 @@ class MqttLink:
                 pass
         self.client.disconnect()
         self.client.loop_stop()
+
+    def _stop_driven(self, mark_offline: bool) -> None:
+        """The owner has stopped polling: this thread writes the offline status and the DISCONNECT itself."""
+        self._owner = threading.get_ident()
+        if mark_offline and self.status_topic and self.is_connected():
+            info = self.client.publish(self.status_topic, protocol.Status(online=False, at=now_ms()).to_json(),
+                                       qos=1, retain=True)
+            self._drive_until(info.is_published, 2.0)
+        if self.client.socket() is not None:
+            self.client.disconnect()
+            self._drive_until(lambda: self.client.socket() is None, 1.0)
+        for sk in (self._wake_r, self._wake_w):
+            if sk is not None:
+                sk.close()
+
+    def _drive_until(self, done: Callable[[], bool], timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while not done() and self.client.socket() is not None:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            self.poll(min(left, 0.1))
+
+    # ------------------------------------------------------------ the owner's thread drives the network
+
+    def wake(self) -> None:
+        """Any thread: end the owner's :meth:`poll` wait now (e.g. it has new work in its queue)."""
+        if self._wake_w is None or threading.get_ident() == self._owner:  # the owner is not waiting
+            return
+        try:
+            self._wake_w.send(b"\0")
+        except (BlockingIOError, OSError):  # full: a wake is already pending; closed: the link stopped
+            pass
+
+    def flush(self) -> None:
+        """The owner's thread: write what is published so far now, not at its next :meth:`poll`."""
+        c = self.client
+        if c.socket() is not None and c.want_write():
+            c.loop_write()
+
+    def _on_register_write(self, client, userdata, sock) -> None:
+        # paho: a packet waits to be written; the owner writes it in its poll, another thread's must wake it
+        self.wake()
+
+    def poll(self, timeout: float) -> None:
+        """``network_thread=False``: the network's work on the owner's thread, waiting at most ``timeout`` s.
+
+        Writes what was published, reads what arrived (paho's callbacks run here: messages,
+        acknowledgements, connects), sends keep-alives, and connects or reconnects with
+        back-off (1 to 30 s) while the broker is away. A :meth:`wake` ends the wait early.
+        """
+        self._owner = threading.get_ident()
+        c = self.client
+        sock = c.socket()
+        if sock is None:
+            now = time.monotonic()
+            if not self._started or self._stopped.is_set() or now < self._next_try:
+                wait = timeout if not self._started or self._stopped.is_set() else min(timeout, self._next_try - now)
+                self._wait_wake(wait)
+                return
+            self._connect()
+            return
+        pending = getattr(sock, "pending", None)
+        if pending is not None and pending():   # TLS: bytes already decrypted, select would not see them
+            timeout = 0.0
+        try:
+            readable, writable, _ = select.select([sock, self._wake_r], [sock] if c.want_write() else [], [],
+                                                  max(0.0, timeout))
+        except (OSError, ValueError):  # closed under us: paho notices in loop_misc and the next poll reconnects
+            readable, writable = [], []
+        if self._wake_r in readable:
+            self._drain_wake()
+        if sock in readable or (pending is not None and pending()):
+            c.loop_read()
+        if c.socket() is not None and c.want_write():
+            c.loop_write()
+        c.loop_misc()
+
+    def _wait_wake(self, timeout: float) -> None:
+        try:
+            readable, _, _ = select.select([self._wake_r], [], [], max(0.0, timeout))
+        except (OSError, ValueError):
+            return
+        if readable:
+            self._drain_wake()
+
+    def _drain_wake(self) -> None:
+        try:
+            while self._wake_r.recv(4096):
+                pass
+        except (BlockingIOError, OSError):
+            pass
+
+    def _connect(self) -> None:
+        try:
+            self.client.reconnect()
+        except OSError:  # refused, unreachable, TLS failed: tried again after the back-off
+            self._on_connect_fail(self.client, None)
+            self._backoff()
+
+    def _backoff(self) -> None:
+        self._next_try = time.monotonic() + self._delay
+        self._delay = min(self._delay * 2, RECONNECT_MAX_S)
 
     def wait_connected(self, timeout: float) -> bool:
         """Block until connected AND subscribed (every SUBACK in), True; False when the timeout passes."""
@@ -183,8 +318,13 @@ class MqttLink:
     # ------------------------------------------------------------ publishing
 
     def publish(self, topic: str, payload: protocol.Message | bytes, *, retain: bool = False,
-                on_delivered: Delivered | None = None, expiry_s: int | None = None) -> int:
+                on_delivered: Delivered | None = None, expiry_s: int | None = None, qos: int = 1) -> int:
         """Publish with QoS 1; kept in memory and sent on reconnect if the broker is away.
+
+        ``qos=0`` is for retained truth that its publisher sends again after every connect
+        (the controller's board, queue, lines, ticket and desk states): no acknowledgement to
+        wait for and handle, and one lost with a broken connection is replaced by the
+        republish once it is back.
 
         ``on_delivered(ok, reason)`` runs on paho's thread when the broker acknowledged
         (MQTT 5 reports ``ok=False, "Not authorized"`` for a publish the ACL refuses).
@@ -196,7 +336,7 @@ class MqttLink:
         if expiry_s is not None and self.broker.mqtt_version == 5:
             props = Properties(PacketTypes.PUBLISH)
             props.MessageExpiryInterval = max(1, int(expiry_s))
-        info = self.client.publish(topic, data, qos=1, retain=retain, properties=props)
+        info = self.client.publish(topic, data, qos=qos, retain=retain, properties=props)
         if info.rc not in (MQTTErrorCode.MQTT_ERR_SUCCESS, MQTTErrorCode.MQTT_ERR_NO_CONN):
             raise LinkError(f"publish to {topic} failed: {mqtt.error_string(info.rc)}")
         if on_delivered is not None:
@@ -242,6 +382,7 @@ class MqttLink:
                 return
             self._last_refusal = None
             self._unreachable_logged = False
+            self._delay = RECONNECT_MIN_S
             self.connects += 1
             log.info("connected to %s:%s as %s", self.broker.host, self.broker.port, self.user)
             self._ready.clear()
@@ -270,6 +411,8 @@ class MqttLink:
     def _on_disconnect(self, client, userdata, flags, reason_code, properties) -> None:
         try:
             was = self._connected.is_set()
+            if self.driven:
+                self._backoff()  # as paho's own loop: the next attempt after the back-off
             self._connected.clear()
             self._ready.clear()
             if was and not self._stopped.is_set():
