@@ -95,7 +95,8 @@ class DeskService:
         self.link = MqttLink(cfg.broker, cfg.site_id, "controller", controller_id,
                              subscriptions=Controller.subscriptions(cfg.site_id),
                              handler=self.controller.on_message, on_connect=self.controller.on_connected,
-                             session_expiry_s=SESSION_EXPIRY_S, password=password, status_extra=self._status)
+                             session_expiry_s=SESSION_EXPIRY_S, password=password, status_extra=self._status,
+                             network_thread=False)  # the worker drives it: no thread hand-over per packet
         self.controller.attach(self.link)
         self._keypads = keypads
         self._keypad_opener = keypad_opener

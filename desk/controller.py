@@ -93,24 +93,55 @@ class Controller:
         return (t.all_requests, t.all_printed, t.all_commands, t.all_web_commands, t.all_staff_commands)
 
     def attach(self, link: MqttLink) -> None:
-        """Use ``link`` (made with :meth:`subscriptions`, :meth:`on_message` and :meth:`on_connected`)."""
+        """Use ``link`` (made with :meth:`subscriptions`, :meth:`on_message` and :meth:`on_connected`).
+
+        A link made with ``network_thread=False`` is driven by the worker: it polls the network
+        while it waits for work, and its publishes go out from its own thread.
+        """
         self.link = link
 
+    def _post(self, item: object) -> None:
+        """Any thread: work for the worker (woken from its network wait when it drives the link)."""
+        self._q.put(item)
+        link = self.link
+        if link is not None and link.driven:
+            link.wake()
+
+    def _next_item(self, timeout: float) -> object | None:
+        """The next piece of work, None after ``timeout`` s without any; the network is served meanwhile."""
+        link = self.link
+        if link is None or not link.driven:
+            try:
+                return self._q.get(timeout=timeout)
+            except queue.Empty:
+                return None
+        link.poll(0)  # what the last item published goes out now; what arrived meanwhile comes in
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                return self._q.get_nowait()
+            except queue.Empty:
+                pass
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+            link.poll(left)
+
     def on_message(self, topic: str, payload: bytes, retained: bool) -> None:
-        """paho's thread: hand the message to the worker."""
-        self._q.put(Incoming(topic, payload))
+        """The network's thread (the worker's own when it drives the link): hand the message to the worker."""
+        self._post(Incoming(topic, payload))
 
     def on_connected(self) -> None:
-        """paho's thread, after every (re)connect: the worker republishes every retained topic."""
-        self._q.put(Resync())
+        """The network's thread, after every (re)connect: the worker republishes every retained topic."""
+        self._post(Resync())
 
     def keypad(self, cmd: KeyCommand) -> None:
         """A local USB keypad's thread: the worker turns the key into a desk command."""
-        self._q.put(KeypadInput(cmd))
+        self._post(KeypadInput(cmd))
 
     def request_reload(self, path: str) -> None:
         """Re-read the site file (SIGHUP); a file with errors is refused and the old one kept."""
-        self._q.put(Reload(path))
+        self._post(Reload(path))
 
     @property
     def alive(self) -> bool:
@@ -133,7 +164,7 @@ class Controller:
 
     def stop(self) -> None:
         self._stop.set()
-        self._q.put(Stop())
+        self._post(Stop())
         if self._thread:
             self._thread.join(10)
 
@@ -167,10 +198,7 @@ class Controller:
             log.exception("start-up republish failed")
         while not self._stop.is_set():
             self.healthy_at = time.monotonic()
-            try:
-                item = self._q.get(timeout=IDLE_CLEANUP_S)
-            except queue.Empty:
-                item = None
+            item = self._next_item(IDLE_CLEANUP_S)
             try:
                 if item is None:
                     self._idle()
@@ -250,7 +278,7 @@ class Controller:
 
     def run_in_worker(self, fn: Callable[[], None]) -> None:
         """Run ``fn`` on the worker thread (tests and tools that need a consistent view)."""
-        self._q.put(RunInWorker(fn))
+        self._post(RunInWorker(fn))
 
     def _idle(self) -> None:
         if self._office_stale:
@@ -354,11 +382,10 @@ class Controller:
                 self._batch_failed(b, items, e)
                 return
             self._ledger_ok()
-        for line in b.log:
-            line()
         self._publish_rows(rows)
         for topic, payload in b.direct:
             self._publish(topic, payload)
+        self._flush()  # the replies and calls are on their way before the rest is even encoded
         for event, alarm in b.alarm_events:
             self._alarm_hook(event, alarm)
         if b.state_changed:  # the hall's board first: it is what people wait for (after the replies and calls)
@@ -369,6 +396,8 @@ class Controller:
         self._publish_tickets(t for ch in b.outcomes for t in ch.outcome.tickets)
         self._publish_arrivals(b.desks | b.arrival_desks | checkin.desks_of(self.cfg, self.ledger, self.office.day,
                                                                              [ch.outcome for ch in b.outcomes]))
+        for line in b.log:
+            line()
         if b.state_changed:
             self.today.tick(self.clock(), self.handled)  # at most every 10 s, also under a load that never leaves the worker idle
 
@@ -686,8 +715,13 @@ class Controller:
     # ------------------------------------------------------------ publishing
 
     def _publish(self, topic: str, payload: protocol.Message | bytes, retain: bool = False) -> None:
+        """Replies at QoS 1; retained state at QoS 0: every connect republishes it (:meth:`_publish_state`)."""
         if self.link is not None:
-            self.link.publish(topic, payload, retain=retain)
+            self.link.publish(topic, payload, retain=retain, qos=0 if retain else 1)
+
+    def _flush(self) -> None:
+        if self.link is not None and self.link.driven:
+            self.link.flush()
 
     def _publish_rows(self, rows: list[tuple[int, str, str, bool]]) -> None:
         if self.link is None:
@@ -706,6 +740,7 @@ class Controller:
                               **self.import_status}
         self._closed_seen = self.office.closed_map(now)
         self._publish(self.topics.board, self.office.board(now), retain=True)
+        self._flush()  # the hall's board next: the rest is for kiosks, ticket pages and staff
         self._publish(self.topics.queue, self.office.queue_state(now, self._closed_seen), retain=True)
         self._publish_lines(now)
 
