@@ -85,10 +85,10 @@ class Probe:
         with self._cond:
             return self._cond.wait_for(lambda: not self._suback_pending, max(0.0, deadline - time.monotonic()))
 
-    def publish(self, topic: str, payload: Any, retain: bool = False, raw: bool = False) -> int:
+    def publish(self, topic: str, payload: Any, retain: bool = False, raw: bool = False, qos: int = 1) -> int:
         data = payload if raw else json.dumps(payload).encode()
         info = self.client.publish(self.root + topic if not topic.startswith("aufruf/") else topic,
-                                   data, qos=1, retain=retain)
+                                   data, qos=qos, retain=retain)
         return info.mid
 
     def wait_ack(self, mid: int, timeout: float = 5.0) -> tuple[bool, str]:

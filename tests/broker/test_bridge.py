@@ -79,7 +79,7 @@ def test_central_sees_both_sites_and_a_site_runs_on_while_central_is_down(office
     probes += [display, kiosk]
     kiosk.publish("kiosk/entrance/request", {"v": 1, "id": "r-outage", "service": "K"})
     ctl["jc-mitte"].wait_for("kiosk/entrance/request", lambda b: b["id"] == "r-outage")
-    ctl["jc-mitte"].publish("board", board("during-outage"), retain=True)
+    ctl["jc-mitte"].publish("board", board("during-outage"), retain=True, qos=0)  # as the controller does
     display.wait_for("board", lambda b: b.get("marker") == "during-outage")
 
     # the central broker returns: the bridge reconnects and delivers what it kept

@@ -23,6 +23,7 @@ from brokers import BridgedSite, Central, bridge_conf  # noqa: E402
 from aufruf import config, ticketkey  # noqa: E402
 from desk.app import DeskService  # noqa: E402
 from office import Office  # noqa: E402
+from probe import wait_until  # noqa: E402
 from sites import EXAMPLE, REPO, free_port, wait_port  # noqa: E402
 from test_pages import get, wait_text  # noqa: E402
 
@@ -73,6 +74,13 @@ class CentralOffice:
 
     def ticket_url(self, sid: str, t: dict) -> str:
         return f"{self.url}/s/{sid}/t/{t['number']}-{t['key']}"
+
+    def known(self, sid: str, t: dict) -> str:
+        """The ticket's page URL once the central server has its state (tens of ms after the
+        site's reply: the state crosses the bridge; a printed QR is scanned seconds later)."""
+        url = self.ticket_url(sid, t)
+        wait_until(lambda: get(url)[0] == 200, timeout=10, what=f"{t['number']} known at the central server")
+        return url
 
     def close(self) -> None:
         if self.proc.poll() is None:
@@ -131,7 +139,7 @@ def test_one_central_server_shows_each_site_its_own_calls_and_tickets(central_of
     assert t["number"] == "K002"
     assert t["key"] == ticketkey.ticket_key(ticketkey.read_secret(o.sites["jc-mitte"].creds), "jc-mitte",
                                             o.sites["jc-mitte"].cfg.service_day(t["issued_at"]), "K002")
-    browser.get(o.ticket_url("jc-mitte", t))
+    browser.get(o.known("jc-mitte", t))
     wait_text(browser, "#number", "K002")
     wait_text(browser, "#status", "Sie sind als Nächstes dran")
     elsewhere = get(o.ticket_url("jc-nord", t))
@@ -160,7 +168,7 @@ def test_leave_the_queue_on_the_central_page_voids_that_ticket_at_its_site(centr
     tickets = [mitte.issue("K") for _ in range(3)]
     nord.issue("K")
     nord.issue("K")                                          # jc-nord has a K002 too
-    browser.get(o.ticket_url("jc-mitte", tickets[1]))
+    browser.get(o.known("jc-mitte", tickets[1]))
     wait_text(browser, "#status", "Vor Ihnen: 1")
     browser.find_element(By.ID, "leave").click()
     WebDriverWait(browser, 5).until(lambda b: b.switch_to.alert).accept()
