@@ -8,6 +8,11 @@ replies), as a ratio (goal >= 0.5); controller and Mosquitto RSS (controller
 goal < 40 MB); and how the latency grows from 1 to 20 desks and from 10 to 5,000 waiting tickets.
 
     python benchmarks/desk_bench.py [--quick]
+    python benchmarks/desk_bench.py --server-budget 25 [--quick]
+
+``--server-budget`` measures the two latencies only, with the controller Pi's
+processes under a CPU quota: back to back, and paced at a ticket and a call
+every 100 ms.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ import uuid
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 
-from cpu_budget import CpuBudget
+from cpu_budget import CpuBudget, budget_percent
 from harness import REPO, BenchSite, machine, pct, rss_mb, slow, summary
 
 
@@ -96,6 +101,10 @@ def site_text(desks: int) -> str:
 
 
 FILL_WINDOW = 200
+# under --server-budget also a paced run: a ticket and a call every PACE_MS. Back to back, the
+# rounds keep a quota-limited core busy all the time and each waits for the one before (the
+# throughput run measures that); an office's Pi answers a command from idle
+PACE_MS = 100
 WARMUP = 20  # first round trips (connection set-up, first WAL writes) are not the steady state
 
 
@@ -117,11 +126,12 @@ def wait_controller(site: BenchSite, timeout: float = 15.0) -> None:
         probe.close()
 
 
-def latency_run(desks: int, waiting: int, n: int, server_budget: float | None = None) -> dict:
+def latency_run(desks: int, waiting: int, n: int, server_budget: float | None = None, gap_s: float = 0.0) -> dict:
     """Latencies with `desks` desks and `waiting` tickets in the line.
 
     ``server_budget``: only the controller Pi's processes (Mosquitto, ``aufruf desk``) under a CPU
     quota; the clients stand for the kiosk, display and staff machines and stay outside it.
+    ``gap_s``: a pause before each round (a ticket request, then a ``next``).
     """
     site = BenchSite(site_text(desks))
     budget = None
@@ -144,6 +154,8 @@ def latency_run(desks: int, waiting: int, n: int, server_budget: float | None = 
             staff.wait([("kiosk/info/ticket", rid) for rid in ids], 60)
         req_ms, call_ms = [], []
         for i in range(n + WARMUP):
+            if gap_s:
+                time.sleep(gap_s)
             if i == WARMUP:
                 req_ms.clear()
                 call_ms.clear()
@@ -281,14 +293,18 @@ def main() -> int:
             print(f"cpu budget: {why}", file=sys.stderr)
             return 3
         print(f"cpu budget for Mosquitto and the controller only: {args.server_budget:g} % of one core")
-        base = latency_run(4, 0, n, args.server_budget)
-        print(summary("kiosk request -> ticket reply", base["req"], 10))
-        print(summary("desk command -> call + board at another client", base["call"], 20))
-        print(f"controller RSS after the run: {base['rss']:.1f} MB")
+        for gap_ms, what in ((0, "back to back (the Pi's core saturated)"),
+                             (PACE_MS, f"a ticket and a call every {PACE_MS} ms (still ~100 x a busy office)")):
+            base = latency_run(4, 0, n, args.server_budget, gap_ms / 1000)
+            print(f"{what}:")
+            print("  " + summary("kiosk request -> ticket reply", base["req"], 10))
+            print("  " + summary("desk command -> call + board at another client", base["call"], 20))
+            print(f"  controller RSS after the run: {base['rss']:.1f} MB")
         return 0
     base = latency_run(4, 0, n)
     print(summary("kiosk request -> ticket reply", base["req"], 10))
-    print(summary("desk command -> call + board at another client", base["call"], 10))
+    # the goal: 10 ms on the x86 core, 20 ms on a Pi-class core (issue: a 25 % budget)
+    print(summary("desk command -> call + board at another client", base["call"], 20 if budget_percent() else 10))
     print(f"controller RSS after the run: {base['rss']:.1f} MB (goal < 40 MB: "
           f"{'met' if base['rss'] < 40 else 'MISSED'}); Mosquitto RSS: {base['broker_rss']:.1f} MB")
 
