@@ -261,10 +261,11 @@ class MqttLink:
         if pending is not None and pending():   # TLS: bytes already decrypted, select would not see them
             timeout = 0.0
         try:
-            readable, writable, _ = select.select([sock, self._wake_r], [sock] if c.want_write() else [], [],
-                                                  max(0.0, timeout))
+            readable, _, _ = select.select([sock, self._wake_r], [sock] if c.want_write() else [], [],
+                                           max(0.0, timeout))
         except (OSError, ValueError):  # closed under us: paho notices in loop_misc and the next poll reconnects
-            readable, writable = [], []
+            self._wait_wake(min(timeout, 0.1))  # not a busy loop until it does
+            readable = []
         if self._wake_r in readable:
             self._drain_wake()
         if sock in readable or (pending is not None and pending()):
