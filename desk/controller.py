@@ -76,6 +76,7 @@ class Controller:
         self._closed_seen: dict | None = None  # the services' closed reasons last published in queue
         self._checkpointed_at = -1  # self.handled at the last idle WAL checkpoint
         self._lines_sent: dict[str, tuple] = {}  # per service, the content of the line/<service> last published
+        self._day_seen: tuple[object, int, str] = (None, -1, "")  # (cfg, minute, its service day)
         self.office = self._load_office()
         self.link = link
         self._on_reloaded = on_reloaded
@@ -323,9 +324,18 @@ class Controller:
             acked, self._acked = self._acked, []
         return acked
 
+    def _service_day(self, now: int) -> str:
+        """``cfg.service_day(now)``, worked out once a minute: it runs before every batch, and a day
+        starts on a whole minute of local time (``site.day_starts``; UTC offsets are whole minutes)."""
+        cfg, minute, day = self._day_seen
+        if cfg is not self.cfg or minute != now // 60_000:
+            day = self.cfg.service_day(now)
+            self._day_seen = (self.cfg, now // 60_000, day)
+        return day
+
     def _check_day(self) -> None:
         now = self.clock()
-        day = self.cfg.service_day(now)
+        day = self._service_day(now)
         if day <= self.office.day:  # a clock jumping back never reopens an old day
             return
         old = self.office.day
