@@ -358,7 +358,9 @@ def main(args: argparse.Namespace) -> int:
         print(e, file=sys.stderr)
         return 1
     link = app.link
-    signal.signal(signal.SIGTERM, lambda *_: app.stop())
+    # only the flag: the handler runs on the main thread, which may be holding the inbox's lock
+    # in a get() at that moment (a put from here would wait for itself); the loop waits <= 1 s
+    signal.signal(signal.SIGTERM, lambda *_: setattr(app, "running", False))
     sound.start()
     link.start()
     try:
