@@ -116,7 +116,7 @@ class Controller:
                 return self._q.get(timeout=timeout)
             except queue.Empty:
                 return None
-        link.poll(0)  # what the last item published goes out now; what arrived meanwhile comes in
+        self._poll(link, 0)  # what the last item published goes out now; what arrived meanwhile comes in
         deadline = time.monotonic() + timeout
         while True:
             try:
@@ -126,7 +126,14 @@ class Controller:
             left = deadline - time.monotonic()
             if left <= 0:
                 return None
-            link.poll(left)
+            self._poll(link, left)
+
+    def _poll(self, link: MqttLink, timeout: float) -> None:
+        try:
+            link.poll(timeout)
+        except Exception:  # noqa: BLE001 - the network's trouble must never stop the worker
+            log.exception("the MQTT link failed; trying again")
+            time.sleep(min(timeout, 0.5))
 
     def on_message(self, topic: str, payload: bytes, retained: bool) -> None:
         """The network's thread (the worker's own when it drives the link): hand the message to the worker."""
