@@ -399,6 +399,8 @@ class Controller:
                 self._batch_failed(b, items, e)
                 return
             self._ledger_ok()
+        for line in b.log:  # logged before it is answered: whoever got the answer finds its line
+            line()
         self._publish_rows(rows)
         for topic, payload in b.direct:
             self._publish(topic, payload)
@@ -413,8 +415,6 @@ class Controller:
         self._publish_tickets(t for ch in b.outcomes for t in ch.outcome.tickets)
         self._publish_arrivals(b.desks | b.arrival_desks | checkin.desks_of(self.cfg, self.ledger, self.office.day,
                                                                              [ch.outcome for ch in b.outcomes]))
-        for line in b.log:
-            line()
         if b.state_changed:
             self.today.tick(self.clock(), self.handled)  # at most every 10 s, also under a load that never leaves the worker idle
 
