@@ -54,6 +54,7 @@ MessageHandler = Callable[[str, bytes, bool], None]
 Delivered = Callable[[bool, str], None]
 STATUS_EVERY_S = 60.0
 RECONNECT_MIN_S, RECONNECT_MAX_S = 1, 30
+CORK = getattr(socket, "TCP_CORK", None)  # Linux: hold a burst of small writes back to one segment
 
 
 def now_ms() -> int:
@@ -122,6 +123,7 @@ class MqttLink:
         self._started = False
         self._next_try = 0.0                # monotonic time of the next connection attempt
         self._delay = RECONNECT_MIN_S
+        self._unwritten = 0                 # publishes since the owner last wrote (worth a cork if > 1)
 
         if password is None:
             password = read_password(broker.credentials_dir, self.user)
@@ -231,9 +233,32 @@ class MqttLink:
 
     def flush(self) -> None:
         """The owner's thread: write what is published so far now, not at its next :meth:`poll`."""
+        if self.client.socket() is not None and self.client.want_write():
+            self._write()
+
+    def _write(self) -> None:
+        """Write every queued packet, as few TCP segments as they fit in (``TCP_CORK`` on Linux).
+
+        paho sends each packet with a ``send`` of its own; with ``TCP_NODELAY`` every one is then
+        a segment the broker must wake up for. A command's dozen messages go out corked, in one.
+        """
         c = self.client
-        if c.socket() is not None and c.want_write():
+        sock = c.socket()
+        cork = CORK is not None and self._unwritten > 1 and isinstance(sock, socket.socket)
+        self._unwritten = 0
+        if cork:
+            try:
+                sock.setsockopt(socket.IPPROTO_TCP, CORK, 1)
+            except OSError:
+                cork = False
+        try:
             c.loop_write()
+        finally:
+            if cork:
+                try:
+                    sock.setsockopt(socket.IPPROTO_TCP, CORK, 0)
+                except OSError:  # closed meanwhile: nothing left to send
+                    pass
 
     def _on_register_write(self, client, userdata, sock) -> None:
         # paho: a packet waits to be written; the owner writes it in its poll, another thread's must wake it
@@ -242,7 +267,7 @@ class MqttLink:
     def poll(self, timeout: float) -> None:
         """``network_thread=False``: the network's work on the owner's thread, waiting at most ``timeout`` s.
 
-        Writes what was published, reads what arrived (paho's callbacks run here: messages,
+        Writes what was published (before it waits), reads what arrived (paho's callbacks run here: messages,
         acknowledgements, connects), sends keep-alives, and connects or reconnects with
         back-off (1 to 30 s) while the broker is away. A :meth:`wake` ends the wait early.
         """
@@ -257,21 +282,25 @@ class MqttLink:
                 return
             self._connect()
             return
+        # what is queued goes out first; what the read below queues (a PUBACK, say) waits for the
+        # owner's next write, which then carries it with the owner's answer in one segment
+        if c.want_write():
+            self._write()
         pending = getattr(sock, "pending", None)
         if pending is not None and pending():   # TLS: bytes already decrypted, select would not see them
             timeout = 0.0
         try:
-            readable, _, _ = select.select([sock, self._wake_r], [sock] if c.want_write() else [], [],
-                                           max(0.0, timeout))
+            readable, writable, _ = select.select([sock, self._wake_r], [sock] if c.want_write() else [], [],
+                                                  max(0.0, timeout))
         except (OSError, ValueError):  # closed under us: paho notices in loop_misc and the next poll reconnects
             self._wait_wake(min(timeout, 0.1))  # not a busy loop until it does
-            readable = []
+            readable, writable = [], []
         if self._wake_r in readable:
             self._drain_wake()
         if sock in readable or (pending is not None and pending()):
             c.loop_read()
-        if c.socket() is not None and c.want_write():
-            c.loop_write()
+        if writable and c.socket() is not None and c.want_write():  # the rest of a write the socket could not take
+            self._write()
         c.loop_misc()
 
     def _wait_wake(self, timeout: float) -> None:
@@ -338,6 +367,7 @@ class MqttLink:
             props = Properties(PacketTypes.PUBLISH)
             props.MessageExpiryInterval = max(1, int(expiry_s))
         info = self.client.publish(topic, data, qos=qos, retain=retain, properties=props)
+        self._unwritten += 1
         if info.rc not in (MQTTErrorCode.MQTT_ERR_SUCCESS, MQTTErrorCode.MQTT_ERR_NO_CONN):
             raise LinkError(f"publish to {topic} failed: {mqtt.error_string(info.rc)}")
         if on_delivered is not None:
