@@ -404,11 +404,14 @@ class Controller:
         self._publish_rows(rows)
         for topic, payload in b.direct:
             self._publish(topic, payload)
-        self._flush()  # the replies and calls are on their way before the rest is even encoded
+        now = self.clock()
+        if b.state_changed:  # the hall's board with them: it is what people wait for
+            self._publish_board(now)
+        self._flush()  # replies, calls and the board in one write, before the rest is even encoded
         for event, alarm in b.alarm_events:
             self._alarm_hook(event, alarm)
-        if b.state_changed:  # the hall's board first: it is what people wait for (after the replies and calls)
-            self._publish_queue_and_board(self.clock())
+        if b.state_changed:
+            self._publish_queue(now)
         for d in sorted(b.desks):
             if d in self.office.desks:
                 self._publish(self.topics.desk_state(d), self.office.desk_state(d), retain=True)
@@ -752,12 +755,19 @@ class Controller:
             self._acked.append(seq)
 
     def _publish_queue_and_board(self, now: int) -> None:
+        self._publish_board(now)
+        self._flush()  # the hall's board first: the rest is for kiosks, ticket pages and staff
+        self._publish_queue(now)
+
+    def _publish_board(self, now: int) -> None:
+        self._closed_seen = self.office.closed_map(now)
+        self._publish(self.topics.board, self.office.board(now), retain=True)
+
+    def _publish_queue(self, now: int) -> None:
+        """What follows the board: ``queue``, the lines that changed, the status's figures."""
         self.status_fields = {"day": self.office.day,
                               "waiting": {s.key: self.office.waiting(s.key) for s in self.cfg.services},
                               **self.import_status}
-        self._closed_seen = self.office.closed_map(now)
-        self._publish(self.topics.board, self.office.board(now), retain=True)
-        self._flush()  # the hall's board next: the rest is for kiosks, ticket pages and staff
         self._publish(self.topics.queue, self.office.queue_state(now, self._closed_seen), retain=True)
         self._publish_lines(now)
 
