@@ -36,6 +36,8 @@ REPO = HERE.parent
 def child(config_path: str, presses: int) -> None:
     """The kiosk process: press, wait for the printed ticket, repeat; print figures as JSON."""
     sys.path.insert(0, str(REPO))
+    from kiosk import printer_db
+    printer_db.load()  # first, as `aufruf kiosk` does: the printer database kept by an earlier start
     from escpos.printer import Dummy
     from gpiozero.pins.mock import MockFactory
 
@@ -107,7 +109,12 @@ def main() -> int:
         if desk.poll() is not None:
             print("the desk controller did not start", file=sys.stderr)
             return 1
-        env = dict(os.environ, PYTHONPATH=str(REPO), GPIOZERO_PIN_FACTORY="mock")
+        # the kiosk unit's CacheDirectory=, where the printer database is kept once a first start
+        # has parsed it (kiosk/printer_db.py): measured is every start after that one
+        env = dict(os.environ, PYTHONPATH=str(REPO), GPIOZERO_PIN_FACTORY="mock",
+                   CACHE_DIRECTORY=str(site.root / "cache"))
+        subprocess.run([sys.executable, "-c", "from kiosk import printer_db; printer_db.load()"], cwd=REPO, env=env,
+                       check=True, timeout=slow(60))
         r = subprocess.run([sys.executable, __file__, "--child", str(site.config_path),
                             "--presses", str(args.presses)], cwd=REPO, env=env, capture_output=True, text=True,
                            timeout=slow(600))

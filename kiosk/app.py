@@ -47,6 +47,8 @@ def main(args: argparse.Namespace) -> int:
     except Exception as e:  # noqa: BLE001 - no GPIO chip, no permission, missing backend
         print(f"cannot open the GPIO pins: {e}. On a laptop run with GPIOZERO_PIN_FACTORY=mock.", file=sys.stderr)
         return 1
+    from . import printer_db
+    printer_db.load()                      # the printer database from the last start's parse (printer_db.py)
     announced = threading.Event()          # ping the watchdog only after READY=1 went out
 
     def ping() -> None:

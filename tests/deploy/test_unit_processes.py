@@ -85,6 +85,11 @@ def test_process_under_the_units_contract(site, tmp_path, name, instance, status
     watchdog = seconds(one(unit, "Service", "WatchdogSec"))
     notify = NotifySocket(tmp_path / "notify", tmp_path / "process.log")
     env = {**os.environ, "PYTHONPATH": str(REPO), "NOTIFY_SOCKET": notify.path}
+    cache = None
+    if "CacheDirectory" in unit["Service"]:  # systemd makes /var/cache/<name> and names it in $CACHE_DIRECTORY
+        cache = tmp_path / "cache" / one(unit, "Service", "CacheDirectory")
+        cache.mkdir(parents=True)
+        env["CACHE_DIRECTORY"] = str(cache)
     log = open(tmp_path / "process.log", "wb")
     proc = subprocess.Popen(argv, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
     notify.proc = proc
@@ -105,6 +110,8 @@ def test_process_under_the_units_contract(site, tmp_path, name, instance, status
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(seconds(one(unit, "Service", "TimeoutStopSec"))) == 0
         notify.wait_for("STOPPING=1", 1)  # sent before it exited: already queued on the socket
+        if name == "aufruf-kiosk@.service":  # the printer database is kept for the next start
+            assert list(cache.glob("*.capabilities.pickle"))
     finally:
         if proc.poll() is None:
             proc.kill()
