@@ -40,6 +40,7 @@ REQUESTS_KEPT_MS = 2 * 86_400_000
 MAX_BATCH = 64
 STUCK_AFTER_S = 30.0   # the worker counts as stuck (no watchdog ping) after this long on one item
 IDLE_CLEANUP_S = 1.0
+QUIET_S = 0.05  # no message for this long: the worker is quiet enough for stats/today (desk/today.py)
 LEDGER_RETRY_S = 1.0   # while the ledger cannot be written, a small write tries it this often
 MAX_HELD = 1000        # print reports kept while the ledger cannot be written (they carry no answer)
 LEDGER_ERRORS = (sqlite3.Error, LedgerError, OSError)
@@ -206,9 +207,12 @@ class Controller:
             log.exception("start-up republish failed")
         while not self._stop.is_set():
             self.healthy_at = time.monotonic()
-            item = self._next_item(IDLE_CLEANUP_S)
+            figures_due = self.today.due(self.clock(), self.handled)
+            item = self._next_item(QUIET_S if figures_due else IDLE_CLEANUP_S)
             try:
-                if item is None:
+                if item is None and figures_due:  # a quiet moment: the day's figures keep no command waiting
+                    self.today.tick(self.clock(), self.handled)
+                elif item is None:
                     self._idle()
                 elif isinstance(item, Incoming):
                     self._on_batch(lambda item=item: self._drain(item))
@@ -418,8 +422,8 @@ class Controller:
         self._publish_tickets(t for ch in b.outcomes for t in ch.outcome.tickets)
         self._publish_arrivals(b.desks | b.arrival_desks | checkin.desks_of(self.cfg, self.ledger, self.office.day,
                                                                              [ch.outcome for ch in b.outcomes]))
-        if b.state_changed:
-            self.today.tick(self.clock(), self.handled)  # at most every 10 s, also under a load that never leaves the worker idle
+        if b.state_changed and self.today.overdue(self.clock(), self.handled):  # a load that is never quiet
+            self.today.tick(self.clock(), self.handled)
 
     def _batch_failed(self, b: "Batch", items: list[tuple[str, bytes]], e: BaseException) -> None:
         """Nothing of the batch was written: forget it, and say so to everyone who waits for an answer."""

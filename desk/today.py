@@ -1,8 +1,10 @@
 """The controller's retained ``stats/today`` summary (issued, served, no-shows, waiting, median wait).
 
-:meth:`TodayFeed.tick` runs on the controller's worker after each batch of changes
-and when the worker is idle. It publishes when something was handled and at least
-``every_ms`` passed since the last time; ``force`` (after a (re)connect, a new
+:meth:`TodayFeed.tick` runs on the controller's worker when it is quiet (no message for
+a moment) and, under a load that never leaves it quiet, after a batch once the summary is
+:meth:`TodayFeed.overdue`: building it reads the day's rows (4 ms for 1,000 tickets on an
+x86 core, 16 ms of a Pi 4's), time a command that arrives just then would wait. It publishes
+when something was handled and at least ``every_ms`` passed since the last time; ``force`` (after a (re)connect, a new
 service day, a reload) publishes at once. What to publish and how is passed in:
 ``summarize(now)`` builds the message, ``publish(message)`` sends it.
 """
@@ -16,6 +18,7 @@ from aufruf.protocol import StatsToday
 
 log = logging.getLogger(__name__)
 EVERY_MS = 10_000
+OVERDUE = 3  # published after a batch, not waiting for a quiet moment, once due for 3 x EVERY_MS
 
 
 class TodayFeed:
@@ -27,9 +30,19 @@ class TodayFeed:
         self._handled = -1
         self._at: int | None = None
 
+    def due(self, now: int, handled: int, after_ms: int | None = None) -> bool:
+        """Whether a tick would publish: something new was handled and ``after_ms`` (``every_ms``)
+        passed since the last publish."""
+        wait = self.every_ms if after_ms is None else after_ms
+        return handled != self._handled and (self._at is None or now - self._at >= wait)
+
+    def overdue(self, now: int, handled: int) -> bool:
+        """Due for ``OVERDUE`` times ``every_ms``: a load that never leaves the worker quiet."""
+        return self.due(now, handled, self.every_ms * OVERDUE)
+
     def tick(self, now: int, handled: int, force: bool = False) -> None:
         """``handled``: how many messages the worker has handled so far (nothing new: nothing to say)."""
-        if not force and (handled == self._handled or (self._at is not None and now - self._at < self.every_ms)):
+        if not force and not self.due(now, handled):
             return
         try:
             self._handled, self._at = handled, now
