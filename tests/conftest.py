@@ -6,8 +6,11 @@ and ``passwd`` that ``aufruf provision`` writes (no anonymous access); see
 ``tests/sites.py``.
 """
 
+import atexit
 import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -15,6 +18,10 @@ import pytest
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 os.environ.setdefault("GPIOZERO_PIN_FACTORY", "mock")
+# what the processes under test keep between starts (the kiosk's printer database) stays out of the home
+os.environ.pop("CACHE_DIRECTORY", None)
+os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="aufruf-test-cache-")
+atexit.register(shutil.rmtree, os.environ["XDG_CACHE_HOME"], True)
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
