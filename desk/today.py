@@ -3,9 +3,9 @@
 :meth:`TodayFeed.tick` runs on the controller's worker when it is quiet (no message for
 a moment) and, under a load that never leaves it quiet, after a batch once the summary is
 :meth:`TodayFeed.overdue`: building it reads the day's rows (4 ms for 1,000 tickets on an
-x86 core, 16 ms of a Pi 4's), time a command that arrives just then would wait. It publishes
-when something was handled and at least ``every_ms`` passed since the last time; ``force`` (after a (re)connect, a new
-service day, a reload) publishes at once. What to publish and how is passed in:
+x86 core, 16 ms of a Pi 4's), time a command that arrives just then would wait. It
+publishes when something was handled and at least ``every_ms`` passed since the last
+time; ``force`` (after a (re)connect, a new service day, a reload) publishes at once. What to publish and how is passed in:
 ``summarize(now)`` builds the message, ``publish(message)`` sends it.
 """
 
@@ -18,7 +18,7 @@ from aufruf.protocol import StatsToday
 
 log = logging.getLogger(__name__)
 EVERY_MS = 10_000
-OVERDUE = 3  # published after a batch, not waiting for a quiet moment, once due for 3 x EVERY_MS
+OVERDUE = 3  # published after a batch, not waiting for a quiet moment, 3 x EVERY_MS after the last
 
 
 class TodayFeed:
@@ -37,7 +37,8 @@ class TodayFeed:
         return handled != self._handled and (self._at is None or now - self._at >= wait)
 
     def overdue(self, now: int, handled: int) -> bool:
-        """Due for ``OVERDUE`` times ``every_ms``: a load that never leaves the worker quiet."""
+        """Due, and ``OVERDUE`` times ``every_ms`` since the last publish: a load that never leaves
+        the worker quiet."""
         return self.due(now, handled, self.every_ms * OVERDUE)
 
     def tick(self, now: int, handled: int, force: bool = False) -> None:
